@@ -1,0 +1,73 @@
+"""build(config) -> BuildReport: the pipeline, stage by stage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from deckgen import config as deck_config
+from deckgen import lock as deck_lock
+from deckgen.atomic import Staged
+from deckgen.errors import DeckgenError, Problems
+from deckgen.model import BuildConfig, BuildReport, DeckConfig, NoteFile
+from deckgen.package import write_package
+from deckgen.parse import parse_file
+from deckgen.sources import find_note_files, read_source, sources_root
+from deckgen.style import card_css
+
+
+def collect(config: BuildConfig, problems: Problems) -> tuple[DeckConfig, list[NoteFile]]:
+    """Read the settings and parse every note file (stages 1-2), collecting all problems."""
+    root = sources_root(config.sources)
+    deck = deck_config.load(root, config, problems)
+    shapes = dict(deck.files)
+    files: list[NoteFile] = []
+    for path in find_note_files(config.sources, root, deck.exclude):
+        source = read_source(path, root, problems)
+        if source is None:
+            continue
+        settings = shapes.get(source.rel, {})
+        files.append(parse_file(source, problems, shape=settings.get("shape")))
+    files.sort(key=lambda f: f.order)
+    if not any(f.notes for f in files) and not problems.errors:
+        where = ", ".join(str(p) for p in config.sources)
+        problems.error(None, f"no questions found in {where}")
+    return deck, files
+
+
+def build(config: BuildConfig) -> BuildReport:
+    """Build one versioned package from the sources, or fail having changed nothing."""
+    problems = Problems()
+    deck, files = collect(config, problems)
+    problems.raise_if_failed(config.strict)
+
+    css, media = card_css(files)
+    state = deck_lock.load(deck.root)
+    plan = deck_lock.plan(state, deck, files, css, config)
+    report_args = dict(
+        version=plan.version,
+        notes=len(plan.cards),
+        subquestions=sum(1 for c in plan.cards if c.note.context),
+        skipped=sum(f.skipped for f in files),
+        files=len(files),
+        diagnostics=tuple(problems.items),
+        changes=plan.changes,
+    )
+    target = config.outdir / f"{deck.slug}-v{plan.version}.apkg"
+    if plan.up_to_date and target.exists():
+        return BuildReport(package=target, up_to_date=True, **report_args)
+    if target.exists() and not plan.rewrite_allowed:
+        raise DeckgenError(
+            f"{target}: error: version {plan.version} was already written with other content; "
+            "versions are never overwritten (pass --version to choose a new one)"
+        )
+    with Staged() as staged:
+        write_package(staged, target, list(plan.cards), css, plan.notetype_mtime, deck.title,
+                      plan.description, media)
+        if not plan.up_to_date:
+            deck_lock.commit(staged, deck.root, plan, config.outdir, target)
+    return BuildReport(package=target, **report_args)
+
+
+def default_sources() -> tuple[Path, ...]:
+    """Return the default sources: `sources/` in the working folder."""
+    return (Path("sources"),)

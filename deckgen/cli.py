@@ -1,0 +1,85 @@
+"""The command line: options -> BuildConfig -> build(); printing, nothing else."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from deckgen import __version__
+from deckgen.errors import DeckgenError
+from deckgen.model import BuildConfig, BuildReport, Diagnostic
+
+_SOURCES = click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+
+
+def _print_diagnostics(diagnostics: tuple[Diagnostic, ...]) -> None:
+    for d in diagnostics:
+        click.echo(str(d), err=True)
+
+
+def _run(action):
+    try:
+        return action()
+    except DeckgenError as exc:
+        _print_diagnostics(exc.diagnostics)
+        click.echo(exc.message if exc.message.startswith(("error", "/")) or ": error:" in exc.message
+                   else f"error: {exc.message}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing was changed", err=True)
+        sys.exit(130)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="deckgen")
+def cli() -> None:
+    """Turn markdown study notes into versioned Anki decks."""
+
+
+@cli.command()
+@_SOURCES
+@click.option("-o", "--outdir", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
+              help="Folder for the .apkg files and CHANGELOG.md.")
+@click.option("--deck-name", help="Root deck name (overrides deckgen.toml's title).")
+@click.option("--version", "version", metavar="X.Y.Z", help="Set the package version explicitly.")
+@click.option("--strict", is_flag=True, help="Fail on any warning.")
+def build(sources: tuple[Path, ...], outdir: Path, deck_name: str | None, version: str | None,
+          strict: bool) -> None:
+    """Build SOURCES (files or folders; default: sources/) into one .apkg."""
+    from deckgen.build import build as run_build, default_sources
+
+    if version is not None and not _is_version(version):
+        raise click.BadParameter("expected MAJOR.MINOR.PATCH, e.g. 1.2.0", param_hint="--version")
+    config = BuildConfig(sources=sources or default_sources(), outdir=outdir, deck_name=deck_name,
+                         version=version, strict=strict)
+    report = _run(lambda: run_build(config))
+    _print_diagnostics(report.diagnostics)
+    _print_report(report)
+
+
+def _is_version(text: str) -> bool:
+    parts = text.split(".")
+    return len(parts) == 3 and all(p.isdigit() for p in parts)
+
+
+def _print_report(report: BuildReport) -> None:
+    if report.up_to_date:
+        click.echo(f"{report.package} is up to date (version {report.version}); nothing to do")
+        return
+    click.echo(f"wrote {report.package}")
+    click.echo(
+        f"  {report.notes} notes ({report.subquestions} sub-questions) from {report.files} files, "
+        f"{report.skipped} skipped"
+    )
+    for change in report.changes:
+        if change.kind == "re-identified":
+            click.echo(f"  re-identified: {change.detail} -> {change.question}")
+        else:
+            click.echo(f"  {change.kind}: {change.question}" + (f" ({change.detail})" if change.detail else ""))
+
+
+def main() -> None:
+    """Run the CLI."""
+    cli(prog_name="deckgen")

@@ -1,0 +1,60 @@
+"""The one family of exceptions a user can cause, and how problems are collected."""
+
+from __future__ import annotations
+
+from deckgen.model import Diagnostic, SourceLocation
+
+
+class DeckgenError(Exception):
+    """A problem the user can fix; the CLI prints it without a traceback and exits 1."""
+
+    def __init__(self, message: str, diagnostics: tuple[Diagnostic, ...] = ()):
+        super().__init__(message)
+        self.message = message
+        self.diagnostics = diagnostics
+
+
+class SourceError(DeckgenError):
+    """A problem at a place in the user's files."""
+
+    def __init__(self, location: SourceLocation | None, message: str):
+        self.diagnostic = Diagnostic("error", message, location)
+        super().__init__(str(self.diagnostic), (self.diagnostic,))
+
+
+class Problems:
+    """Collects every warning and error of a run so they are all reported at once."""
+
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+
+    def warn(self, location: SourceLocation | None, message: str) -> None:
+        """Record a warning."""
+        self.items.append(Diagnostic("warning", message, location))
+
+    def error(self, location: SourceLocation | None, message: str) -> None:
+        """Record an error; the build fails once everything is reported."""
+        self.items.append(Diagnostic("error", message, location))
+
+    def extend(self, diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
+        """Record diagnostics produced elsewhere."""
+        self.items.extend(diagnostics)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "warning"]
+
+    def raise_if_failed(self, strict: bool = False) -> None:
+        """Fail once, with every problem, if there was an error (or a warning under --strict)."""
+        failing = self.errors or (self.warnings if strict else [])
+        if failing:
+            n = len(failing)
+            kind = "error" if self.errors else "warning (--strict)"
+            raise DeckgenError(
+                f"build failed: {n} {kind}{'s' if n > 1 and kind == 'error' else ''}",
+                tuple(self.items),
+            )

@@ -1,0 +1,99 @@
+"""The markdown dialect of note files: GFM plus dollar math, with helpers to read tokens.
+
+Math is parsed as its own tokens (mdit-py-plugins' dollarmath) so markdown never touches it,
+and is written out in the only delimiters Anki's MathJax reads: \\(...\\) and \\[...\\].
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.anchors.index import slugify as _slugify
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+from mdit_py_plugins.gfm import gfm_plugin
+from pygments import highlight as _pygmentize
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+def escape_math(tex: str) -> str:
+    """Escape only what HTML needs; MathJax must see every backslash and brace as written."""
+    return tex.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _math(content: str, options: dict) -> str:
+    if options.get("display_mode"):
+        return "\\[" + escape_math(content.strip()) + "\\]"
+    return "\\(" + escape_math(content.strip()) + "\\)"
+
+
+def _highlight(code: str, lang: str, _attrs: str) -> str:
+    """Highlight a fenced block with Pygments CSS classes (the card CSS holds both palettes)."""
+    name = lang.strip().split()[0].lower() if lang.strip() else ""
+    body = None
+    if name:
+        try:
+            lexer = get_lexer_by_name(name)
+        except ClassNotFound:
+            lexer = None
+        if lexer is not None:
+            body = _pygmentize(code, lexer, _FORMATTER)
+    if body is None:
+        body = code.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    cls = f' class="language-{name}"' if name and re.fullmatch(r"[\w+#-]+", name) else ""
+    return f'<pre class="code"><code{cls}>{body}</code></pre>'
+
+
+@lru_cache(maxsize=1)
+def markdown() -> MarkdownIt:
+    """Return the shared parser: CommonMark + GFM (tables, autolinks, footnotes) + math."""
+    md = MarkdownIt("commonmark", {"html": True, "highlight": _highlight})
+    md.use(gfm_plugin, front_matter=False)
+    md.use(front_matter_plugin)
+    md.use(
+        dollarmath_plugin,
+        allow_space=True,
+        allow_digits=False,  # "$5 and $6" is money, not math
+        allow_blank_lines=False,
+        double_inline=True,
+        renderer=_math,
+    )
+    return md
+
+
+def slug(title: str) -> str:
+    """Slug a heading the way GitHub does, so `[q](#slug)` links resolve."""
+    return _slugify(title.strip())
+
+
+def inline_text(token: Token) -> str:
+    """Plain text of an inline token: what a reader sees, math as its TeX."""
+    parts: list[str] = []
+    for child in token.children or ():
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("math_inline", "math_inline_double"):
+            parts.append(f"${child.content}$")
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(child.content)
+    return "".join(parts).strip()
+
+
+def tokens_text(tokens: list[Token]) -> str:
+    """Plain text of a run of block tokens, one line per block."""
+    lines = []
+    for token in tokens:
+        if token.type == "inline":
+            lines.append(inline_text(token))
+        elif token.type in ("fence", "code_block", "math_block", "math_block_label"):
+            lines.append(token.content.strip())
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,148 @@
+"""Typed data that crosses stage boundaries. No logic lives here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLocation:
+    """A place in a note file, as the user sees it."""
+
+    path: str
+    """The file as the user named it (relative to where deckgen runs)."""
+    line: int
+    """1-based line number; 0 means the whole file."""
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One warning or error about the user's input."""
+
+    severity: Literal["error", "warning"]
+    message: str
+    location: SourceLocation | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        return f"{where}{self.severity}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One decoded note file."""
+
+    path: Path
+    """Absolute path on disk."""
+    rel: str
+    """Path relative to the sources root, POSIX style: the file's identity."""
+    display: str
+    """Path as shown in messages and in the Source field."""
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One question a reader sees, with its answer, ready to become an Anki note."""
+
+    question: str
+    """Question as inline HTML (math kept as \\(...\\))."""
+    question_text: str
+    """Question as plain text, for identity and matching."""
+    answer: str
+    """Answer as sanitised HTML."""
+    answer_text: str
+    """Answer as plain text, for matching."""
+    context: str
+    """Parent question as inline HTML for a sub-question, else ''."""
+    keywords: tuple[str, ...]
+    location: SourceLocation
+    anchor: str = ""
+    """The heading anchor the question links to, where the shape has one."""
+    parent_key: str = ""
+    """Identity key of the parent question for a sub-question, else ''."""
+    pinned_id: str = ""
+    """An id the user wrote in the markdown (`<!-- id: x -->`), else ''."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoteFile:
+    """What one note file yields: its subdeck, tags and notes."""
+
+    source: SourceFile
+    title: str
+    tags: tuple[str, ...]
+    notes: tuple[Note, ...]
+    skipped: int
+    diagnostics: tuple[Diagnostic, ...]
+    order: tuple[int, str] = (0, "")
+    """Sort key of the subdeck among its siblings."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeckConfig:
+    """Deck-level settings: deckgen.toml merged with command-line options."""
+
+    root: Path
+    """The sources root: where deckgen.toml and deckgen.lock live."""
+    title: str
+    slug: str
+    tags: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    files: tuple[tuple[str, dict[str, str]], ...] = ()
+    """Per-file settings: (relative path, {"deck": ..., "shape": ...})."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildConfig:
+    """Everything one build needs, from the command line."""
+
+    sources: tuple[Path, ...]
+    outdir: Path
+    deck_name: str | None = None
+    version: str | None = None
+    strict: bool = False
+    timestamp: float | None = None
+    """Fixed clock for hermetic builds (tests); None means now."""
+
+
+@dataclass(frozen=True, slots=True)
+class CardNote:
+    """A note with everything Anki needs: fields, GUID, tags, deck and mtime."""
+
+    guid: str
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    deck: str
+    mtime: int
+    note: Note
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One line of the change report."""
+
+    kind: Literal["added", "edited", "re-identified", "removed", "moved"]
+    question: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    """What a build did, for the CLI to print."""
+
+    package: Path | None
+    version: str
+    notes: int
+    subquestions: int
+    skipped: int
+    files: int
+    diagnostics: tuple[Diagnostic, ...]
+    changes: tuple[Change, ...] = ()
+    up_to_date: bool = False
+    extra: dict[str, object] = field(default_factory=dict)

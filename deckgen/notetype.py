@@ -1,0 +1,58 @@
+"""The one notetype deckgen writes: fields and templates whose schema never changes.
+
+Anki freezes every existing note when a notetype's fields or templates change in number, order or
+kind, so this schema is fixed for good; CSS and template HTML may change and update in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+import genanki
+
+NOTETYPE_ID = 1_706_300_000_042
+NOTETYPE_NAME = "deckgen Q&A"
+FIELDS = ("Question", "Answer", "Context", "Keywords", "Source")
+# Stable ids: a renamed field or template then updates in place instead of forking the notetype.
+_FIELD_IDS = (7_301_001, 7_301_002, 7_301_003, 7_301_004, 7_301_005)
+_TEMPLATE_ID = 7_302_001
+
+
+def templates_dir() -> Path:
+    """Locate templates/: inside the installed package, or at the top of a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "front.html").is_file():
+            return candidate
+    raise FileNotFoundError("deckgen templates are missing from this installation")
+
+
+@lru_cache(maxsize=1)
+def template_files() -> tuple[str, str, str]:
+    """Return (front, back, css) as shipped."""
+    d = templates_dir()
+    return tuple((d / name).read_text(encoding="utf-8") for name in ("front.html", "back.html", "style.css"))
+
+
+def make_notetype(css: str) -> genanki.Model:
+    """Build the genanki model with the given CSS (font rules are added per build)."""
+    front, back, _ = template_files()
+    return genanki.Model(
+        NOTETYPE_ID,
+        NOTETYPE_NAME,
+        fields=[{"name": name, "id": fid} for name, fid in zip(FIELDS, _FIELD_IDS)],
+        templates=[{"name": "Card", "id": _TEMPLATE_ID, "qfmt": front, "afmt": back}],
+        css=css,
+        sort_field_index=0,
+    )
+
+
+def notetype_hash(css: str) -> str:
+    """Hash what Anki receives of the notetype, to know when it changed."""
+    front, back, _ = template_files()
+    h = hashlib.sha256()
+    for part in (NOTETYPE_NAME, *FIELDS, front, back, css):
+        h.update(part.encode("utf-8") + b"\x00")
+    return h.hexdigest()[:16]

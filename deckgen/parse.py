@@ -1,0 +1,285 @@
+"""Stage 2: one note file's markdown -> the questions a reader sees -> NoteFile.
+
+The file's shape decides where questions are (see `shapes.py`); what makes an answer is the same
+for every shape and lives here: keyword lines, restated questions, sub-questions, placeholders.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+from markdown_it.token import Token
+from markdown_it.tree import SyntaxTreeNode
+
+from deckgen import render, shapes
+from deckgen.errors import Problems
+from deckgen.markdown import inline_text, markdown, tokens_text
+from deckgen.model import Note, NoteFile, SourceFile, SourceLocation
+
+_KEYWORD_LABELS = {"keyword", "keywords", "키워드", "핵심", "핵심 키워드"}
+_PLACEHOLDER = re.compile(r"^(?:\.{2,}|…+|todo|tbd|tba|wip|-+|\?+|작성\s*중|준비\s*중)[.!]*$", re.I)
+_PINNED = re.compile(r"<!--\s*id\s*:\s*([\w.-]+)\s*-->")
+_QUESTION_END = re.compile(r"[?？]\s*$")
+
+
+@dataclass(slots=True)
+class Question:
+    """A question found by a shape, before its answer is made into notes."""
+
+    inline: list[Token]
+    """The question's inline tokens (what the reader sees as the question)."""
+    line: int
+    """0-based line of the question (where the Source field points)."""
+    blocks: list[SyntaxTreeNode]
+    """The answer: block nodes as they stand in the file."""
+    anchor: str = ""
+    parent: Question | None = None
+    key: str = ""
+    """Identity key within the file: the anchor, else the question text."""
+    children: list[Question] = field(default_factory=list)
+
+
+def parse_file(source: SourceFile, problems: Problems, shape: str | None = None) -> NoteFile:
+    """Parse one note file into the notes it holds."""
+    env: dict = {}
+    tokens = markdown().parse(source.text, env)
+    root = SyntaxTreeNode(tokens)
+    meta = _front_matter(root, source, problems)
+    parser = Parser(source, problems, env)
+    found = shapes.find_questions(root, parser, meta.get("shape") or shape)
+    notes: list[Note] = []
+    for question in found:
+        if question.parent is None:
+            notes.extend(parser.notes_for(question, context=None)[1])
+    title = _title(meta, root, source)
+    return NoteFile(
+        source=source,
+        title=title,
+        tags=_tags(meta),
+        notes=tuple(notes),
+        skipped=parser.skipped,
+        diagnostics=(),
+        order=_order(source.rel),
+    )
+
+
+class Parser:
+    """Turns questions found by a shape into notes: the rules every shape shares."""
+
+    def __init__(self, source: SourceFile, problems: Problems, env: dict):
+        self.source = source
+        self.problems = problems
+        self.env = env
+        self.skipped = 0
+
+    def at(self, line: int) -> SourceLocation:
+        """Return the user-facing location of a 0-based line."""
+        return SourceLocation(self.source.display, line + 1)
+
+    def notes_for(
+        self, q: Question, context: tuple[str, str] | None
+    ) -> tuple[Note | None, list[Note]]:
+        """Make the notes of one question: its own (None if skipped) and all, in reading order."""
+        q_html = render.inline(q.inline, self.env)
+        q_text = _inline_plain(q.inline)
+        pinned = _pinned_inline(q.inline)
+        keywords: list[str] = []
+        direct: list[SyntaxTreeNode] = []
+        subs: list[Question] = []
+        queue = list(q.blocks)
+        leading = True
+        while queue:
+            node = queue.pop(0)
+            if node.type == "html_block" and (m := _PINNED.search(node.content)):
+                pinned = pinned or m.group(1)
+                continue
+            if node.type == "paragraph":
+                inline = node.children[0].token
+                words = _keywords(inline)
+                if words is not None:
+                    keywords.extend(words)
+                    continue
+                text = inline_text(inline)
+                if leading and _restates(text, q_text):
+                    continue
+                if _PLACEHOLDER.match(text):
+                    continue
+            if node.type in ("bullet_list", "ordered_list"):
+                kept = []
+                for item in node.children:
+                    sub = self._sub_question(item, q)
+                    if sub is None:
+                        kept.append(item)
+                    elif _restates(_inline_plain(sub.inline), q_text):
+                        # The sub-question repeats its parent: its answer is the parent's own.
+                        queue[0:0] = sub.blocks
+                    else:
+                        subs.append(sub)
+                if not kept:
+                    continue
+                if len(kept) != len(node.children):
+                    node = _with_children(node, kept)
+            if node.type == "list_item" or (node.type == "paragraph" and not inline_text(node.children[0].token)):
+                continue
+            leading = False
+            direct.append(node)
+
+        parent_ctx = (q_html, q.key)
+        sub_notes: list[Note] = []
+        shown: list[tuple[str, str]] = []
+        for sub in subs:
+            own, made = self.notes_for(sub, context=parent_ctx)
+            sub_notes.extend(made)
+            if own is not None:
+                shown.append((own.question, own.answer))
+        for child in q.children:
+            sub_notes.extend(self.notes_for(child, context=parent_ctx)[1])
+
+        direct_html = render.blocks(direct, self.env)
+        if not direct_html.strip() and not shown:
+            self.skipped += 1
+            what = "sub-question" if context else "question"
+            self.problems.warn(
+                self.at(q.line), f'{what} has no answer (empty or a placeholder); skipped: "{q_text}"'
+            )
+            return None, sub_notes
+        answer_text = tokens_text([t for n in direct for t in n.to_tokens()])
+        note = Note(
+            question=q_html,
+            question_text=q_text,
+            answer=direct_html + render.subquestions(shown),
+            answer_text="\n".join([answer_text, *(n.answer_text for n in sub_notes)]),
+            context=context[0] if context else "",
+            keywords=tuple(keywords),
+            location=self.at(q.line),
+            anchor=q.anchor,
+            parent_key=context[1] if context else "",
+            pinned_id=pinned,
+        )
+        return note, [note, *sub_notes]
+
+    def _sub_question(self, item: SyntaxTreeNode, parent: Question) -> Question | None:
+        """Return the list item as a sub-question if its own text asks and an answer follows."""
+        if item.type != "list_item" or len(item.children) < 2:
+            return None
+        first = item.children[0]
+        if first.type != "paragraph":
+            return None
+        inline = first.children[0].token
+        text = inline_text(inline)
+        if not _QUESTION_END.search(text):
+            return None
+        return Question(
+            inline=list(inline.children or []),
+            line=first.map[0] if first.map else parent.line,
+            blocks=list(item.children[1:]),
+            anchor="",
+            parent=parent,
+            key=f"{parent.key}/{_norm(text)}",
+        )
+
+
+def _with_children(list_node: SyntaxTreeNode, items: list[SyntaxTreeNode]) -> SyntaxTreeNode:
+    """Return a copy of a list node holding only some of its items."""
+    opening, closing = list_node.nester_tokens
+    tokens = [opening]
+    for item in items:
+        tokens.extend(item.to_tokens())
+    tokens.append(closing)
+    return SyntaxTreeNode(tokens).children[0]
+
+
+def _inline_plain(children: list[Token]) -> str:
+    holder = Token("inline", "", 0, children=children)
+    return inline_text(holder)
+
+
+def _pinned_inline(children: list[Token]) -> str:
+    for child in children:
+        if child.type == "html_inline" and (m := _PINNED.search(child.content)):
+            return m.group(1)
+    return ""
+
+
+def _keywords(inline: Token) -> list[str] | None:
+    """Return the keywords of a `**keyword** : a, b` line, or None if it is not one."""
+    children = [c for c in inline.children or [] if not (c.type == "text" and not c.content)]
+    if len(children) < 3 or children[0].type != "strong_open":
+        return None
+    label = children[1].content.strip().rstrip(":：").strip().lower()
+    if label not in _KEYWORD_LABELS or children[2].type != "strong_close":
+        return None
+    rest = _inline_plain(children[3:])
+    if children[1].content.strip().endswith((":", "：")):
+        rest = ":" + rest
+    if not rest.startswith((":", "：")):
+        return None
+    words = [w.strip() for w in re.split(r"[,，、]", rest[1:])]
+    return [w for w in words if w]
+
+
+def _norm(text: str) -> str:
+    """Fold a question for comparison: case, spaces and punctuation do not count."""
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def _restates(text: str, question: str) -> bool:
+    """Tell whether a line only repeats (part of) the question it answers."""
+    t, q = _norm(text), _norm(question)
+    if not t or not q:
+        return False
+    return t == q or (t in q and len(t) >= max(6, len(q) // 2))
+
+
+def _front_matter(root: SyntaxTreeNode, source: SourceFile, problems: Problems) -> dict:
+    first = root.children[0] if root.children else None
+    if first is None or first.type != "front_matter":
+        return {}
+    try:
+        meta = yaml.safe_load(first.content)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = (mark.line + 2) if mark is not None else 1
+        reason = getattr(exc, "problem", None) or "invalid YAML"
+        problems.error(SourceLocation(source.display, line), f"front matter: {reason}")
+        return {}
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        problems.warn(SourceLocation(source.display, 1), "front matter is not a mapping; ignored")
+        return {}
+    return meta
+
+
+def _title(meta: dict, root: SyntaxTreeNode, source: SourceFile) -> str:
+    title = meta.get("title")
+    if isinstance(title, (str, int, float)) and str(title).strip():
+        return str(title).strip()
+    for node in root.children:
+        if node.type == "heading" and node.tag == "h1":
+            text = inline_text(node.children[0].token)
+            if text:
+                return text
+    return re.sub(r"^\d+[-_. ]+", "", source.path.stem) or source.path.stem
+
+
+def _tags(meta: dict) -> tuple[str, ...]:
+    tags: list[str] = []
+    for key in ("categories", "tags"):
+        value = meta.get(key)
+        if isinstance(value, str):
+            value = [v for v in re.split(r"[,\s]+", value) if v]
+        if isinstance(value, list):
+            for v in value:
+                tag = re.sub(r"\s+", "_", str(v).strip())
+                if tag and tag not in tags:
+                    tags.append(tag)
+    return tuple(tags)
+
+
+def _order(rel: str) -> tuple[int, str]:
+    name = rel.rsplit("/", 1)[-1]
+    m = re.match(r"(\d+)", name)
+    return (int(m.group(1)) if m else 1 << 30, rel)

@@ -1,0 +1,99 @@
+"""Stage 1: find the note files and read them as text -> list[SourceFile]."""
+
+from __future__ import annotations
+
+import codecs
+import os
+from pathlib import Path
+
+from deckgen.errors import DeckgenError, Problems
+from deckgen.model import SourceFile, SourceLocation
+
+NOTE_SUFFIXES = (".md", ".markdown")
+
+
+def sources_root(paths: tuple[Path, ...]) -> Path:
+    """Return the folder that owns the build: deckgen.toml and deckgen.lock live there."""
+    folders = [p if p.is_dir() else p.parent for p in (q.resolve() for q in paths)]
+    return Path(os.path.commonpath(folders)) if folders else Path.cwd()
+
+
+def display_path(path: Path) -> str:
+    """Show a path relative to the working folder when it lies below it."""
+    try:
+        return path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def find_note_files(paths: tuple[Path, ...], root: Path, exclude: tuple[str, ...]) -> list[Path]:
+    """List the markdown files named or found below the given folders, in a stable order."""
+    found: dict[Path, None] = {}
+    for given in paths:
+        if not given.exists():
+            raise DeckgenError(f"{given}: error: no such file or folder")
+        if given.is_file():
+            found[given.resolve()] = None
+            continue
+        for path in sorted(given.rglob("*")):
+            if path.suffix.lower() in NOTE_SUFFIXES and path.is_file():
+                if any(part.startswith(".") for part in path.relative_to(given).parts):
+                    continue
+                found[path.resolve()] = None
+    files = []
+    for path in found:
+        rel = _relative(path, root)
+        if any(Path(rel).match(pattern) or rel == pattern for pattern in exclude):
+            continue
+        if path.name.lower() in ("readme.md", "summary.md", "changelog.md"):
+            continue
+        files.append(path)
+    return files
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.name
+
+
+def read_source(path: Path, root: Path, problems: Problems) -> SourceFile | None:
+    """Read one note file as text, whatever editor wrote it; None if it cannot be read."""
+    shown = display_path(path)
+    where = SourceLocation(shown, 0)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.error(where, f"cannot read file: {exc.strerror or exc}")
+        return None
+    text = decode(data, where, problems)
+    if text is None:
+        return None
+    return SourceFile(path=path, rel=_relative(path, root), display=shown, text=text)
+
+
+def decode(data: bytes, where: SourceLocation, problems: Problems) -> str | None:
+    """Decode UTF-8 (with or without BOM) or, with a warning, CP949; normalise line ends."""
+    if b"\x00" in data[:8192]:
+        problems.error(where, "not a text file (it contains NUL bytes)")
+        return None
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        try:
+            text = data.decode("cp949")
+        except UnicodeDecodeError:
+            line = data[: exc.start].count(b"\n") + 1
+            problems.error(
+                SourceLocation(where.path, line),
+                "cannot decode the file as UTF-8 or CP949 (EUC-KR); "
+                "save it as UTF-8 (e.g. `iconv -f <encoding> -t UTF-8`)",
+            )
+            return None
+        problems.warn(where, "file is not UTF-8; read it as CP949 (EUC-KR) — consider saving it as UTF-8")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text

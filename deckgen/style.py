@@ -1,0 +1,27 @@
+"""The notetype's CSS for this build: the template stylesheet plus code highlighting palettes."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pygments.formatters import HtmlFormatter
+
+from deckgen.model import NoteFile
+from deckgen.notetype import template_files
+
+
+@lru_cache(maxsize=1)
+def pygments_css() -> str:
+    """Return light and night-mode palettes for highlighted code."""
+    light = HtmlFormatter(style="default").get_style_defs("pre.code")
+    dark = HtmlFormatter(style="monokai").get_style_defs(
+        [".nightMode pre.code", ".night_mode pre.code", ".card.nightMode pre.code"]
+    )
+    return f"/* code: light */\n{light}\n/* code: night mode */\n{dark}\n"
+
+
+def card_css(files: list[NoteFile]) -> tuple[str, list[Path]]:
+    """Return the CSS Anki receives and the media files it references."""
+    _, _, css = template_files()
+    return css + "\n" + pygments_css(), []

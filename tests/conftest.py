@@ -1,0 +1,87 @@
+"""Shared test helpers: building decks and importing them into a real Anki collection."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from deckgen.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+@pytest.fixture
+def run_cli(monkeypatch, tmp_path):
+    """Run the CLI in-process from a temporary working folder; return the click Result."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+    return run
+
+
+def copy_fixture(name: str, dest: Path) -> Path:
+    """Copy a fixture file or folder into `dest` and return the copy."""
+    src = FIXTURES / name
+    target = dest / src.name
+    if src.is_dir():
+        shutil.copytree(src, target)
+    else:
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, target)
+    return target
+
+
+class AnkiCollection:
+    """A throw-away real Anki collection (the official `anki` backend)."""
+
+    def __init__(self, folder: Path):
+        from anki.collection import Collection
+
+        self.col = Collection(str(folder / "collection.anki2"))
+
+    def import_package(self, path: Path):
+        """Import like File › Import with Anki's defaults: update notes and notetypes if newer."""
+        from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+        from anki.import_export_pb2 import IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER as IF_NEWER
+
+        options = ImportAnkiPackageOptions(
+            merge_notetypes=False,
+            update_notes=IF_NEWER,
+            update_notetypes=IF_NEWER,
+            with_scheduling=False,
+            with_deck_configs=False,
+        )
+        return self.col.import_anki_package(ImportAnkiPackageRequest(package_path=str(path), options=options))
+
+    def notes(self):
+        """Return every note in the collection."""
+        return [self.col.get_note(nid) for nid in self.col.find_notes("")]
+
+    def note_by_question(self, text: str):
+        """Return the one note whose Question contains `text`."""
+        found = [n for n in self.notes() if text in n["Question"]]
+        assert len(found) == 1, f"{len(found)} notes with {text!r}"
+        return found[0]
+
+    def deck_of(self, note) -> str:
+        return self.col.decks.name(note.cards()[0].did)
+
+    def close(self) -> None:
+        self.col.close()
+
+
+@pytest.fixture
+def anki(tmp_path):
+    """A fresh real Anki collection."""
+    folder = tmp_path / "anki-profile"
+    folder.mkdir()
+    collection = AnkiCollection(folder)
+    yield collection
+    collection.close()
