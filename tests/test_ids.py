@@ -1,0 +1,82 @@
+"""Matching notes across rebuilds on tricky cases (pure logic, no files)."""
+
+from __future__ import annotations
+
+from deckgen.ids import Known, Seen, match, new_guid, similarity
+
+
+def _known(i: int, question: str, answer: str, key: str | None = None, file: str = "a.md") -> Known:
+    return Known(f"g{i}", key or f"{file}::{question}", file, question, answer)
+
+
+def _seen(question: str, answer: str, key: str | None = None, file: str = "a.md", pinned: str = "") -> Seen:
+    return Seen(key or f"{file}::{question}", file, question, answer, pinned)
+
+
+def test_guid_is_deterministic_and_namespaced():
+    assert new_guid("deck", "a.md#1") == new_guid("deck", "a.md#1")
+    assert new_guid("deck", "a.md#1") != new_guid("other", "a.md#1")
+
+
+def test_two_similar_questions_swapped_keep_their_own_notes():
+    known = [
+        _known(0, "ReLU의 장점은?", "계산이 빠르고 기울기 소실이 적다"),
+        _known(1, "ReLU의 단점은?", "음수 입력에서 뉴런이 죽는다"),
+    ]
+    seen = [
+        _seen("ReLU의 단점은?", "음수 입력에서 뉴런이 죽는다"),
+        _seen("ReLU의 장점은?", "계산이 빠르고 기울기 소실이 적다"),
+    ]
+    assert match(known, seen) == {0: 1, 1: 0}
+
+
+def test_swapped_and_both_reworded_follow_their_answers():
+    known = [
+        _known(0, "ReLU의 장점은 무엇인가요?", "계산이 빠르고 양수 구간에서 기울기 소실이 없다", key="a.md#1"),
+        _known(1, "ReLU의 단점은 무엇인가요?", "음수 입력에서 기울기가 0이라 뉴런이 죽는다", key="a.md#2"),
+    ]
+    seen = [
+        _seen("ReLU의 단점은?", "음수 입력에서 기울기가 0이라 뉴런이 죽는다", key="a.md#1"),
+        _seen("ReLU의 장점은?", "계산이 빠르고 양수 구간에서 기울기 소실이 없다", key="a.md#2"),
+    ]
+    assert match(known, seen) == {0: 1, 1: 0}
+
+
+def test_a_question_split_in_two_keeps_its_note_once():
+    known = [_known(0, "배치 정규화의 효과와 한계는?", "학습이 안정되고 빨라진다. 작은 배치에서는 통계가 불안정하다")]
+    seen = [
+        _seen("배치 정규화의 효과는?", "학습이 안정되고 빨라진다"),
+        _seen("배치 정규화의 한계는?", "작은 배치에서는 통계가 불안정하다"),
+    ]
+    pairs = match(known, seen)
+    assert list(pairs.values()) == [0]  # one half continues the note, the other is new
+
+
+def test_renumbered_anchor_does_not_steal_another_question():
+    known = [
+        _known(0, "드롭아웃은 왜 쓰나요?", "과적합을 줄인다", key="a.md#5"),
+        _known(1, "배치 정규화란?", "층의 입력 분포를 정규화한다", key="a.md#6"),
+    ]
+    seen = [
+        _seen("새로 추가한 질문: 조기 종료란?", "검증 손실이 나빠지면 멈춘다", key="a.md#5"),
+        _seen("드롭아웃은 왜 쓰나요?", "과적합을 줄인다", key="a.md#6"),
+        _seen("배치 정규화란?", "층의 입력 분포를 정규화한다", key="a.md#7"),
+    ]
+    assert match(known, seen) == {1: 0, 2: 1}
+
+
+def test_unrelated_new_question_is_not_matched_to_a_removed_one():
+    known = [_known(0, "손실 함수란?", "예측과 정답의 차이를 재는 함수")]
+    seen = [_seen("GPU 메모리가 부족하면?", "배치를 줄이거나 혼합 정밀도를 쓴다")]
+    assert match(known, seen) == {}
+
+
+def test_pinned_id_wins_over_wording():
+    known = [Known("g0", "a.md::x", "a.md", "완전히 다른 옛 질문", "옛 답", pinned="relu-pros")]
+    seen = [_seen("새 질문", "새 답", pinned="relu-pros")]
+    assert match(known, seen) == {0: 0}
+
+
+def test_similarity_ignores_spacing_and_punctuation():
+    assert similarity("Sigmoid 보다 ReLU?", "sigmoid보다relu") == 1.0
+    assert similarity("가나다", "라마바") == 0.0
