@@ -1,8 +1,8 @@
 """Golden tests for the parser: each fixture's notes, as a reader would get them, kept as JSON.
 
 A change in what the parser makes of a fixture shows up as a diff against tests/golden/. When a
-change is intended, regenerate the files with `DECKGEN_UPDATE_GOLDEN=1 pytest tests/test_parse_golden.py`
-and read the diff before committing it.
+change is intended, regenerate the files with
+`DECKGEN_UPDATE_GOLDEN=1 pytest tests/test_parse_golden.py` and read the diff before committing.
 """
 
 from __future__ import annotations
@@ -111,8 +111,10 @@ def test_anchored_answer_runs_to_next_heading_of_same_level():
 def test_anchored_missing_and_unlinked_anchors_are_reported():
     _, problems = parse("anchored.md")
     assert [str(d) for d in problems.items] == [
-        'anchored.md:8: warning: link to "#9" matches no heading in this file; question skipped',
-        'anchored.md:22: warning: answer section "#4" is not linked from the question list; skipped',
+        'anchored.md:8: warning: link to "#9" matches no heading in this file; '
+        "question skipped",
+        'anchored.md:22: warning: answer section "#4" is not linked from the question list; '
+        "skipped",
     ]
 
 
@@ -128,7 +130,9 @@ def test_unlinked_anchor_heading_inside_a_deeper_section_is_not_part_of_its_answ
         "## #2\n\n둘째 답이다.\n\n"
         "### #3\n\n목록에 없는 답이다.\n"
     )
-    source = SourceFile(path=FIXTURES / "inline.md", rel="inline.md", display="inline.md", text=text)
+    source = SourceFile(
+        path=FIXTURES / "inline.md", rel="inline.md", display="inline.md", text=text
+    )
     problems = Problems()
     parsed = parse_file(source, problems)
     assert [str(d) for d in problems.items] == [
@@ -193,7 +197,8 @@ def test_placeholder_answers_are_skipped_with_file_and_line():
     assert parsed.skipped == 6
     messages = [str(d) for d in problems.items]
     assert messages[0] == (
-        'placeholders.md:11: warning: question has no answer (empty or a placeholder); skipped: "인덱스는 왜 쓰나요?"'
+        "placeholders.md:11: warning: question has no answer (empty or a placeholder); "
+        'skipped: "인덱스는 왜 쓰나요?"'
     )
     assert [m.split(": warning")[0] for m in messages] == [
         "placeholders.md:11",
@@ -203,7 +208,10 @@ def test_placeholder_answers_are_skipped_with_file_and_line():
         "placeholders.md:27",
         "placeholders.md:37",
     ]
-    assert messages[-1].endswith('sub-question has no answer (empty or a placeholder); skipped: "비용은 어떻게 추정하나?"')
+    assert messages[-1] == (
+        "placeholders.md:37: warning: sub-question has no answer (empty or a placeholder); "
+        'skipped: "비용은 어떻게 추정하나?"'
+    )
 
 
 def test_ellipsis_inside_a_real_answer_is_kept():
@@ -264,3 +272,19 @@ def test_code_is_highlighted_and_math_in_code_stays_code():
     assert '<pre class="code"><code class="language-python">' in code.answer
     assert "<code>$x_i * w_i$</code>" in code.answer
     assert r"\(x_i" not in code.answer
+
+
+# --- the sample deck ------------------------------------------------------------------------
+
+
+def test_sample_sources_parse_cleanly():
+    sources = HERE.parent / "sources"
+    problems = Problems()
+    counts = {}
+    for path in sorted(sources.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        source = SourceFile(path=path, rel=path.name, display=path.name, text=text)
+        counts[path.name] = len(parse_file(source, problems).notes)
+    assert counts == {"01-basics.md": 19, "02-activation.md": 11, "03-training.md": 12}
+    # The one deliberate placeholder answer is the only thing a build reports.
+    assert [str(d).split(": warning: ")[0] for d in problems.items] == ["01-basics.md:134"]
