@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from deckgen import config as deck_config
 from deckgen import lock as deck_lock
 from deckgen.atomic import Staged
+from deckgen.ids import fold
+from deckgen.media import Media
 from deckgen.errors import DeckgenError, Problems
-from deckgen.model import BuildConfig, BuildReport, DeckConfig, NoteFile
+from deckgen.model import SourceLocation, BuildConfig, BuildReport, DeckConfig, NoteFile
 from deckgen.package import write_package
 from deckgen.parse import parse_file
 from deckgen.sources import find_note_files, read_source, sources_root
 from deckgen.style import card_css
 
 
-def collect(config: BuildConfig, problems: Problems) -> tuple[DeckConfig, list[NoteFile]]:
+def collect(config: BuildConfig, problems: Problems) -> tuple[DeckConfig, list[NoteFile], Media]:
     """Read the settings and parse every note file (stages 1-2), collecting all problems."""
     root = sources_root(config.sources)
     deck = deck_config.load(root, config, problems)
+    media = Media(root, problems)
     shapes = dict(deck.files)
     files: list[NoteFile] = []
     for path in find_note_files(config.sources, root, deck.exclude):
@@ -26,21 +27,38 @@ def collect(config: BuildConfig, problems: Problems) -> tuple[DeckConfig, list[N
         if source is None:
             continue
         settings = shapes.get(source.rel, {})
-        files.append(parse_file(source, problems, shape=settings.get("shape")))
+        parsed = parse_file(source, problems, shape=settings.get("shape"), media=media)
+        if not parsed.notes and not parsed.skipped:
+            problems.warn(SourceLocation(source.display, 0), "no questions found in this file")
+        files.append(parsed)
     files.sort(key=lambda f: f.order)
     if not any(f.notes for f in files) and not problems.errors:
         where = ", ".join(str(p) for p in config.sources)
         problems.error(None, f"no questions found in {where}")
-    return deck, files
+    _warn_duplicates(files, problems)
+    return deck, files, media
+
+
+def _warn_duplicates(files: list[NoteFile], problems: Problems) -> None:
+    """Warn about a question asked twice; both notes are kept, each with its own GUID."""
+    first: dict[tuple[str, str], str] = {}
+    for f in files:
+        for note in f.notes:
+            key = (fold(note.question_text), note.context)
+            if key in first:
+                problems.warn(note.location, f'duplicate question "{note.question_text}" (also at {first[key]})')
+            else:
+                first[key] = str(note.location)
 
 
 def build(config: BuildConfig) -> BuildReport:
     """Build one versioned package from the sources, or fail having changed nothing."""
     problems = Problems()
-    deck, files = collect(config, problems)
+    deck, files, images = collect(config, problems)
     problems.raise_if_failed(config.strict)
 
-    css, media = card_css(files)
+    css, fonts = card_css(files)
+    media = {p.name: p for p in fonts} | images.files
     state = deck_lock.load(deck.root)
     plan = deck_lock.plan(state, deck, files, css, config)
     report_args = dict(
@@ -66,8 +84,3 @@ def build(config: BuildConfig) -> BuildReport:
         if not plan.up_to_date:
             deck_lock.commit(staged, deck.root, plan, config.outdir, target)
     return BuildReport(package=target, **report_args)
-
-
-def default_sources() -> tuple[Path, ...]:
-    """Return the default sources: `sources/` in the working folder."""
-    return (Path("sources"),)

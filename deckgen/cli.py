@@ -48,15 +48,37 @@ def cli() -> None:
 def build(sources: tuple[Path, ...], outdir: Path, deck_name: str | None, version: str | None,
           strict: bool) -> None:
     """Build SOURCES (files or folders; default: sources/) into one .apkg."""
-    from deckgen.build import build as run_build, default_sources
-
     if version is not None and not _is_version(version):
         raise click.BadParameter("expected MAJOR.MINOR.PATCH, e.g. 1.2.0", param_hint="--version")
-    config = BuildConfig(sources=sources or default_sources(), outdir=outdir, deck_name=deck_name,
+    config = BuildConfig(sources=sources or (Path("sources"),), outdir=outdir, deck_name=deck_name,
                          version=version, strict=strict)
-    report = _run(lambda: run_build(config))
+    report = _run(lambda: _build(config))
     _print_diagnostics(report.diagnostics)
     _print_report(report)
+
+
+@cli.command()
+@_SOURCES
+@click.option("-o", "--outdir", type=click.Path(path_type=Path), default=Path("preview"), show_default=True,
+              help="Folder for index.html and the files it uses.")
+@click.option("--mathjax", type=click.Path(path_type=Path, exists=True),
+              help="A local MathJax 3 (tex-chtml.js or its folder) to typeset math with.")
+def preview(sources: tuple[Path, ...], outdir: Path, mathjax: Path | None) -> None:
+    """Render every card of SOURCES into OUTDIR/index.html to look at in a browser."""
+    from deckgen.build import default_sources
+    from deckgen.preview import write_preview
+
+    config = BuildConfig(sources=sources or default_sources(), outdir=outdir)
+    report = _run(lambda: write_preview(config, outdir, mathjax))
+    _print_diagnostics(report.diagnostics)
+    click.echo(f"wrote {report.index} ({report.cards} cards; "
+               + (f"math by {report.mathjax})" if report.mathjax else "math as TeX: no MathJax found)"))
+
+
+def _build(config: BuildConfig) -> BuildReport:
+    from deckgen.build import build as run_build  # imported here: `--help` stays instant
+
+    return run_build(config)
 
 
 def _is_version(text: str) -> bool:

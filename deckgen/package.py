@@ -44,7 +44,7 @@ def write_package(
     notetype_mtime: int,
     root_deck: str,
     description: str,
-    media: list[Path],
+    media: dict[str, Path],
 ) -> None:
     """Stage the package for `target`; it replaces nothing until the whole build succeeds."""
     model = make_notetype(css)
@@ -63,11 +63,12 @@ def write_package(
     tmp = staged.path_for(target)
     try:
         _write_apkg(tmp, list(decks.values()), notetype_mtime, media)
-    except OSError as exc:
-        raise DeckgenError(f"{target}: error: cannot write the package: {exc.strerror or exc}") from exc
+    except (OSError, sqlite3.Error) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise DeckgenError(f"{target}: error: cannot write the package: {reason}") from exc
 
 
-def _write_apkg(path: Path, decks: list[genanki.Deck], timestamp: int, media: list[Path]) -> None:
+def _write_apkg(path: Path, decks: list[genanki.Deck], timestamp: int, media: dict[str, Path]) -> None:
     """Write an .apkg whose bytes depend only on its content (fixed zip dates, fixed ids)."""
     fd, db_name = tempfile.mkstemp(suffix=".anki2")
     os.close(fd)
@@ -82,9 +83,10 @@ def _write_apkg(path: Path, decks: list[genanki.Deck], timestamp: int, media: li
         date = time.gmtime(max(timestamp, 315532800))[:6]
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
             _add(out, "collection.anki2", Path(db_name).read_bytes(), date)
-            names = {str(i): p.name for i, p in enumerate(media)}
+            ordered = sorted(media.items())
+            names = {str(i): name for i, (name, _) in enumerate(ordered)}
             _add(out, "media", json.dumps(names).encode(), date)
-            for i, p in enumerate(media):
+            for i, (_, p) in enumerate(ordered):
                 _add(out, str(i), p.read_bytes(), date)
     finally:
         Path(db_name).unlink(missing_ok=True)

@@ -15,6 +15,7 @@ from markdown_it.tree import SyntaxTreeNode
 
 from deckgen import render, shapes
 from deckgen.errors import Problems
+from deckgen.media import Media
 from deckgen.markdown import inline_text, markdown, tokens_text
 from deckgen.model import Note, NoteFile, SourceFile, SourceLocation
 
@@ -41,13 +42,15 @@ class Question:
     children: list[Question] = field(default_factory=list)
 
 
-def parse_file(source: SourceFile, problems: Problems, shape: str | None = None) -> NoteFile:
+def parse_file(
+    source: SourceFile, problems: Problems, shape: str | None = None, media: Media | None = None
+) -> NoteFile:
     """Parse one note file into the notes it holds."""
     env: dict = {}
     tokens = markdown().parse(source.text, env)
     root = SyntaxTreeNode(tokens)
     meta = _front_matter(root, source, problems)
-    parser = Parser(source, problems, env)
+    parser = Parser(source, problems, env, media)
     found = shapes.find_questions(root, parser, meta.get("shape") or shape)
     notes: list[Note] = []
     for question in found:
@@ -68,11 +71,21 @@ def parse_file(source: SourceFile, problems: Problems, shape: str | None = None)
 class Parser:
     """Turns questions found by a shape into notes: the rules every shape shares."""
 
-    def __init__(self, source: SourceFile, problems: Problems, env: dict):
+    def __init__(self, source: SourceFile, problems: Problems, env: dict, media: Media | None = None):
         self.source = source
         self.problems = problems
         self.env = env
+        self.media = media
         self.skipped = 0
+
+    def image(self, src: str, line: int) -> str | None:
+        """Resolve an image in this file to its packaged name (see media.py)."""
+        if self.media is None:
+            return src
+        placed = self.media.resolve(src, self.source.path, self.at(line))
+        if placed is not None and ("://" in placed or placed.startswith("//")):
+            self.problems.warn(self.at(line), f'remote image "{placed}" kept as a link (phones may be offline)')
+        return placed
 
     def at(self, line: int) -> SourceLocation:
         """Return the user-facing location of a 0-based line."""
@@ -137,7 +150,7 @@ class Parser:
         for child in q.children:
             sub_notes.extend(self.notes_for(child, context=parent_ctx)[1])
 
-        direct_html = render.blocks(direct, self.env)
+        direct_html = render.blocks(direct, self.env, self.image)
         if not direct_html.strip() and not shown:
             self.skipped += 1
             what = "sub-question" if context else "question"

@@ -93,7 +93,12 @@ def anchored_questions(root: SyntaxTreeNode, parser: Parser, warn: bool) -> list
     by_slug = {h[2]: h for h in headings}
     sections: dict[str, tuple[int, int]] = {}
     for pos, (i, level, s, _text) in enumerate(headings):
-        end = next((j for j, lv, _, _ in headings[pos + 1 :] if lv <= level), len(root.children))
+        # A section ends at the next heading of its level or above, or at the next `#n` heading
+        # whatever its level: that is another answer, never part of this one.
+        end = next(
+            (j for j, lv, _, t in headings[pos + 1 :] if lv <= level or _looks_like_anchor(t)),
+            len(root.children),
+        )
         sections[s] = (i, end)
 
     items: list = []

@@ -118,10 +118,6 @@ def test_anchored_missing_and_unlinked_anchors_are_reported():
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an unlinked `### #4` below `## #3` is warned as skipped but still shown on #3's card",
-)
 def test_unlinked_anchor_heading_inside_a_deeper_section_is_not_part_of_its_answer():
     text = (
         "* [첫 질문은?](#1)\n"
@@ -136,7 +132,7 @@ def test_unlinked_anchor_heading_inside_a_deeper_section_is_not_part_of_its_answ
     problems = Problems()
     parsed = parse_file(source, problems)
     assert [str(d) for d in problems.items] == [
-        'inline.md:13: warning: answer section "#3" is not linked from the question list; skipped'
+        'inline.md:12: warning: answer section "#3" is not linked from the question list; skipped'
     ]
     assert "목록에 없는 답" not in parsed.notes[1].answer
 

@@ -1,0 +1,81 @@
+"""Images in answers: local files become packaged media with safe, content-hashed names.
+
+Anki never replaces a media file whose name it already has (AnkiDroid never; desktop only for
+mixed case), so every name is lowercase and carries a hash of the file's bytes: an edited image
+gets a new name and reaches the phone. Only files inside the collection may be packaged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from deckgen.errors import Problems
+from deckgen.model import SourceLocation
+
+_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".avif"}
+_MAX_BYTES = 100 * 1024 * 1024
+_BLOB = re.compile(r"^https?://github\.com/[^/]+/[^/]+/(?:blob|raw)/[^/]+/(.+)$")
+
+
+def repository_root(root: Path, configured: str | None = None) -> Path:
+    """Return where `/path` images resolve: media_root, else the nearest folder with .git."""
+    if configured:
+        return (root / configured).resolve()
+    for folder in (root, *root.parents):
+        if (folder / ".git").exists():
+            return folder
+    return root
+
+
+class Media:
+    """Collects the media files the cards use, keyed by their packaged name."""
+
+    def __init__(self, root: Path, problems: Problems, media_root: str | None = None):
+        self.root = root.resolve()
+        self.repo = repository_root(self.root, media_root)
+        self.problems = problems
+        self.files: dict[str, Path] = {}
+
+    def resolve(self, src: str, note_file: Path, where: SourceLocation) -> str | None:
+        """Return the packaged name for an image `src`, or None (already warned) to drop it."""
+        src = src.strip()
+        if not src:
+            self.problems.warn(where, "image with an empty source; dropped")
+            return None
+        blob = _BLOB.match(src)
+        if blob and (self.repo / unquote(blob.group(1))).is_file():
+            src = "/" + blob.group(1)
+        if src.lower().startswith("data:image/"):
+            return src  # inline image data: nothing to package
+        parsed = urlparse(src)
+        if parsed.scheme in ("http", "https") or src.startswith("//"):
+            return src  # remote: the caller keeps it as a link and warns
+        if parsed.scheme:
+            self.problems.error(where, f'image "{src}": only files next to the notes can be used')
+            return None
+        rel = unquote(parsed.path)
+        path = (self.repo / rel.lstrip("/")) if rel.startswith("/") else (note_file.parent / rel)
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            self.problems.error(where, f'image "{src}" not found')
+            return None
+        allowed = self.repo if self.repo != self.root else self.root
+        if not real.is_relative_to(allowed):
+            self.problems.error(where, f'image "{src}" lies outside the notes folder; copy it inside')
+            return None
+        if not real.is_file() or real.suffix.lower() not in _IMAGE_SUFFIXES:
+            self.problems.error(where, f'image "{src}" is not an image file')
+            return None
+        data = real.read_bytes()
+        if len(data) >= _MAX_BYTES:
+            self.problems.error(where, f'image "{src}" is larger than 100 MiB')
+            return None
+        digest = hashlib.sha256(data).hexdigest()[:12]
+        stem = re.sub(r"[^a-z0-9]+", "-", real.stem.lower()).strip("-")[:60] or "image"
+        name = f"{stem}-{digest}{real.suffix.lower()}"
+        self.files[name] = real
+        return name

@@ -1,0 +1,124 @@
+"""Bad and hostile input: compiler-style messages, safe cards, and nothing lost on failure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES
+
+
+def _build_one(run_cli, tmp_path: Path, name: str, *extra: str):
+    notes = tmp_path / "notes"
+    notes.mkdir(exist_ok=True)
+    shutil.copy(FIXTURES / "errors" / name, notes / name)
+    return run_cli("build", "notes", "-o", "dist", *extra)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("bad_yaml.md", "notes/bad_yaml.md:3: error: front matter: expected ',' or ']', but got ':'"),
+        ("binary.md", "notes/binary.md: error: not a text file (it contains NUL bytes)"),
+        ("empty.md", "error: no questions found in notes"),
+    ],
+)
+def test_bad_input_fails_with_a_located_error(run_cli, tmp_path, name, message):
+    result = _build_one(run_cli, tmp_path, name)
+    assert result.exit_code == 1
+    assert message in result.stderr.splitlines()
+    assert "Traceback" not in result.output + result.stderr
+    assert not (tmp_path / "dist").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("cp949.md", "notes/cp949.md: warning: file is not UTF-8; read it as CP949 (EUC-KR) — consider saving it as UTF-8"),
+        ("list_front_matter.md", "notes/list_front_matter.md:1: warning: front matter is not a mapping; ignored"),
+        ("missing_anchor.md", 'notes/missing_anchor.md:2: warning: link to "#9" matches no heading in this file; question skipped'),
+        ("missing_anchor.md", 'notes/missing_anchor.md:8: warning: answer section "#2" is not linked from the question list; skipped'),
+        ("duplicate.md", 'notes/duplicate.md:3: warning: duplicate question "같은 질문?" (also at notes/duplicate.md:1)'),
+    ],
+)
+def test_questionable_input_builds_with_a_located_warning(run_cli, tmp_path, anki, name, message):
+    result = _build_one(run_cli, tmp_path, name)
+    assert result.exit_code == 0, result.output
+    assert message in result.stderr.splitlines()
+    strict = _build_one(run_cli, tmp_path, name, "--strict")
+    assert strict.exit_code == 1
+
+
+def test_encodings_and_line_ends_read_cleanly(run_cli, tmp_path, anki):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name in ("cp949.md", "bom_crlf.md", "cr_only.md"):
+        shutil.copy(FIXTURES / "errors" / name, notes / name)
+    result = run_cli("build", "notes", "-o", "dist")
+    assert result.exit_code == 0, result.output
+    anki.import_package(next((tmp_path / "dist").glob("*.apkg")))
+    by_question = {n["Question"]: n for n in anki.notes()}
+    assert set(by_question) == {"인코딩 질문?", "줄바꿈 질문?", "옛 맥 질문?"}
+    assert "한글 답변입니다." in by_question["인코딩 질문?"]["Answer"]
+    assert "\r" not in by_question["줄바꿈 질문?"]["Answer"]
+    assert "<li>둘째 줄</li>" in by_question["줄바꿈 질문?"]["Answer"]
+
+
+def test_undecodable_file_says_how_to_convert(run_cli, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "latin.md").write_bytes("- **q?**\n  - ".encode() + b"\xff\xfe\xfa\xfb\n")
+    result = run_cli("build", "notes", "-o", "dist")
+    assert result.exit_code == 1
+    assert (
+        "notes/latin.md:2: error: cannot decode the file as UTF-8 or CP949 (EUC-KR); "
+        "save it as UTF-8 (e.g. `iconv -f <encoding> -t UTF-8`)"
+    ) in result.stderr.splitlines()
+
+
+def test_hostile_html_is_sanitised(run_cli, tmp_path, anki):
+    result = _build_one(run_cli, tmp_path, "hostile.md")
+    assert result.exit_code == 0, result.output
+    anki.import_package(next((tmp_path / "dist").glob("*.apkg")))
+    answer = anki.note_by_question("위험한 답?")["Answer"]
+    for bad in ("<script", "alert(1)", "onerror", "javascript:", "<iframe", "onclick", "data:text"):
+        assert bad not in answer
+    assert "안전한 글" in answer and "<b>굵게</b>" in answer
+    assert '<img src="data:image/gif;base64,' in answer
+
+
+def test_images_are_packaged_under_hashed_lowercase_names(run_cli, tmp_path, anki):
+    shutil.copytree(FIXTURES / "media", tmp_path / "notes", ignore=shutil.ignore_patterns("bad_*"))
+    result = run_cli("build", "notes", "-o", "dist")
+    assert result.exit_code == 0, result.output
+    assert (
+        'notes/images.md:5: warning: remote image "https://example.com/a.png" kept as a link '
+        "(phones may be offline)"
+    ) in result.stderr.splitlines()
+    anki.import_package(next((tmp_path / "dist").glob("*.apkg")))
+    answer = anki.note_by_question("그림이 있는 질문?")["Answer"]
+    assert '<img src="diagram-one-923ef6d346b8.png" alt="구조도">' in answer
+    assert '<img src="diagram-one-923ef6d346b8.png" width="100">' in answer
+    assert '<a class="remote-image" href="https://example.com/a.png">원격</a>' in answer
+    media = Path(anki.col.media.dir()) / "diagram-one-923ef6d346b8.png"
+    assert media.read_bytes() == (FIXTURES / "media" / "img" / "Diagram One.PNG").read_bytes()
+
+
+def test_images_outside_the_notes_or_missing_are_errors(run_cli, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    shutil.copy(FIXTURES / "media" / "bad_images.md", notes / "bad_images.md")
+    shutil.copy(FIXTURES / "media" / "img" / "Diagram One.PNG", tmp_path.parent / "outside.png")
+    (notes / "img").mkdir()
+    os.symlink(tmp_path.parent / "outside.png", notes / "img" / "link.png")
+    with (notes / "bad_images.md").open("a", encoding="utf-8") as f:
+        f.write("- **링크 그림?**\n  - ![링크](img/link.png)\n")
+    result = run_cli("build", "notes", "-o", "dist")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert 'notes/bad_images.md:2: error: image "../../outside.png" lies outside the notes folder; copy it inside' in lines
+    assert 'notes/bad_images.md:4: error: image "img/none.png" not found' in lines
+    assert 'notes/bad_images.md:6: error: image "img/link.png" lies outside the notes folder; copy it inside' in lines
