@@ -1,4 +1,4 @@
-"""The notetype's CSS for this build: the template stylesheet plus code highlighting palettes."""
+"""The notetype's CSS for this build: the deck's fonts, the template stylesheet, code palettes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pygments.formatters import HtmlFormatter
 
+from deckgen import fonts
 from deckgen.model import NoteFile
 from deckgen.notetype import template_files
 
@@ -22,6 +23,7 @@ def pygments_css() -> str:
 
 
 def card_css(files: list[NoteFile]) -> tuple[str, list[Path]]:
-    """Return the CSS Anki receives and the media files it references."""
+    """Return the CSS Anki receives and the media files it references (the deck's font subsets)."""
     _, _, css = template_files()
-    return css + "\n" + pygments_css(), []
+    subsets = fonts.subset_fonts(files)
+    return fonts.font_face_css(subsets) + css + "\n" + pygments_css(), [f.path for f in subsets]

@@ -1,0 +1,189 @@
+"""The deck's own Korean font: subset to the characters its cards use, as content-named woff2 media.
+
+Cards must not depend on the reader's system fonts (many Android phones and Linux desktops have no
+Hangul font worth reading), and AnkiDroid keeps whole fonts in memory, so each build embeds only the
+glyphs its notes need. Subsetting a CJK font takes about a second, so subsets are cached on disk by
+(font file, character set): a rebuild with the same characters reuses the file.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import html
+import io
+import os
+import re
+import shutil
+import string
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from deckgen.model import NoteFile
+from deckgen.notetype import templates_dir
+
+FAMILY = "Deckgen KR"
+"""The family name the CSS uses (and the subset's own name: the OFL reserves "Pretendard")."""
+_POSTSCRIPT = "DeckgenKR"
+_WEIGHTS = {400: ("regular", "Pretendard-Regular.otf"), 700: ("bold", "Pretendard-Bold.otf")}
+_SUBSET_FORMAT = "1"  # bump when the subsetting options change, to invalidate cached subsets
+_EXTRA = (
+    string.printable.strip() + " \u00a0"
+    + "‘’“”…·•–—―※→←↑↓↔⇒×÷±≤≥≠≈∞°%‰′″"
+    + "「」『』《》〈〉【】〔〕（）［］｛｝、。，．：；！？～·ㆍ"
+)
+_TAG = re.compile(r"<[^>]*>")
+
+
+@dataclass(frozen=True, slots=True)
+class FontFile:
+    """One embedded subset: its weight and the file Anki receives (named as the media name)."""
+
+    weight: int
+    path: Path
+
+
+def card_text(files: list[NoteFile]) -> str:
+    """Return every character a reader sees on the deck's cards (tags stripped, entities decoded)."""
+    parts: list[str] = []
+    for f in files:
+        parts.append(f.source.rel)
+        for note in f.notes:
+            for fragment in (note.question, note.answer, note.context):
+                parts.append(html.unescape(_TAG.sub(" ", fragment)))
+            parts.extend(note.keywords)
+    return "".join(parts)
+
+
+def charset(text: str) -> str:
+    """Return the sorted, de-duplicated characters to embed: the text's plus ASCII and punctuation."""
+    chars = {c for c in text + _EXTRA if c.isprintable() or c == " "}
+    return "".join(sorted(chars))
+
+
+def subset_fonts(files: list[NoteFile]) -> list[FontFile]:
+    """Return the deck's font subsets (regular, bold), made or taken from the cache."""
+    chars = charset(card_text(files))
+    return [FontFile(weight, _subset(weight, chars)) for weight in sorted(_WEIGHTS)]
+
+
+def font_face_css(fonts: list[FontFile]) -> str:
+    """Return @font-face rules naming the subsets by their exact media names."""
+    rules = []
+    for font in fonts:
+        rules.append(
+            f'@font-face {{ font-family: "{FAMILY}"; src: url("{font.path.name}") format("woff2"); '
+            f"font-weight: {font.weight}; font-style: normal; font-display: block; }}"
+        )
+    return "\n".join(rules) + "\n"
+
+
+def source_font(weight: int) -> Path:
+    """Return the full font file a weight is cut from."""
+    return templates_dir() / "fonts" / _WEIGHTS[weight][1]
+
+
+@lru_cache(maxsize=8)
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _subset(weight: int, chars: str) -> Path:
+    label, _ = _WEIGHTS[weight]
+    source = source_font(weight)
+    key = "-".join((
+        _file_hash(source)[:16],
+        hashlib.sha256(chars.encode("utf-8")).hexdigest()[:16],
+        _SUBSET_FORMAT,
+    ))
+    for root in _cache_roots():
+        found = _cached(root / key, label)
+        if found is not None:
+            return found
+    data = _make_subset(source, chars, weight)
+    name = f"_dg-kr-{label}-{hashlib.sha256(data).hexdigest()[:10]}.woff2"
+    for root in _cache_roots():
+        try:
+            folder = root / key
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / name
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp, target)
+            return target
+        except OSError:
+            continue  # an unwritable cache: try the next place
+    raise OSError("no writable folder for the font subsets")
+
+
+def _cached(folder: Path, label: str) -> Path | None:
+    """Return the cached subset in `folder` if it is intact (its name carries its content hash)."""
+    try:
+        candidates = sorted(folder.glob(f"_dg-kr-{label}-*.woff2"))
+    except OSError:
+        return None
+    for path in candidates:
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+        except OSError:
+            continue
+        if path.stem.endswith(digest):
+            return path
+    return None
+
+
+def _make_subset(source: Path, chars: str, weight: int) -> bytes:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14]
+    options.name_languages = [0x409]
+    options.layout_features = ["kern", "liga", "calt", "ccmp", "locl", "mark", "mkmk"]
+    # recalcTimestamp=False: the same characters must give the same bytes (and media name).
+    font = TTFont(source, recalcTimestamp=False)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=chars)
+    subsetter.subset(font)
+    _rename(font, weight)
+    font.flavor = "woff2"
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def _rename(font, weight: int) -> None:
+    """Name the subset "Deckgen KR": the OFL forbids the reserved name on a modified font."""
+    style = "Bold" if weight == 700 else "Regular"
+    ps_name = f"{_POSTSCRIPT}-{style}"
+    names = font["name"]
+    for record in list(names.names):
+        if record.nameID in (16, 17):
+            names.removeNames(nameID=record.nameID)
+    for name_id, value in ((1, FAMILY), (2, style), (3, f"{ps_name};deckgen subset"),
+                           (4, f"{FAMILY} {style}"), (6, ps_name)):
+        names.setName(value, name_id, 3, 1, 0x409)
+    if "CFF " in font:
+        cff = font["CFF "].cff
+        top = cff.topDictIndex[0]
+        cff.fontNames = [ps_name]
+        top.FamilyName = FAMILY
+        top.FullName = f"{FAMILY} {style}"
+
+
+def _cache_roots():
+    """Yield the cache folder, then a folder that lives as long as this process (cache unwritable)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    yield Path(base) / "deckgen"
+    yield _process_folder()
+
+
+@lru_cache(maxsize=1)
+def _process_folder() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="deckgen-fonts-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder

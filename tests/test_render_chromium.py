@@ -1,0 +1,135 @@
+"""The cards in a real browser: headless Chromium at phone and desktop sizes, light and dark.
+
+Each card's back (which shows its front) is rendered with the package's own templates, CSS and font
+subsets, saved as PNG beside the test's temporary folder, and checked for what a reader would
+notice: the page scrolling sideways, and Hangul drawn as boxes or in some other font.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+
+from deckgen.fonts import FAMILY
+from deckgen.model import BuildConfig
+from deckgen.preview import card_document, card_sides, write_preview
+from tests.conftest import FIXTURES
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+VIEWS = {
+    "phone-light": dict(width=360, height=780, phone=True, night=False),
+    "phone-dark": dict(width=360, height=780, phone=True, night=True),
+    "desktop-light": dict(width=1280, height=800, phone=False, night=False),
+    "desktop-dark": dict(width=1280, height=800, phone=False, night=True),
+}
+SAMPLE = "경사 하강법은 무엇이고"
+
+
+def start_chromium(profile: Path):
+    """Start headless Debian Chromium through its own ChromeDriver (selenium-manager never runs)."""
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).is_file()]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not found: install Debian's chromium and chromium-driver "
+                    "(`make browser` does it) to run the rendering tests")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--hide-scrollbars", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    return webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+
+
+def show(driver, page: Path, width: int, height: int, phone: bool) -> dict:
+    """Load a page in a width x height viewport, wait for its fonts, and measure it."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": phone})
+    driver.get(page.as_uri())
+    return driver.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        document.fonts.ready.then(() => {
+          const faces = [...document.fonts].filter(f => f.family.replace(/["']/g, "") === arguments[0]);
+          const ctx = document.createElement("canvas").getContext("2d");
+          const width = font => { ctx.font = font; return ctx.measureText(arguments[1]).width; };
+          done({
+            scrollWidth: document.documentElement.scrollWidth,
+            innerWidth: window.innerWidth,
+            height: document.documentElement.scrollHeight,
+            faces: faces.map(f => [f.weight, f.status]),
+            bundled: width(`700 40px "${arguments[0]}", monospace`),
+            fallback: width("700 40px monospace"),
+            questionFont: getComputedStyle(document.querySelector(".dg-question")).fontFamily,
+          });
+        });
+        """,
+        FAMILY, SAMPLE,
+    )
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """Preview the fixture deck and write every card's back as a page for each view."""
+    out = tmp_path_factory.mktemp("render")
+    report = write_preview(BuildConfig(sources=(FIXTURES / "render",), outdir=out), out)
+    assert report.cards >= 6
+    from deckgen import lock
+    from deckgen.build import collect
+    from deckgen.errors import Problems
+    from deckgen.style import card_css
+
+    config = BuildConfig(sources=(FIXTURES / "render",), outdir=out)
+    deck, files, *_ = collect(config, Problems())
+    css, fonts = card_css(files)
+    cards = lock.plan(None, deck, files, css, config).cards
+    pages = {}
+    for view, spec in VIEWS.items():
+        for n, card in enumerate(cards, 1):
+            _, back = card_sides(card.fields)
+            page = out / f"card{n}-{view}.html"
+            page.write_text(card_document(back, night=spec["night"], phone=spec["phone"]), encoding="utf-8")
+            pages[view, n] = page
+    return out, pages, fonts
+
+
+def test_cards_render_without_sideways_scrolling_in_the_bundled_font(rendered, tmp_path_factory):
+    out, pages, fonts = rendered
+    bold = TTFont(next(p for p in fonts if "-bold-" in p.name))
+    cmap, hmtx = bold.getBestCmap(), bold["hmtx"]
+    expected = sum(hmtx[cmap[ord(c)]][0] for c in SAMPLE) * 40 / bold["head"].unitsPerEm
+    shots = out / "png"
+    shots.mkdir()
+    driver = start_chromium(tmp_path_factory.mktemp("chromium-profile"))
+    try:
+        results = {}
+        for (view, n), page in sorted(pages.items()):
+            spec = VIEWS[view]
+            seen = show(driver, page, spec["width"], spec["height"], spec["phone"])
+            results[view, n] = seen
+            assert seen["innerWidth"] == spec["width"]
+            assert seen["scrollWidth"] <= seen["innerWidth"], f"card {n} scrolls sideways in {view}: {seen}"
+            assert seen["faces"] and all(status == "loaded" for _, status in seen["faces"]), seen
+            assert seen["questionFont"].startswith(f'"{FAMILY}"')
+            # Hangul measured in the bundled font has the bundled font's advance widths, not tofu's.
+            assert abs(seen["bundled"] - expected) < 0.5, (seen, expected)
+            assert abs(seen["bundled"] - seen["fallback"]) > 1
+            # The whole card, top to bottom, for a person to look at.
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+                "width": spec["width"], "height": max(spec["height"], seen["height"]),
+                "deviceScaleFactor": 1, "mobile": spec["phone"]})
+            driver.save_screenshot(str(shots / f"card{n}-{view}.png"))
+    finally:
+        driver.quit()
+    (shots / "measurements.json").write_text(
+        json.dumps({f"{v}/{n}": r for (v, n), r in results.items()}, indent=1), encoding="utf-8")
+    if os.environ.get("DECKGEN_PNG_DIR"):  # to look at them after the run
+        shutil.copytree(shots, os.environ["DECKGEN_PNG_DIR"], dirs_exist_ok=True)
