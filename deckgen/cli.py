@@ -65,10 +65,9 @@ def build(sources: tuple[Path, ...], outdir: Path, deck_name: str | None, versio
               help="A local MathJax 3 (tex-chtml.js or its folder) to typeset math with.")
 def preview(sources: tuple[Path, ...], outdir: Path, mathjax: Path | None) -> None:
     """Render every card of SOURCES into OUTDIR/index.html to look at in a browser."""
-    from deckgen.build import default_sources
     from deckgen.preview import write_preview
 
-    config = BuildConfig(sources=sources or default_sources(), outdir=outdir)
+    config = BuildConfig(sources=sources or (Path("sources"),), outdir=outdir)
     report = _run(lambda: write_preview(config, outdir, mathjax))
     _print_diagnostics(report.diagnostics)
     click.echo(f"wrote {report.index} ({report.cards} cards; "
