@@ -71,16 +71,18 @@ def build(config: BuildConfig) -> BuildReport:
         changes=plan.changes,
     )
     target = config.outdir / f"{deck.slug}-v{plan.version}.apkg"
-    if plan.up_to_date and target.exists():
-        return BuildReport(package=target, up_to_date=True, **report_args)
+    up_to_date = plan.up_to_date and target.exists()
     if target.exists() and not plan.rewrite_allowed:
         raise DeckgenError(
             f"{target}: error: version {plan.version} was already written with other content; "
             "versions are never overwritten (pass --version to choose a new one)"
         )
     with Staged() as staged:
-        write_package(staged, target, list(plan.cards), css, plan.notetype_mtime, deck.title,
-                      plan.description, media)
+        if not up_to_date:
+            write_package(staged, target, list(plan.cards), css, plan.notetype_mtime, deck.title,
+                          plan.description, media)
+        if plan.state != state:  # e.g. an id pinned without any change to the cards
+            deck_lock.write_lock(staged, deck.root, plan)
         if not plan.up_to_date:
-            deck_lock.commit(staged, deck.root, plan, config.outdir, target)
-    return BuildReport(package=target, **report_args)
+            deck_lock.append_changelog(staged, plan, config.outdir, target)
+    return BuildReport(package=target, up_to_date=up_to_date, **report_args)

@@ -85,17 +85,21 @@ def match(known: list[Known], seen: list[Seen]) -> dict[int, int]:
     by_text: dict[str, list[int]] = defaultdict(list)
     for i, k in enumerate(known):
         by_text[fold(k.question)].append(i)
+    def compatible(note: Seen, k: int) -> bool:
+        # A note pinned to one id never continues a note pinned to another.
+        return not known[k].pinned or known[k].pinned == note.pinned
+
     for same_file in (True, False):
         for s, note in enumerate(seen):
-            if s in pairs or note.pinned:
+            if s in pairs:
                 continue
             for k in by_text.get(fold(note.question), ()):
-                if k not in used and (not same_file or known[k].file == note.file):
+                if k not in used and compatible(note, k) and (not same_file or known[k].file == note.file):
                     take(s, k)
                     break
 
     # 3. Vanished vs appeared: the best pairs by wording, answer and place, strongest first.
-    rest_seen = [s for s in range(len(seen)) if s not in pairs and not seen[s].pinned]
+    rest_seen = [s for s in range(len(seen)) if s not in pairs]
     rest_known = [k for k in range(len(known)) if k not in used]
     if not rest_seen or not rest_known:
         return pairs
@@ -112,6 +116,8 @@ def match(known: list[Known], seen: list[Seen]) -> dict[int, int]:
                 hits[k] += 1
         by_key = [k for k in rest_known if known[k].key == note.key]
         for k in set(hits) | set(by_key):
+            if not compatible(note, k):
+                continue
             score = _score(known[k], note)
             if score > 0:
                 scored.append((score, s, k))

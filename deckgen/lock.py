@@ -262,10 +262,14 @@ def changelog_entry(plan: Plan, package: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def commit(staged: Staged, root: Path, plan: Plan, outdir: Path, package: Path) -> None:
-    """Stage the new lock and the changelog so they land together with the package."""
+def write_lock(staged: Staged, root: Path, plan: Plan) -> None:
+    """Stage the new lock so it lands together with the package."""
     text = json.dumps(plan.state, ensure_ascii=False, indent=1) + "\n"
     staged.write_text(root / LOCK_NAME, text)
+
+
+def append_changelog(staged: Staged, plan: Plan, outdir: Path, package: Path) -> None:
+    """Stage CHANGELOG.md with this version's entry on top."""
     log = outdir / "CHANGELOG.md"
     previous = log.read_text(encoding="utf-8") if log.exists() else "# Changelog\n\n"
     head, _, rest = previous.partition("\n\n")

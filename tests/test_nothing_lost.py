@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import shutil
 import signal
@@ -89,14 +90,25 @@ def test_full_disk_changes_nothing(run_cli, tmp_path):
     assert not [p for p in dist.iterdir() if p.name.endswith(".tmp")]
 
 
+def _cpu_time(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("inf")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_interrupted_build_changes_nothing(run_cli, tmp_path):
     notes, dist = _first_build(run_cli, tmp_path)
     _edit(notes, 3000)
     before = _snapshot(notes, dist)
     interrupted = 0
-    for delay in (0.3, 0.8, 1.5):
+    for cpu_seconds in (0.5, 0.9, 1.4):
         proc = _run_build(tmp_path)
-        time.sleep(delay)
+        # Wait on the child's CPU time, not the clock, so a loaded machine interrupts it at the
+        # same stage of the build (past start-up, somewhere in parsing, rendering or writing).
+        while proc.poll() is None and _cpu_time(proc.pid) < cpu_seconds:
+            time.sleep(0.01)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=120)
         assert "Traceback" not in err
