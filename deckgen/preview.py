@@ -30,7 +30,7 @@ _MATHJAX_CONFIG = (
     "window.MathJax={tex:{inlineMath:[['\\\\(','\\\\)']],displayMath:[['\\\\[','\\\\]']],"
     "processEscapes:false}};"
 )
-_SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.S)
+_SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
 _FIELD = re.compile(r"\{\{([^#^/}][^}]*)\}\}")
 
 
@@ -125,7 +125,7 @@ def write_preview(config: BuildConfig, outdir: Path, mathjax: Path | None = None
             f'{html.escape(card_document(side, mathjax=script), quote=True)}"></iframe></figure>'
             for label, side in (("front", front), ("back", back))
         )
-        where = html.escape(f"{card.deck} · {card.fields[4]}")
+        where = html.escape(card.fields[4])  # the font subset has its characters; deck names it may not
         sections.append(f'<section class="pv-card" id="card-{n}"><h2>#{n} <small>{where}</small></h2>'
                         f'<div class="pv-sides">{frames}</div></section>')
     math_note = (f"MathJax: {html.escape(script)}" if script else

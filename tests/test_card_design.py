@@ -27,7 +27,7 @@ FONT_FACE = re.compile(
 
 def shown(card_html: str) -> str:
     """Return a rendered card side without the notetype CSS Anki puts in front of it."""
-    return re.sub(r"<style>.*?</style>", "", card_html, flags=re.S)
+    return re.sub(r"<style>.*?</style>", "", card_html, flags=re.DOTALL)
 
 
 def build_fixture(run_cli, tmp_path: Path) -> Path:

@@ -23,10 +23,10 @@ from tests.conftest import FIXTURES
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 VIEWS = {
-    "phone-light": dict(width=360, height=780, phone=True, night=False),
-    "phone-dark": dict(width=360, height=780, phone=True, night=True),
-    "desktop-light": dict(width=1280, height=800, phone=False, night=False),
-    "desktop-dark": dict(width=1280, height=800, phone=False, night=True),
+    "phone-light": {"width": 360, "height": 780, "phone": True, "night": False},
+    "phone-dark": {"width": 360, "height": 780, "phone": True, "night": True},
+    "desktop-light": {"width": 1280, "height": 800, "phone": False, "night": False},
+    "desktop-dark": {"width": 1280, "height": 800, "phone": False, "night": True},
 }
 SAMPLE = "경사 하강법은 무엇이고"
 
@@ -101,35 +101,69 @@ def rendered(tmp_path_factory):
     return out, pages, fonts
 
 
-def test_cards_render_without_sideways_scrolling_in_the_bundled_font(rendered, tmp_path_factory):
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    """One headless Chromium for the module."""
+    browser = start_chromium(tmp_path_factory.mktemp("chromium-profile"))
+    yield browser
+    browser.quit()
+
+
+def test_cards_render_without_sideways_scrolling_in_the_bundled_font(rendered, driver):
     out, pages, fonts = rendered
     bold = TTFont(next(p for p in fonts if "-bold-" in p.name))
     cmap, hmtx = bold.getBestCmap(), bold["hmtx"]
     expected = sum(hmtx[cmap[ord(c)]][0] for c in SAMPLE) * 40 / bold["head"].unitsPerEm
     shots = out / "png"
     shots.mkdir()
-    driver = start_chromium(tmp_path_factory.mktemp("chromium-profile"))
-    try:
-        results = {}
-        for (view, n), page in sorted(pages.items()):
-            spec = VIEWS[view]
-            seen = show(driver, page, spec["width"], spec["height"], spec["phone"])
-            results[view, n] = seen
-            assert seen["innerWidth"] == spec["width"]
-            assert seen["scrollWidth"] <= seen["innerWidth"], f"card {n} scrolls sideways in {view}: {seen}"
-            assert seen["faces"] and all(status == "loaded" for _, status in seen["faces"]), seen
-            assert seen["questionFont"].startswith(f'"{FAMILY}"')
-            # Hangul measured in the bundled font has the bundled font's advance widths, not tofu's.
-            assert abs(seen["bundled"] - expected) < 0.5, (seen, expected)
-            assert abs(seen["bundled"] - seen["fallback"]) > 1
-            # The whole card, top to bottom, for a person to look at.
-            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-                "width": spec["width"], "height": max(spec["height"], seen["height"]),
-                "deviceScaleFactor": 1, "mobile": spec["phone"]})
-            driver.save_screenshot(str(shots / f"card{n}-{view}.png"))
-    finally:
-        driver.quit()
+    results = {}
+    for (view, n), page in sorted(pages.items()):
+        spec = VIEWS[view]
+        seen = show(driver, page, spec["width"], spec["height"], spec["phone"])
+        results[view, n] = seen
+        assert seen["innerWidth"] == spec["width"]
+        assert seen["scrollWidth"] <= seen["innerWidth"], f"card {n} scrolls sideways in {view}: {seen}"
+        assert seen["faces"] and all(status == "loaded" for _, status in seen["faces"]), seen
+        assert seen["questionFont"].startswith(f'"{FAMILY}"')
+        # Hangul measured in the bundled font has the bundled font's advance widths, not tofu's.
+        assert abs(seen["bundled"] - expected) < 0.5, (seen, expected)
+        assert abs(seen["bundled"] - seen["fallback"]) > 1
+        # The whole card, top to bottom, for a person to look at.
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": spec["width"], "height": max(spec["height"], seen["height"]),
+            "deviceScaleFactor": 1, "mobile": spec["phone"]})
+        driver.save_screenshot(str(shots / f"card{n}-{view}.png"))
     (shots / "measurements.json").write_text(
         json.dumps({f"{v}/{n}": r for (v, n), r in results.items()}, indent=1), encoding="utf-8")
     if os.environ.get("DECKGEN_PNG_DIR"):  # to look at them after the run
         shutil.copytree(shots, os.environ["DECKGEN_PNG_DIR"], dirs_exist_ok=True)
+
+
+def test_preview_page_toggles_dark_and_phone_and_loads_mathjax_only_for_math(tmp_path, driver):
+    out = tmp_path / "preview"
+    stub = out / "mathjax" / "es5" / "tex-chtml.js"
+    stub.parent.mkdir(parents=True)
+    stub.write_text('document.body.dataset.mathjax = "ran";', encoding="utf-8")
+    report = write_preview(BuildConfig(sources=(FIXTURES / "render",), outdir=out), out)
+    assert report.mathjax == "mathjax/es5/tex-chtml.js"
+    assert sorted(p.name.split("-")[2] for p in out.glob("_dg-kr-*.woff2")) == ["bold", "regular"]
+
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+    driver.get(report.index.as_uri())
+    state = """return [...document.querySelectorAll("iframe")].map(f => ({
+        body: f.contentDocument.body.className, html: f.contentDocument.documentElement.className,
+        width: f.clientWidth, inner: f.contentWindow.innerWidth,
+        math: f.contentDocument.body.dataset.mathjax || "", text: f.contentDocument.body.innerText}))"""
+    frames = driver.execute_script(state)
+    assert len(frames) == 2 * report.cards
+    assert all(f["body"] == "card" and f["html"] == "" and f["width"] > 360 for f in frames)
+    with_math = [f for f in frames if "\\(" in f["text"] or "\\[" in f["text"]]
+    assert with_math and all(f["math"] == "ran" for f in with_math)
+    assert all(f["math"] == "" for f in frames if f not in with_math)
+
+    driver.find_element("id", "pv-night").click()
+    driver.find_element("id", "pv-phone").click()
+    frames = driver.execute_script(state)
+    assert all(f["body"] == "card nightMode night_mode" and f["html"] == "mobile android" for f in frames)
+    assert all(f["inner"] == 360 for f in frames)
