@@ -68,6 +68,8 @@ class Note:
     """Identity key of the parent question for a sub-question, else ''."""
     pinned_id: str = ""
     """An id the user wrote in the markdown (`<!-- id: x -->`), else ''."""
+    tags: tuple[str, ...] = ()
+    """Tags of this note alone (e.g. from the section headings it stands under)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,8 @@ class NoteFile:
     diagnostics: tuple[Diagnostic, ...]
     order: tuple[int, str] = (0, "")
     """Sort key of the subdeck among its siblings."""
+    shape: str = ""
+    """The shape its questions were found in (see shapes.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,12 @@ class DeckConfig:
     exclude: tuple[str, ...] = ()
     files: tuple[tuple[str, dict[str, str]], ...] = ()
     """Per-file settings: (relative path, {"deck": ..., "shape": ...})."""
+    version: str = "semver"
+    """Version policy: "semver" (bumped from what changed) or a pinned "MAJOR.MINOR.PATCH"."""
+    font: str = "bundled"
+    """Card font: "bundled" (the deck's own subset font) or "system" (the reader's fonts)."""
+    media_root: str | None = None
+    """Where `/absolute` image paths resolve, relative to the sources root (None: the repository)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ for every shape and lives here: keyword lines, restated questions, sub-questions
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 
@@ -16,7 +17,7 @@ from markdown_it.tree import SyntaxTreeNode
 from deckgen import render, shapes
 from deckgen.errors import Problems
 from deckgen.media import Media
-from deckgen.markdown import inline_text, markdown, tokens_text
+from deckgen.markdown import inline_text, markdown, slug, tokens_text
 from deckgen.model import Note, NoteFile, SourceFile, SourceLocation
 
 _KEYWORD_LABELS = {"keyword", "keywords", "키워드", "핵심", "핵심 키워드"}
@@ -40,6 +41,9 @@ class Question:
     key: str = ""
     """Identity key within the file: the anchor, else the question text."""
     children: list[Question] = field(default_factory=list)
+    """Sub-questions the shape found (nested index links, headings or details blocks)."""
+    sections: tuple[str, ...] = ()
+    """Section headings a top-level question stands under (shown as Context, made a tag)."""
 
 
 def parse_file(
@@ -50,13 +54,14 @@ def parse_file(
     tokens = markdown().parse(source.text, env)
     root = SyntaxTreeNode(tokens)
     meta = _front_matter(root, source, problems)
+    title = _title(meta, root, source)
     parser = Parser(source, problems, env, media)
-    found = shapes.find_questions(root, parser, meta.get("shape") or shape)
+    parser.title = title
+    chosen, found = shapes.find_questions(root, parser, _shape_setting(meta, source, problems) or shape)
     notes: list[Note] = []
     for question in found:
         if question.parent is None:
             notes.extend(parser.notes_for(question, context=None)[1])
-    title = _title(meta, root, source)
     return NoteFile(
         source=source,
         title=title,
@@ -65,6 +70,7 @@ def parse_file(
         skipped=parser.skipped,
         diagnostics=(),
         order=_order(source.rel),
+        shape=chosen,
     )
 
 
@@ -77,6 +83,7 @@ class Parser:
         self.env = env
         self.media = media
         self.skipped = 0
+        self.title = ""
 
     def image(self, src: str, line: int) -> str | None:
         """Resolve an image in this file to its packaged name (see media.py)."""
@@ -108,6 +115,8 @@ class Parser:
             if node.type == "html_block" and (m := _PINNED.search(node.content)):
                 pinned = pinned or m.group(1)
                 continue
+            if node.type == "paragraph" and leading and (unmarked := _without_answer_marker(node)):
+                node = unmarked  # `A. the answer`: the marker is not part of it
             if node.type == "paragraph":
                 inline = node.children[0].token
                 words = _keywords(inline)
@@ -124,7 +133,8 @@ class Parser:
                 for item in node.children:
                     sub = self._sub_question(item, q)
                     if sub is None:
-                        kept.append(item)
+                        if not _placeholder_item(item):
+                            kept.append(item)
                     elif _restates(_inline_plain(sub.inline), q_text):
                         # The sub-question repeats its parent: its answer is the parent's own.
                         queue[0:0] = sub.blocks
@@ -148,7 +158,12 @@ class Parser:
             if own is not None:
                 shown.append((own.question, own.answer))
         for child in q.children:
-            sub_notes.extend(self.notes_for(child, context=parent_ctx)[1])
+            own, made = self.notes_for(child, context=parent_ctx)
+            sub_notes.extend(made)
+            if own is not None and not child.anchor:
+                # Anchored answers stand alone as before; other shapes' sub-questions show in the
+                # parent's answer the way nested list sub-questions do.
+                shown.append((own.question, own.answer))
 
         direct_html = render.blocks(direct, self.env, self.image)
         if not direct_html.strip() and not shown:
@@ -164,12 +179,13 @@ class Parser:
             question_text=q_text,
             answer=direct_html + render.subquestions(shown),
             answer_text="\n".join([answer_text, *(n.answer_text for n in sub_notes)]),
-            context=context[0] if context else "",
+            context=context[0] if context else _section_context(q),
             keywords=tuple(keywords),
             location=self.at(q.line),
             anchor=q.anchor,
             parent_key=context[1] if context else "",
             pinned_id=pinned,
+            tags=_section_tags(q),
         )
         return note, [note, *sub_notes]
 
@@ -192,6 +208,56 @@ class Parser:
             parent=parent,
             key=f"{parent.key}/{_norm(text)}",
         )
+
+
+def _placeholder_item(item: SyntaxTreeNode) -> bool:
+    """Tell whether a list item holds nothing but a placeholder (`- TODO`)."""
+    if item.type != "list_item" or len(item.children) != 1 or item.children[0].type != "paragraph":
+        return False
+    return bool(_PLACEHOLDER.match(inline_text(item.children[0].children[0].token)))
+
+
+def _section_context(q: Question) -> str:
+    """Context of a top-level question: the section path it stands under, e.g. `메모리 › 페이징`."""
+    return " › ".join(html.escape(s) for s in q.sections)
+
+
+def _section_tags(q: Question) -> tuple[str, ...]:
+    """One hierarchical tag (`운영체제::메모리`) for the sections of a question or of its parent."""
+    while q.parent is not None:
+        q = q.parent
+    parts = [slug(s) for s in q.sections]
+    return ("::".join(parts),) if parts and all(parts) else ()
+
+
+def _without_answer_marker(node: SyntaxTreeNode) -> SyntaxTreeNode | None:
+    """Return the paragraph without its leading `A.` / `**A:**` / `답:` marker, None if it has none."""
+    inline = node.children[0].token
+    stripped = shapes.strip_marker(inline.children or [], shapes.A_MARKER)
+    if stripped is None:
+        return None
+    tokens = [t.copy() for t in node.to_tokens()]
+    tokens[1].children = stripped
+    tokens[1].content = inline_text(tokens[1])
+    return SyntaxTreeNode(tokens).children[0]
+
+
+def _shape_setting(meta: dict, source: SourceFile, problems: Problems) -> str | None:
+    """The shape a file's front matter asks for (`deckgen: {shape: qa}`), None to detect it."""
+    settings = meta.get("deckgen")
+    value = settings.get("shape") if isinstance(settings, dict) else meta.get("shape")
+    if value is None:
+        return None
+    if not isinstance(value, str) or shapes.canonical(value) is None:
+        line = next((n for n, text in enumerate(source.text.split("\n"), 1)
+                     if re.match(r"\s*shape\s*:", text)), 1)
+        problems.warn(
+            SourceLocation(source.display, line),
+            f'front matter: unknown shape "{value}" (expected one of {", ".join(shapes.SHAPES)}); '
+            "detecting it instead",
+        )
+        return None
+    return value
 
 
 def _with_children(list_node: SyntaxTreeNode, items: list[SyntaxTreeNode]) -> SyntaxTreeNode:

@@ -1,33 +1,106 @@
 """Where a note file keeps its questions: one finder per shape of notes people write.
 
 Each finder takes the file's block tree and returns `Question`s (question tokens + answer blocks);
-`parse.py` then applies the rules all shapes share. `find_questions` picks the shape.
+`parse.py` then applies the rules all shapes share. `find_questions` picks the shape:
+
+- anchored:     an index of `[question](#n)` links and `### #n` answer sections;
+- bold-bullets: `- **question?**` items with the answer nested below;
+- headings:     `### question?` headings, the answer up to the next heading of that level or above;
+- details:      `<details><summary>question</summary>` with a markdown answer inside;
+- qa:           `Q. question` paragraphs, each followed by its `A. answer`;
+- lists:        plain or numbered `1. question?` items with the answer nested below.
+
+Detection (no shape given) takes the anchored index when there is one, else the shape that finds
+the most questions (earlier in the list above on a tie). Every finder is one pass over the tree.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
+from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 
-from deckgen.markdown import inline_text, slug
+from deckgen.markdown import inline_text, markdown, slug
 
 if TYPE_CHECKING:
     from deckgen.parse import Parser, Question
 
-SHAPES = ("anchored", "bold-bullets")
+SHAPES = ("anchored", "bold-bullets", "headings", "details", "qa", "lists")
+_ALIASES = {
+    "auto": "auto", "bullets": "bold-bullets", "bold": "bold-bullets", "heading": "headings",
+    "list": "lists", "numbered": "lists", "q&a": "qa", "q/a": "qa",
+}
+
+# A heading or list item asks when it ends with a question mark or a Korean question or request
+# ending. Endings that ordinary section titles also have (평가, 추가, 혼란 ...) are kept out.
+_ASKS = re.compile(
+    r"(?:[?？]"
+    r"|나요|가요|까요|[^아가]까|니까|[인는은던른한]가|뭔가|무엇|뭘까|뭐죠|왜죠|뭐예요|뭐에요|뭔지|무엇인지"
+    r"|(?<![혼반계파노내전])란"
+    r"|[은는]"
+    r"|(?:해|려|어|워|줘|써|봐)\s?(?:주세요|주십시오|주시겠어요|보세요|볼래요|줄래요?)"
+    r"|하시오|(?:설명|서술|비교|기술|정의|논|말)하(?:세요|라)"
+    r")$"
+)
+_TRAILING = re.compile(r"(?:\s*[(\[][^()\[\]]*[)\]]|\s*[.!~…*]+|\s+)$")
+Q_MARKER = re.compile(r"^\s*(?:(?:Q|질문)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]|Q\d+(?:[-.]\d+)*(?=\s))\s*")
+A_MARKER = re.compile(r"^\s*(?:(?:A|답|답변)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]|A\d+(?:[-.]\d+)*(?=\s))\s*")
+_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*[.)]\s+")
 
 
-def find_questions(root: SyntaxTreeNode, parser: Parser, shape: str | None) -> list[Question]:
-    """Find the questions of a file in its shape (detected unless given)."""
-    if shape in (None, "", "auto"):
-        anchored = anchored_questions(root, parser, warn=False)
-        if anchored:
-            return anchored_questions(root, parser, warn=True)
-        return bold_bullet_questions(root, parser)
-    if shape == "anchored":
-        return anchored_questions(root, parser, warn=True)
-    return bold_bullet_questions(root, parser)
+def asks(text: str) -> bool:
+    """Tell whether a heading's or list item's text is a question or a request to explain.
+
+    A trailing aside does not count: "스택이란? (기출)" and "설명해 주세요." both ask.
+    """
+    text = text.strip()
+    for _ in range(4):
+        if len(text) > 1 and _ASKS.search(text):
+            return True
+        trimmed = _TRAILING.sub("", text)
+        if trimmed == text:
+            return False
+        text = trimmed
+    return False
+
+
+def canonical(shape: str | None) -> str | None:
+    """Return the shape's canonical name, "auto" for none, None if unknown."""
+    name = (shape or "auto").strip().lower()
+    name = _ALIASES.get(name, name)
+    return name if name == "auto" or name in SHAPES else None
+
+
+def find_questions(root: SyntaxTreeNode, parser: Parser, shape: str | None) -> tuple[str, list[Question]]:
+    """Find the questions of a file in its shape (detected unless given); return (shape, questions)."""
+    name = canonical(shape) or "auto"
+    if name == "anchored":
+        return name, anchored_questions(root, parser, warn=True)
+    if name == "auto" and anchored_questions(root, parser, warn=False):
+        return "anchored", anchored_questions(root, parser, warn=True)
+    names = SHAPES[1:] if name == "auto" else (name,)
+    best: tuple[str, list[Question], list] | None = None
+    for candidate in names:
+        warnings: list = []
+        found = _FINDERS[candidate](root, parser, warnings)
+        if best is None or len(found) > len(best[1]):
+            best = (candidate, found, warnings)
+    chosen, questions, warnings = best
+    for line, message in warnings:
+        parser.problems.warn(parser.at(line), message)
+    if chosen != "bold-bullets":
+        _keep_sections_only_if_they_tell_apart(questions)
+    return chosen, questions
+
+
+def _keep_sections_only_if_they_tell_apart(questions: list[Question]) -> None:
+    """A section path shown on every card of the file tells nothing: drop it then."""
+    paths = {q.sections for q in questions if q.parent is None}
+    if len(paths) < 2:
+        for q in questions:
+            q.sections = ()
 
 
 # --- index of links + anchored answer sections ---------------------------------------------
@@ -223,3 +296,390 @@ def inline_text_of(tokens: list) -> str:
     from markdown_it.token import Token
 
     return inline_text(Token("inline", "", 0, children=tokens))
+
+
+# --- question text: markers, numbering, wrapping bold -------------------------------------------
+
+
+def strip_marker(children: list[Token], pattern: re.Pattern) -> list[Token] | None:
+    """Return copies of inline tokens without a leading marker (`Q.`, `**A1.**`), None if absent."""
+    kids = [c.copy() for c in children]
+    for c in kids:
+        if c.type in ("strong_open", "em_open") or (c.type == "text" and not c.content.strip()):
+            continue
+        if c.type != "text":
+            return None
+        m = pattern.match(c.content)
+        if m is None:
+            return None
+        c.content = c.content[m.end():]
+        break
+    else:
+        return None
+    return _tidy(kids)
+
+
+def _tidy(kids: list[Token]) -> list[Token]:
+    """Drop empty text, emptied `**` pairs and the blank start a removed marker leaves."""
+    changed = True
+    while changed:
+        changed = False
+        kept: list[Token] = []
+        for c in kids:
+            if c.type == "text" and not c.content:
+                changed = True
+                continue
+            if kept and c.type.endswith("_close") and kept[-1].type == c.type[:-6] + "_open":
+                kept.pop()
+                changed = True
+                continue
+            kept.append(c)
+        while kept and kept[0].type in ("softbreak", "hardbreak"):
+            kept.pop(0)
+            changed = True
+        kids = kept
+    for c in kids:
+        if c.type == "text":
+            c.content = c.content.lstrip()
+            break
+        if c.type not in ("strong_open", "em_open"):
+            break
+    return kids
+
+
+def unwrap_bold(children: list[Token]) -> list[Token]:
+    """`**question?**` as a whole is how the question is marked, not emphasis within it."""
+    meaningful = [c for c in children if not (c.type == "text" and not c.content.strip())]
+    if len(meaningful) < 3 or meaningful[0].type != "strong_open" or meaningful[-1].type != "strong_close":
+        return children
+    depth = 0
+    for c in meaningful[:-1]:
+        depth += {"strong_open": 1, "strong_close": -1}.get(c.type, 0)
+        if depth == 0:
+            return children
+    return meaningful[1:-1]
+
+
+def question_tokens(children: list[Token], numbered: bool = False) -> tuple[list[Token], bool]:
+    """Return the question as the reader sees it (no `Q.` marker or `1.` numbering) and if it was marked."""
+    stripped = strip_marker(children, Q_MARKER)
+    marked = stripped is not None
+    if stripped is None and numbered:
+        stripped = strip_marker(children, _NUMBER)
+    return unwrap_bold(stripped if stripped is not None else list(children)), marked
+
+
+def inline_text_of(tokens: list) -> str:
+    return inline_text(Token("inline", "", 0, children=tokens))
+
+
+def _paragraph(children: list[Token], line: int) -> SyntaxTreeNode:
+    """Make a paragraph node from inline tokens (an answer that shares its question's paragraph)."""
+    opening = Token("paragraph_open", "p", 1, map=[line, line + 1], block=True)
+    body = Token("inline", "", 0, map=[line, line + 1], children=children, block=True)
+    body.content = inline_text_of(children)
+    closing = Token("paragraph_close", "p", -1, block=True)
+    return SyntaxTreeNode([opening, body, closing]).children[0]
+
+
+def _trim_rules(blocks: list[SyntaxTreeNode]) -> list[SyntaxTreeNode]:
+    """Drop the `---` lines people put between one question and the next."""
+    while blocks and blocks[-1].type == "hr":
+        blocks = blocks[:-1]
+    return blocks
+
+
+def _is_title(node: SyntaxTreeNode, nodes: list[SyntaxTreeNode], title: str) -> bool:
+    """Tell whether a heading is the document's title (its subdeck name), not a section."""
+    if node.tag != "h1":
+        return False
+    if node.children and inline_text(node.children[0].token) == title:
+        return True
+    return sum(1 for n in nodes if n.type == "heading" and n.tag == "h1") == 1
+
+
+def _section_paths(nodes: list[SyntaxTreeNode], title: str) -> list[tuple[str, ...]]:
+    """Return, for every top-level node, the section headings it stands under (not the title)."""
+    stack: list[tuple[int, str]] = []
+    paths = []
+    current: tuple[str, ...] = ()
+    for node in nodes:
+        if node.type == "heading":
+            level = int(node.tag[1])
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            text = inline_text(node.children[0].token) if node.children else ""
+            if text and not _is_title(node, nodes, title):
+                stack.append((level, text))
+            current = tuple(t for _, t in stack)
+        paths.append(current)
+    return paths
+
+
+# --- legacy shapes as finders -----------------------------------------------------------------
+
+
+def _anchored(root: SyntaxTreeNode, parser: Parser, warnings: list) -> list[Question]:
+    return anchored_questions(root, parser, warn=True)
+
+
+def _bold(root: SyntaxTreeNode, parser: Parser, warnings: list) -> list[Question]:
+    return bold_bullet_questions(root, parser)
+
+
+# --- question headings ------------------------------------------------------------------------
+
+
+def _heading_question(node: SyntaxTreeNode) -> tuple[list[Token], str] | None:
+    """Return (question tokens, text) if a heading asks, else None."""
+    if not node.children:
+        return None
+    children = node.children[0].token.children or []
+    tokens, marked = question_tokens(children, numbered=True)
+    text = inline_text_of(tokens)
+    if not text or _looks_like_anchor(text):
+        return None
+    if marked or asks(text):
+        return tokens, text
+    return None
+
+
+def heading_questions(root: SyntaxTreeNode, parser: Parser, warnings: list) -> list[Question]:
+    """Questions that are headings; a question heading below a question heading is a sub-question."""
+    from deckgen.parse import Question
+
+    nodes = root.children
+    heads = [(i, int(n.tag[1])) for i, n in enumerate(nodes) if n.type == "heading"]
+    stack: list[tuple[int, str, object]] = []  # (level, "q" | "s" | "t", Question | section text)
+    spans: dict[int, tuple[int, int, int]] = {}  # id(question) -> (heading index, answer start, end)
+    questions: list[Question] = []
+    title = getattr(parser, "title", "")
+    for pos, (i, level) in enumerate(heads):
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        node = nodes[i]
+        asked = _heading_question(node)
+        if asked is None:
+            text = inline_text(node.children[0].token) if node.children else ""
+            stack.append((level, "t" if _is_title(node, nodes, title) else "s", text))
+            continue
+        tokens, text = asked
+        end = next((j for j, lv in heads[pos + 1:] if lv <= level), len(nodes))
+        parent = next((o for _, kind, o in reversed(stack) if kind == "q"), None)
+        q = Question(inline=tokens, line=node.map[0], blocks=[], parent=parent, key=text)
+        if parent is None:
+            q.sections = tuple(o for _, kind, o in stack if kind == "s")
+        else:
+            q.key = f"{parent.key}/{text}"
+            parent.children.append(q)
+        spans[id(q)] = (i, i + 1, end)
+        stack.append((level, "q", q))
+        questions.append(q)
+    for q in questions:
+        _, start, end = spans[id(q)]
+        taken = {k for c in q.children for k in range(spans[id(c)][0], spans[id(c)][2])}
+        q.blocks = _trim_rules([nodes[k] for k in range(start, end) if k not in taken])
+    return questions
+
+
+# --- <details> blocks -------------------------------------------------------------------------
+
+_DETAILS_OPEN = re.compile(r"<details\b[^>]*>", re.I)
+_DETAILS_CLOSE = re.compile(r"</details\s*>", re.I)
+_SUMMARY = re.compile(r"\s*<summary\b[^>]*>(.*?)</summary\s*>", re.I | re.S)
+_MARKDOWN_DIV = re.compile(r"^\s*<div\b[^>]*>\s*$|^\s*</div>\s*$", re.I | re.M)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def details_questions(root: SyntaxTreeNode, parser: Parser, warnings: list) -> list[Question]:
+    """Questions in `<details><summary>question</summary> answer </details>` blocks."""
+    lines = parser.source.text.split("\n")
+    paths = _section_paths(root.children, getattr(parser, "title", ""))
+    return _details_in(root.children, lines, parser, None, warnings, paths)
+
+
+def _details_in(nodes, lines, parser, parent, warnings, paths=None) -> list[Question]:
+    found: list[Question] = []
+    i = 0
+    while i < len(nodes):
+        node = nodes[i]
+        if node.type != "html_block" or not node.content.lstrip().lower().startswith("<details"):
+            i += 1
+            continue
+        depth, j = 0, i
+        while j < len(nodes):
+            if nodes[j].type == "html_block":
+                content = nodes[j].content
+                depth += len(_DETAILS_OPEN.findall(content)) - len(_DETAILS_CLOSE.findall(content))
+                if depth <= 0:
+                    break
+            j += 1
+        if j == len(nodes):
+            warnings.append((node.map[0], "<details> is never closed with </details>; it runs to the end of the file"))
+            j = len(nodes) - 1
+        made = _details_question(lines, node.map[0], nodes[j].map[1], parser, parent, warnings)
+        if made:
+            if paths is not None and made[0].parent is None:
+                made[0].sections = paths[i]
+            found.extend(made)
+        i = j + 1
+    return found
+
+
+def _details_question(lines, first, last, parser, parent, warnings) -> list[Question]:
+    """Make the question of one details block (lines first..last) and those nested in it."""
+    from deckgen.parse import Question
+
+    text = "\n".join(lines[first:last])
+    opening = _DETAILS_OPEN.search(text)
+    summary = _SUMMARY.match(text, opening.end()) if opening else None
+    if summary is None:
+        warnings.append((first, "<details> without a <summary> is not a question; skipped"))
+        return []
+    close = max((m.start() for m in _DETAILS_CLOSE.finditer(text)), default=len(text))
+    words = re.sub(r"\s+", " ", _TAG.sub("", summary.group(1))).strip()
+    env = parser.env
+    inline = markdown().parseInline(words, env)[0].children or []
+    tokens, _ = question_tokens(inline)
+    q_text = inline_text_of(tokens)
+    line = first + text.count("\n", 0, summary.start(1))
+    key = q_text if parent is None else f"{parent.key}/{q_text}"
+    q = Question(inline=tokens, line=line, blocks=[], parent=parent, key=key)
+    body_start = summary.end()
+    body = _MARKDOWN_DIV.sub("", text[body_start:close])
+    offset = first + text.count("\n", 0, body_start) - 1
+    tokens_ = markdown().parse("\n" + body, env)
+    for t in tokens_:
+        if t.map:
+            t.map = [t.map[0] + offset, t.map[1] + offset]
+    inner = SyntaxTreeNode(tokens_)
+    nested = _details_in(inner.children, lines, parser, q, warnings)
+    q.children = [n for n in nested if n.parent is q]
+    nested_lines = [(n_first, n_last) for n_first, n_last in _details_spans(inner.children)]
+    q.blocks = _trim_rules([
+        n for n in inner.children
+        if not any(a <= n.map[0] < b for a, b in nested_lines)
+    ])
+    return [q, *nested]
+
+
+def _details_spans(nodes) -> list[tuple[int, int]]:
+    """Line spans of the details blocks among nodes (nested ones, to leave out of an answer)."""
+    spans = []
+    depth, start = 0, None
+    for node in nodes:
+        if node.type == "html_block":
+            opens = len(_DETAILS_OPEN.findall(node.content))
+            closes = len(_DETAILS_CLOSE.findall(node.content))
+            if depth == 0 and opens:
+                start = node.map[0]
+            depth += opens - closes
+            if start is not None and depth <= 0:
+                spans.append((start, node.map[1]))
+                start, depth = None, 0
+    if start is not None:
+        spans.append((start, 1 << 30))
+    return spans
+
+
+# --- Q. / A. paragraphs -----------------------------------------------------------------------
+
+
+def qa_questions(root: SyntaxTreeNode, parser: Parser, warnings: list) -> list[Question]:
+    """`Q. question` paragraphs; the answer is what follows up to the next question or heading."""
+    from deckgen.parse import Question
+
+    paths = _section_paths(root.children, getattr(parser, "title", ""))
+    questions: list[Question] = []
+    current: Question | None = None
+    for i, node in enumerate(root.children):
+        if node.type == "heading":
+            current = None
+            continue
+        if node.type == "paragraph":
+            children = node.children[0].token.children or []
+            stripped = strip_marker(children, Q_MARKER)
+            if stripped is not None:
+                asked, answer = _split_at_answer(stripped)
+                tokens = unwrap_bold(asked)
+                text = inline_text_of(tokens)
+                current = Question(inline=tokens, line=node.map[0], blocks=[], key=text, sections=paths[i])
+                if answer:
+                    current.blocks.append(_paragraph(answer, node.map[0] + _breaks(asked)))
+                questions.append(current)
+                continue
+        if current is not None:
+            current.blocks.append(node)
+    for q in questions:
+        q.blocks = _trim_rules(q.blocks)
+    return questions
+
+
+def _breaks(tokens: list[Token]) -> int:
+    return sum(1 for t in tokens if t.type in ("softbreak", "hardbreak")) + 1
+
+
+def _split_at_answer(children: list[Token]) -> tuple[list[Token], list[Token]]:
+    """Split `Q. question⏎A. answer` written as one paragraph at the line that starts `A.`."""
+    for k, c in enumerate(children):
+        if c.type not in ("softbreak", "hardbreak"):
+            continue
+        rest = children[k + 1:]
+        if strip_marker(rest, A_MARKER) is not None:
+            return children[:k], rest
+    return children, []
+
+
+# --- plain or numbered lists of questions -------------------------------------------------------
+
+
+def list_questions(root: SyntaxTreeNode, parser: Parser, warnings: list) -> list[Question]:
+    """`1. question?` items with the answer nested below (or, for a lone item, the blocks after it)."""
+    from deckgen.parse import Question
+
+    nodes = root.children
+    paths = _section_paths(nodes, getattr(parser, "title", ""))
+    questions: list[Question] = []
+    trailing: Question | None = None
+    for i, node in enumerate(nodes):
+        if node.type not in ("bullet_list", "ordered_list"):
+            if node.type == "heading":
+                trailing = None
+            elif trailing is not None:
+                trailing.blocks.append(node)
+            continue
+        made = []
+        for item in node.children:
+            if not item.children or item.children[0].type != "paragraph":
+                continue
+            tokens, marked = question_tokens(item.children[0].children[0].token.children or [])
+            text = inline_text_of(tokens)
+            if not text or not (marked or asks(text)):
+                continue
+            q = Question(inline=tokens, line=item.map[0], blocks=list(item.children[1:]), key=text,
+                         sections=paths[i])
+            if len(item.children) < 2:
+                if len(node.children) != 1:
+                    continue  # a list of bare questions: no answers to make cards of
+                made.append(q)
+                break
+            made.append(q)
+        if not made:
+            if trailing is not None:
+                trailing.blocks.append(node)  # `1. question?`, a blank line, then the answer
+            continue
+        questions.extend(made)
+        trailing = made[-1] if not made[-1].blocks else None
+    for q in questions:
+        q.blocks = _trim_rules(q.blocks)
+    return questions
+
+
+_FINDERS = {
+    "anchored": _anchored,
+    "bold-bullets": _bold,
+    "headings": heading_questions,
+    "details": details_questions,
+    "qa": qa_questions,
+    "lists": list_questions,
+}

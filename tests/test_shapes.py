@@ -1,0 +1,240 @@
+"""The shapes notes come in: which one a file is detected as, and what a reader gets from each.
+
+Golden files in tests/golden/shapes/ hold every note of each fixture in tests/fixtures/shapes/;
+regenerate them with `DECKGEN_UPDATE_GOLDEN=1 pytest tests/test_shapes.py` and read the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from deckgen.errors import Problems
+from deckgen.model import NoteFile, SourceFile
+from deckgen.parse import parse_file
+from deckgen.shapes import asks
+
+HERE = Path(__file__).resolve().parent
+FIXTURES = HERE / "fixtures"
+GOLDEN = HERE / "golden" / "shapes"
+UPDATE = os.environ.get("DECKGEN_UPDATE_GOLDEN") == "1"
+
+SHAPE_CASES = {"headings.md": "headings", "details.md": "details", "qa.md": "qa", "lists.md": "lists"}
+
+
+def parse_text(text: str, name: str = "note.md", shape: str | None = None) -> tuple[NoteFile, Problems]:
+    source = SourceFile(path=FIXTURES / name, rel=name, display=name, text=text)
+    problems = Problems()
+    return parse_file(source, problems, shape=shape), problems
+
+
+def parse(name: str, shape: str | None = None) -> tuple[NoteFile, Problems]:
+    text = (FIXTURES / "shapes" / name).read_text(encoding="utf-8")
+    return parse_text(text, name, shape)
+
+
+def serialise(parsed: NoteFile, problems: Problems) -> dict:
+    return {
+        "shape": parsed.shape,
+        "title": parsed.title,
+        "tags": list(parsed.tags),
+        "skipped": parsed.skipped,
+        "notes": [
+            {
+                "question": note.question,
+                "answer": note.answer,
+                "context": note.context,
+                "parent": note.parent_key,
+                "tags": list(note.tags),
+                "keywords": list(note.keywords),
+                "location": str(note.location),
+            }
+            for note in parsed.notes
+        ],
+        "diagnostics": [str(d) for d in problems.items],
+    }
+
+
+@pytest.mark.parametrize("name", sorted(SHAPE_CASES))
+def test_shape_fixture_matches_golden(name):
+    got = serialise(*parse(name))
+    golden = GOLDEN / (Path(name).stem + ".json")
+    text = json.dumps(got, indent=1, ensure_ascii=False) + "\n"
+    if UPDATE:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+    assert golden.is_file(), f"no golden file {golden.name}; run with DECKGEN_UPDATE_GOLDEN=1"
+    assert json.loads(golden.read_text(encoding="utf-8")) == got
+
+
+def questions(parsed: NoteFile) -> list[str]:
+    return [note.question_text for note in parsed.notes]
+
+
+# --- detection ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, shape", sorted(SHAPE_CASES.items()))
+def test_each_fixture_is_detected_as_its_shape(name, shape):
+    assert parse(name)[0].shape == shape
+
+
+@pytest.mark.parametrize(
+    "name, shape",
+    [("anchored.md", "anchored"), ("subquestions.md", "anchored"), ("bullets_frontmatter.md", "bold-bullets"),
+     ("math_code.md", "bold-bullets")],
+)
+def test_the_seed_shapes_are_still_detected(name, shape):
+    text = (FIXTURES / name).read_text(encoding="utf-8")
+    assert parse_text(text, name)[0].shape == shape
+
+
+def test_front_matter_chooses_the_shape():
+    text = "---\ndeckgen:\n  shape: lists\n---\n\n## 스택이란?\n\n- 큐는 무엇인가요?\n  - 먼저 넣은 것을 먼저 꺼낸다.\n"
+    parsed, problems = parse_text(text)
+    assert parsed.shape == "lists"
+    assert questions(parsed) == ["큐는 무엇인가요?"]
+    assert problems.items == []
+
+
+def test_shape_setting_from_the_config_is_used_and_front_matter_wins():
+    text = "## 스택이란?\n\n- 큐는 무엇인가요?\n  - 먼저 넣은 것을 먼저 꺼낸다.\n"
+    assert parse_text(text, shape="headings")[0].shape == "headings"
+    assert parse_text("---\ndeckgen: {shape: lists}\n---\n" + text, shape="headings")[0].shape == "lists"
+
+
+def test_unknown_front_matter_shape_is_a_warning_at_its_line():
+    text = "---\ntitle: x\ndeckgen:\n  shape: tabel\n---\n\n## 스택이란?\n\n후입선출 구조다.\n"
+    parsed, problems = parse_text(text)
+    assert parsed.shape == "headings"
+    assert [str(d) for d in problems.items] == [
+        'note.md:4: warning: front matter: unknown shape "tabel" (expected one of anchored, bold-bullets, '
+        "headings, details, qa, lists); detecting it instead"
+    ]
+
+
+def test_the_shape_finding_the_most_questions_wins():
+    text = (
+        "## 스택이란?\n\n후입선출 구조다.\n\n"
+        "- 큐란 무엇인가요?\n  - 선입선출 구조다.\n- 덱은 무엇인가요?\n  - 양쪽에서 넣고 뺀다.\n"
+    )
+    parsed, _ = parse_text(text)
+    assert parsed.shape == "lists"
+    assert questions(parsed) == ["큐란 무엇인가요?", "덱은 무엇인가요?"]
+
+
+def test_detection_is_fast_on_a_large_file():
+    parts = []
+    for n in range(1500):
+        parts.append(f"## 절 {n}\n\n### 질문 {n}번은 무엇인가요?\n\n답 {n}.\n\n- 항목 {n}\n  - 설명\n")
+    text = "\n".join(parts)
+    start = time.perf_counter()
+    parsed, _ = parse_text(text)
+    elapsed = time.perf_counter() - start
+    assert len(parsed.notes) == 1500
+    assert elapsed < 10, elapsed
+
+
+# --- what asks ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["스택이란?", "프로세스와 스레드의 차이는 무엇인가요", "어떻게 다른가요", "왜 그럴까", "이것은 무엇인가",
+     "TCP란", "GC를 설명해 주세요", "장단점을 말해주세요", "알려주세요", "비교하시오", "차이점은",
+     "스택이란? (기출)", "차이를 설명해 주세요.", "동작 원리는 무엇일까요", "What is a stack?"],
+)
+def test_questions_ask(text):
+    assert asks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["개요", "정리", "모델 평가", "기능 추가", "데이터 혼란", "참고 자료", "마치며", "가상 메모리 (참고)",
+     "Questions", "Answers", "#12", "1. 소개", "성능 향상 방법", "주의할 점"],
+)
+def test_section_titles_do_not_ask(text):
+    assert not asks(text)
+
+
+# --- rules across shapes ----------------------------------------------------------------------
+
+
+def test_heading_answer_runs_to_the_next_heading_of_its_level_without_sub_questions():
+    parsed, _ = parse("headings.md")
+    first = parsed.notes[0]
+    assert "크롬은 탭마다" in first.answer  # a section heading inside the answer stays in it
+    assert first.answer.index("크롬은") < first.answer.index('<dl class="subqs">')
+    assert "스택과 레지스터" in first.answer.split('<dl class="subqs">')[1]
+    assert "문맥 교환이란" not in first.answer
+
+
+def test_sections_give_context_and_a_tag_but_never_a_card():
+    parsed, _ = parse("headings.md")
+    assert "정리" not in questions(parsed) and "모델 평가" not in questions(parsed)
+    by_question = {n.question_text: n for n in parsed.notes}
+    assert by_question["문맥 교환이란"].context == "프로세스"
+    assert by_question["스래싱은 왜 일어나나요?"].tags == ("메모리",)
+    sub = by_question["스레드마다 따로 가지는 것은?"]
+    assert sub.context == "프로세스와 스레드의 차이는 무엇인가요?" and sub.tags == ("프로세스",)
+
+
+def test_one_section_for_the_whole_file_is_not_shown():
+    text = "# 제목\n\n## 문제편\n\n### 스택이란?\n\n후입선출.\n\n### 큐란?\n\n선입선출.\n"
+    parsed, _ = parse_text(text)
+    assert [(n.context, n.tags) for n in parsed.notes] == [("", ()), ("", ())]
+
+
+def test_numbering_and_q_markers_are_not_part_of_the_question():
+    text = "## 1. 스택이란?\n\n후입선출.\n\n## Q2. 큐\n\n선입선출.\n"
+    parsed, _ = parse_text(text)
+    assert questions(parsed) == ["스택이란?", "큐"]
+
+
+def test_qa_markers_leave_the_card_and_an_inline_answer_is_split():
+    parsed, _ = parse("qa.md")
+    btree = parsed.notes[1]
+    assert btree.question == "B-Tree 인덱스가 범위 검색에 강한 이유"
+    assert btree.answer == "<p>키가 정렬된 채로 저장되어 있어 시작 위치를 찾은 뒤 순서대로 읽으면 된다.</p>"
+    assert not any(n.answer.startswith(("<p>A.", "<p>A:", "<p>A)", "<p>Q")) for n in parsed.notes)
+    assert "QUIC" not in " ".join(questions(parsed))
+
+
+def test_details_lines_point_at_the_summary_inside_nested_blocks():
+    text = (
+        "<details>\n<summary>부모 질문은?</summary>\n\n부모 답.\n\n"
+        "<details>\n<summary>자식 질문은?</summary>\n\nTODO\n\n</details>\n\n</details>\n"
+    )
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["부모 질문은?"]
+    assert [str(d) for d in problems.items] == [
+        'note.md:7: warning: sub-question has no answer (empty or a placeholder); skipped: "자식 질문은?"'
+    ]
+
+
+def test_details_without_blank_lines_and_unclosed_details():
+    text = "<details><summary><b>한 줄 질문?</b></summary>\n답이 바로 온다.\n</details>\n\n<details>\n<summary>열린 질문?</summary>\n\n끝까지 간다.\n"
+    parsed, problems = parse_text(text)
+    assert [(n.question, n.answer) for n in parsed.notes] == [
+        ("한 줄 질문?", "<p>답이 바로 온다.</p>"),
+        ("열린 질문?", "<p>끝까지 간다.</p>"),
+    ]
+    assert [str(d) for d in problems.items] == [
+        "note.md:5: warning: <details> is never closed with </details>; it runs to the end of the file"
+    ]
+
+
+def test_list_items_that_only_hold_a_placeholder_are_skipped_in_every_shape():
+    parsed, problems = parse("lists.md")
+    assert "정밀도와 재현율의 차이는?" not in questions(parsed)
+    assert str(problems.items[0]).startswith("lists.md:16: warning: question has no answer")
+
+
+def test_a_lone_numbered_question_takes_the_paragraphs_after_it():
+    parsed, _ = parse("lists.md")
+    assert parsed.notes[-1].question_text == "차원의 저주란 무엇인가요?"
+    assert parsed.notes[-1].answer.startswith("<p>고차원에서는")
