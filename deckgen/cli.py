@@ -74,6 +74,20 @@ def preview(sources: tuple[Path, ...], outdir: Path, mathjax: Path | None) -> No
                + (f"math by {report.mathjax})" if report.mathjax else "math as TeX: no MathJax found)"))
 
 
+@cli.command()
+@_SOURCES
+@click.option("--strict", is_flag=True, help="Fail on any warning.")
+def check(sources: tuple[Path, ...], strict: bool) -> None:
+    """Parse SOURCES and report problems and per-file counts; write nothing."""
+    from deckgen.check import run_check
+
+    report = _run(lambda: run_check(BuildConfig(sources=sources or (Path("sources"),), outdir=Path("dist"),
+                                                strict=strict)))
+    _print_diagnostics(report.diagnostics)
+    click.echo("\n".join(report.lines))
+    sys.exit(report.exit_code)
+
+
 def _build(config: BuildConfig) -> BuildReport:
     from deckgen.build import build as run_build  # imported here: `--help` stays instant
 

@@ -1,4 +1,19 @@
-"""Deck settings: `deckgen.toml` in the sources folder, overridden by command-line options."""
+"""Deck settings: `deckgen.toml` in the sources folder, overridden by command-line options.
+
+    title = "딥러닝 면접"          # root deck name (default: the sources folder's name)
+    slug = "dl-interview"          # package file name stem (default: the folder's name)
+    version = "semver"             # "semver": bumped from what changed; "2.1.0": pinned
+    tags = ["면접"]                # added to every note
+    exclude = ["drafts/*.md"]      # globs, relative to the sources folder
+    font = "bundled"               # "bundled" (the deck's own font) or "system"
+    media_root = "."               # where `/absolute` image paths resolve
+
+    [files."01-basics.md"]
+    deck = "기초"                  # subdeck name instead of the file's title
+    shape = "headings"             # see shapes.py; default: detected
+
+Every mistake is reported with its line: an unknown key, or a value of the wrong type.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +23,16 @@ from pathlib import Path
 
 from deckgen.errors import Problems
 from deckgen.model import BuildConfig, DeckConfig, SourceLocation
+from deckgen.shapes import SHAPES, canonical
 from deckgen.sources import display_path
 
 CONFIG_NAME = "deckgen.toml"
-_KEYS = {"title", "slug", "tags", "exclude", "files"}
+FONTS = ("bundled", "system")
+_STRING_KEYS = {"title", "slug", "version", "font", "media_root"}
+_LIST_KEYS = {"tags", "exclude"}
+_KEYS = _STRING_KEYS | _LIST_KEYS | {"files"}
 _FILE_KEYS = {"deck", "shape"}
+_VERSION = re.compile(r"\d+\.\d+\.\d+")
 
 
 def slugify(text: str) -> str:
@@ -21,59 +41,157 @@ def slugify(text: str) -> str:
     return stem or "deck"
 
 
+class _Reader:
+    """Reports problems in one deckgen.toml at the line of the key they concern."""
+
+    def __init__(self, path: Path, text: str, problems: Problems):
+        self.shown = display_path(path)
+        self.lines = _key_lines(text)
+        self.problems = problems
+
+    def error(self, path: tuple[str, ...], message: str) -> None:
+        line = 0
+        for n in range(len(path), 0, -1):
+            if path[:n] in self.lines:
+                line = self.lines[path[:n]]
+                break
+        self.problems.error(SourceLocation(self.shown, line), message)
+
+    def string(self, data: dict, key: str, path: tuple[str, ...] = ()) -> str | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.error((*path, key), f'"{key}" must be a string, not {_kind(value)}')
+            return None
+        return value.strip()
+
+    def strings(self, data: dict, key: str) -> tuple[str, ...]:
+        value = data.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.error((key,), f'"{key}" must be a list of strings, not {_kind(value)}')
+            return ()
+        wrong = next((i for i, v in enumerate(value, 1) if not isinstance(v, str)), None)
+        if wrong is not None:
+            self.error((key,), f'"{key}" must be a list of strings; item {wrong} is {_kind(value[wrong - 1])}')
+            return ()
+        return tuple(v.strip() for v in value if v.strip())
+
+
 def load(root: Path, build: BuildConfig, problems: Problems) -> DeckConfig:
     """Read deckgen.toml (if any) and merge the command line over it."""
     path = root / CONFIG_NAME
     data: dict = {}
-    shown = display_path(path)
+    text = ""
     if path.is_file():
         text = path.read_text(encoding="utf-8-sig")
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            m = re.search(r"line (\d+)", str(exc))
-            problems.error(SourceLocation(shown, int(m.group(1)) if m else 0), f"invalid TOML: {exc}")
+            m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+            reason = re.sub(r"\s*\(at line \d+, column (\d+)\)", r" (column \1)", str(exc))
+            problems.error(SourceLocation(display_path(path), int(m.group(1)) if m else 0), f"invalid TOML: {reason}")
             data = {}
-        for key in data:
-            if key not in _KEYS:
-                problems.error(SourceLocation(shown, _line_of(text, key)), f'unknown setting "{key}"')
-    title = build.deck_name or _str(data.get("title")) or root.name
-    slug = _str(data.get("slug")) or root.name
-    files = []
-    for name, settings in (data.get("files") or {}).items():
-        if not isinstance(settings, dict):
-            problems.error(SourceLocation(shown, _line_of(text, name)), f'files."{name}" must be a table')
-            continue
-        for key in settings:
-            if key not in _FILE_KEYS:
-                problems.error(SourceLocation(shown, _line_of(text, key)), f'unknown file setting "{key}"')
-        files.append((name, {k: str(v) for k, v in settings.items() if k in _FILE_KEYS}))
+    read = _Reader(path, text, problems)
+    for key in data:
+        if key not in _KEYS:
+            read.error((key,), f'unknown setting "{key}"')
+
+    title = build.deck_name or read.string(data, "title") or root.name
+    slug = read.string(data, "slug") or root.name
+    version = read.string(data, "version") or "semver"
+    if version != "semver" and not _VERSION.fullmatch(version):
+        read.error(("version",), f'"version" must be "semver" or a version like "1.2.0", not "{version}"')
+        version = "semver"
+    font = read.string(data, "font") or "bundled"
+    if font not in FONTS:
+        read.error(("font",), f'"font" must be "bundled" or "system", not "{font}"')
+        font = "bundled"
+    media_root = read.string(data, "media_root") or None
+    if media_root is not None and not (root / media_root).is_dir():
+        read.error(("media_root",), f'"media_root" is not a folder: {display_path(root / media_root)}')
+        media_root = None
+    tags = tuple(re.sub(r"\s+", "_", t) for t in read.strings(data, "tags"))
     return DeckConfig(
         root=root,
         title=title.replace("::", ":"),
         slug=slugify(slug),
-        tags=tuple(_list(data.get("tags"))),
-        exclude=tuple(_list(data.get("exclude"))),
-        files=tuple(files),
+        tags=tags,
+        exclude=read.strings(data, "exclude"),
+        files=_files(data.get("files"), read),
+        version=version,
+        font=font,
+        media_root=media_root,
     )
 
 
-def _str(value: object) -> str:
-    return str(value).strip() if isinstance(value, (str, int, float)) else ""
+def _files(value: object, read: _Reader) -> tuple[tuple[str, dict[str, str]], ...]:
+    """The `[files."x.md"]` tables: per-file subdeck name and shape."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        read.error(("files",), f'"files" must be a table of [files."name.md"] tables, not {_kind(value)}')
+        return ()
+    files = []
+    for name, settings in value.items():
+        where = ("files", name)
+        if not isinstance(settings, dict):
+            read.error(where, f'files."{name}" must be a table, not {_kind(settings)}')
+            continue
+        kept: dict[str, str] = {}
+        for key in settings:
+            if key not in _FILE_KEYS:
+                read.error((*where, key), f'unknown setting "{key}" in [files."{name}"] (expected deck or shape)')
+        deck = read.string(settings, "deck", where)
+        if deck:
+            kept["deck"] = deck
+        shape = read.string(settings, "shape", where)
+        if shape:
+            if canonical(shape) is None:
+                read.error((*where, "shape"), f'unknown shape "{shape}" (expected one of {", ".join(SHAPES)})')
+            else:
+                kept["shape"] = canonical(shape)
+        files.append((name, kept))
+    return tuple(files)
 
 
-def _list(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    return []
+def _kind(value: object) -> str:
+    return {
+        bool: "true/false", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a table",
+    }.get(type(value), "a date")
 
 
-def _line_of(text: str, key: str) -> int:
+_KEY_PART = r'(?:"(?:[^"\\]|\\.)*"|\'[^\']*\'|[A-Za-z0-9_-]+)'
+_KEY = re.compile(rf"\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
+_TABLE = re.compile(rf"\s*\[\[?\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*\]\]?\s*(?:#.*)?$")
+
+
+def _split_key(text: str) -> tuple[str, ...]:
+    parts = re.findall(rf"{_KEY_PART}", text)
+    return tuple(p[1:-1] if p[:1] in "\"'" else p for p in parts)
+
+
+def _key_lines(text: str) -> dict[tuple[str, ...], int]:
+    """Map every key path in a TOML text to the line it is written on (tomllib gives no lines)."""
+    lines: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    open_string = ""
     for n, line in enumerate(text.splitlines(), 1):
-        if re.match(rf'\s*"?{re.escape(key)}"?\s*=', line) or re.match(
-            rf'\s*\[[^\]]*"?{re.escape(key)}"?\]', line
-        ):
-            return n
-    return 0
+        if open_string:
+            if open_string in line:
+                open_string = ""
+            continue
+        if m := _TABLE.match(line):
+            table = _split_key(m.group(1))
+            lines.setdefault(table, n)
+        elif m := _KEY.match(line):
+            lines.setdefault(table + _split_key(m.group(1)), n)
+            rest = line[m.end():]
+            for quotes in ('"""', "'''"):
+                if rest.count(quotes) == 1:
+                    open_string = quotes
+    return lines

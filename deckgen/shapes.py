@@ -92,7 +92,7 @@ def find_questions(root: SyntaxTreeNode, parser: Parser, shape: str | None) -> t
         parser.problems.warn(parser.at(line), message)
     if chosen != "bold-bullets":
         _keep_sections_only_if_they_tell_apart(questions)
-    return chosen, questions
+    return (chosen if questions or name != "auto" else ""), questions
 
 
 def _keep_sections_only_if_they_tell_apart(questions: list[Question]) -> None:

@@ -1,0 +1,53 @@
+"""`deckgen check`: parse everything a build would and report it, writing nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from deckgen.build import collect
+from deckgen.errors import Problems
+from deckgen.model import BuildConfig, Diagnostic, NoteFile
+from deckgen.sources import display_path
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """What `check` found: every problem, a line per file, and how it ends."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    lines: tuple[str, ...]
+    exit_code: int
+
+
+def file_line(f: NoteFile) -> str:
+    """`notes/os.md (headings): 5 questions, 2 sub-questions, 1 skipped`."""
+    subs = sum(1 for n in f.notes if n.parent_key)
+    return (f"{f.source.display} ({f.shape or 'no shape'}): {_count(len(f.notes) - subs, 'question')}, "
+            f"{_count(subs, 'sub-question')}, {f.skipped} skipped")
+
+
+def run_check(config: BuildConfig) -> CheckReport:
+    """Read the settings and parse every note file like a build, then summarise."""
+    problems = Problems()
+    deck, files, _media = collect(config, problems)
+    lines = [file_line(f) for f in files]
+    notes = [n for f in files for n in f.notes]
+    subs = sum(1 for n in notes if n.parent_key)
+    errors, warnings = len(problems.errors), len(problems.warnings)
+    lines.append(
+        f"{_count(len(files), 'file')}: {_count(len(notes) - subs, 'question')}, "
+        f"{_count(subs, 'sub-question')}, {sum(f.skipped for f in files)} skipped; "
+        f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
+    )
+    if errors:
+        lines.append(f"check failed: {_count(errors, 'error')}")
+    elif warnings and config.strict:
+        lines.append(f"check failed: {_count(warnings, 'warning')} (--strict)")
+    else:
+        lines.append(f'ok: deck "{deck.title}" from {display_path(deck.root)}; nothing was written')
+    failed = bool(errors or (warnings and config.strict))
+    return CheckReport(tuple(problems.items), tuple(lines), 1 if failed else 0)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"

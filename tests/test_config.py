@@ -1,0 +1,124 @@
+"""deckgen.toml: every setting, and every mistake reported at its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deckgen import config
+from deckgen.errors import Problems
+from deckgen.model import BuildConfig
+
+
+@pytest.fixture
+def sources(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    return folder
+
+
+def load(folder: Path, text: str, **options) -> tuple[config.DeckConfig, list[str]]:
+    (folder / "deckgen.toml").write_text(text, encoding="utf-8")
+    problems = Problems()
+    deck = config.load(folder, BuildConfig(sources=(folder,), outdir=folder / "dist", **options), problems)
+    return deck, [str(d) for d in problems.items]
+
+
+def test_every_setting_is_read(sources):
+    (sources / "assets").mkdir()
+    deck, messages = load(sources, '''
+title = "딥러닝 면접"
+slug = "DL Interview"
+version = "2.1.0"
+tags = ["면접", "deep learning"]
+exclude = ["drafts/*.md", "old.md"]
+font = "system"
+media_root = "assets"
+
+[files."01-basics.md"]
+deck = "기초"
+shape = "headings"
+
+[files."02.md"]
+shape = "list"
+''')
+    assert messages == []
+    assert deck.title == "딥러닝 면접"
+    assert deck.slug == "dl-interview"
+    assert deck.version == "2.1.0"
+    assert deck.tags == ("면접", "deep_learning")
+    assert deck.exclude == ("drafts/*.md", "old.md")
+    assert deck.font == "system"
+    assert deck.media_root == "assets"
+    assert deck.files == (("01-basics.md", {"deck": "기초", "shape": "headings"}), ("02.md", {"shape": "lists"}))
+
+
+def test_defaults_without_a_file(sources):
+    problems = Problems()
+    deck = config.load(sources, BuildConfig(sources=(sources,), outdir=sources), problems)
+    assert problems.items == []
+    assert (deck.title, deck.slug, deck.version, deck.font, deck.media_root) == (
+        "sources", "sources", "semver", "bundled", None)
+
+
+def test_command_line_overrides_the_file(sources):
+    deck, messages = load(sources, 'title = "파일의 제목"\n', deck_name="명령줄 제목")
+    assert messages == [] and deck.title == "명령줄 제목"
+
+
+def test_unknown_setting_is_an_error_at_its_line(sources):
+    _, messages = load(sources, '# 덱 설정\n\ntitel = "딥러닝"\n')
+    assert messages == ['sources/deckgen.toml:3: error: unknown setting "titel"']
+
+
+def test_wrong_types_are_errors_at_their_lines(sources):
+    _, messages = load(sources, '''title = 3
+tags = "하나"
+exclude = [1, 2]
+slug = true
+font = "fancy"
+version = "latest"
+media_root = "nowhere"
+''')
+    assert messages == [
+        'sources/deckgen.toml:1: error: "title" must be a string, not a number',
+        'sources/deckgen.toml:4: error: "slug" must be a string, not true/false',
+        'sources/deckgen.toml:6: error: "version" must be "semver" or a version like "1.2.0", not "latest"',
+        'sources/deckgen.toml:5: error: "font" must be "bundled" or "system", not "fancy"',
+        'sources/deckgen.toml:7: error: "media_root" is not a folder: sources/nowhere',
+        'sources/deckgen.toml:3: error: "exclude" must be a list of strings; item 1 is a number',
+    ]
+
+
+def test_file_settings_are_checked_in_their_own_table(sources):
+    _, messages = load(sources, '''[files."a.md"]
+deck = "가"
+
+[files."b.md"]
+deck = 2
+shape = "tabel"
+dek = "나"
+
+[files]
+"c.md" = "headings"
+''')
+    assert messages == [
+        'sources/deckgen.toml:7: error: unknown setting "dek" in [files."b.md"] (expected deck or shape)',
+        'sources/deckgen.toml:5: error: "deck" must be a string, not a number',
+        'sources/deckgen.toml:6: error: unknown shape "tabel" '
+        "(expected one of anchored, bold-bullets, headings, details, qa, lists)",
+        'sources/deckgen.toml:10: error: files."c.md" must be a table, not a string',
+    ]
+
+
+def test_a_key_named_like_a_setting_inside_a_multiline_string_is_not_taken_for_it(sources):
+    _, messages = load(sources, 'slug = """\ntitel = 1\n"""\ntitel = "x"\n')
+    assert messages == ['sources/deckgen.toml:4: error: unknown setting "titel"']
+
+
+def test_broken_toml_is_an_error_at_its_line(sources):
+    _, messages = load(sources, 'title = "a"\ntags = [\n"b",\n= 3\n')
+    assert len(messages) == 1
+    assert messages[0].startswith("sources/deckgen.toml:4: error: invalid TOML: ")
