@@ -7,6 +7,7 @@ regenerate them with `DECKGEN_UPDATE_GOLDEN=1 pytest tests/test_shapes.py` and r
 from __future__ import annotations
 
 import json
+import re
 import os
 import time
 from pathlib import Path
@@ -238,3 +239,57 @@ def test_a_lone_numbered_question_takes_the_paragraphs_after_it():
     parsed, _ = parse("lists.md")
     assert parsed.notes[-1].question_text == "차원의 저주란 무엇인가요?"
     assert parsed.notes[-1].answer.startswith("<p>고차원에서는")
+
+
+# --- a folder of every shape, built and imported into real Anki -------------------------------
+
+
+def test_a_folder_of_every_shape_gives_the_cards_a_reader_sees(run_cli, tmp_path, anki):
+    import shutil
+
+    notes = tmp_path / "notes"
+    (notes / "img").mkdir(parents=True)
+    for name in SHAPE_CASES:
+        shutil.copy(FIXTURES / "shapes" / name, notes / name)
+    for name in ("anchored.md", "bullets_frontmatter.md"):
+        shutil.copy(FIXTURES / name, notes / name)
+    shutil.copy(FIXTURES / "media" / "img" / "Diagram One.PNG", notes / "img" / "Diagram One.PNG")
+
+    result = run_cli("build", "notes", "-o", "dist")
+    assert result.exit_code == 0, result.output
+    expected = {}
+    for name in notes.glob("*.md"):
+        parsed, _ = parse_text(name.read_text(encoding="utf-8"), name.name)
+        expected[f"notes::{parsed.title}"] = parsed
+    total = sum(len(p.notes) for p in expected.values())
+    assert total == 30
+    assert f"{total} notes" in result.stdout
+
+    anki.import_package(next((tmp_path / "dist").glob("notes-v1.0.0.apkg")))
+    by_deck: dict[str, list] = {}
+    for note in anki.notes():
+        by_deck.setdefault(anki.deck_of(note), []).append(note)
+    assert sorted(by_deck) == sorted(expected)
+    for deck, parsed in expected.items():
+        got = sorted((n["Question"], n["Context"]) for n in by_deck[deck])
+        assert got == sorted((n.question, n.context) for n in parsed.notes), deck
+        for note in parsed.notes:
+            if "<img" in note.answer:
+                continue  # compared below, with the packaged image name
+            card = next(n for n in by_deck[deck] if n["Question"] == note.question and n["Context"] == note.context)
+            assert card["Answer"] == note.answer, note.question
+        assert all(set(parsed.tags) <= set(n.tags) for n in by_deck[deck])
+
+    # Sections are Context, never cards; Q./A. markers are not on the cards.
+    assert anki.note_by_question("문맥 교환이란")["Context"] == "프로세스"
+    assert not [n for n in anki.notes() if n["Question"] in ("정리", "모델 평가", "가상 메모리 (참고)")]
+    assert anki.note_by_question("B-Tree 인덱스가")["Answer"].startswith("<p>키가 정렬된")
+    sub = anki.note_by_question("3-way handshake")
+    assert sub["Context"] == "TCP와 UDP의 차이는?"
+    assert "3-way handshake 순서는?" in anki.note_by_question("TCP와 UDP의 차이는?")["Answer"]
+
+    # The image in a numbered-list answer is packaged and the card points at it.
+    card = anki.note_by_question("편향과 분산")
+    src = re.search(r'<img src="([^"]+)"', card["Answer"]).group(1)
+    assert src != "img/Diagram%20One.PNG" and src == src.lower()
+    assert (Path(anki.col.media.dir()) / src).is_file()
