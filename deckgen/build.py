@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from deckgen import config as deck_config
 from deckgen import lock as deck_lock
 from deckgen.atomic import Staged
+from deckgen.errors import DeckgenError, Problems
 from deckgen.ids import fold
 from deckgen.media import Media
-from deckgen.errors import DeckgenError, Problems
-from deckgen.model import SourceLocation, BuildConfig, BuildReport, DeckConfig, NoteFile
+from deckgen.model import BuildConfig, BuildReport, DeckConfig, NoteFile, SourceLocation
 from deckgen.package import write_package
 from deckgen.parse import parse_file
-from deckgen.sources import find_note_files, read_source, sources_root
+from deckgen.sources import find_note_files, read_source, sources_root, summary_titles
 from deckgen.style import card_css
 
 
@@ -21,6 +23,7 @@ def collect(config: BuildConfig, problems: Problems) -> tuple[DeckConfig, list[N
     deck = deck_config.load(root, config, problems)
     media = Media(root, problems)
     shapes = dict(deck.files)
+    titles = summary_titles(root)
     files: list[NoteFile] = []
     for path in find_note_files(config.sources, root, deck.exclude):
         source = read_source(path, root, problems)
@@ -30,6 +33,8 @@ def collect(config: BuildConfig, problems: Problems) -> tuple[DeckConfig, list[N
         parsed = parse_file(source, problems, shape=settings.get("shape"), media=media)
         if not parsed.notes and not parsed.skipped:
             problems.warn(SourceLocation(source.display, 0), "no questions found in this file")
+        if path.resolve() in titles:  # a collection's table of contents names its files best
+            parsed = replace(parsed, title=titles[path.resolve()])
         files.append(parsed)
     files.sort(key=lambda f: f.order)
     if not any(f.notes for f in files) and not problems.errors:

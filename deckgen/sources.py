@@ -97,3 +97,38 @@ def decode(data: bytes, where: SourceLocation, problems: Problems) -> str | None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def summary_titles(root: Path) -> dict[Path, str]:
+    """Map note files to the titles a GitBook SUMMARY.md (or a README) gives them in its links."""
+    from urllib.parse import unquote
+
+    from deckgen.markdown import markdown
+
+    titles: dict[Path, str] = {}
+    for folder in (root.parent, root):
+        for name in ("README.md", "SUMMARY.md"):  # SUMMARY.md wins where both name a file
+            index = folder / name
+            if not index.is_file():
+                continue
+            try:
+                text = index.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                continue
+            for token in markdown().parse(text):
+                children = token.children or []
+                for i, child in enumerate(children):
+                    href = str(child.attrGet("href") or "") if child.type == "link_open" else ""
+                    target = unquote(href.split("#", 1)[0])
+                    if not target.lower().endswith((".md", ".markdown")) or "://" in target:
+                        continue
+                    label = []
+                    for inner in children[i + 1 :]:
+                        if inner.type == "link_close":
+                            break
+                        if inner.type in ("text", "code_inline"):
+                            label.append(inner.content)
+                    title = "".join(label).strip()
+                    if title:
+                        titles[(folder / target).resolve()] = title
+    return titles
