@@ -102,14 +102,23 @@ def rendered(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def driver(tmp_path_factory):
-    """One headless Chromium for the module."""
-    browser = start_chromium(tmp_path_factory.mktemp("chromium-profile"))
-    yield browser
-    browser.quit()
+def chromium(tmp_path_factory):
+    """Return a function giving the module's one headless Chromium, started inside the test that
+    first needs it, so a missing browser fails that test (it is never skipped)."""
+    started = []
+
+    def get():
+        if not started:
+            started.append(start_chromium(tmp_path_factory.mktemp("chromium-profile")))
+        return started[0]
+
+    yield get
+    for browser in started:
+        browser.quit()
 
 
-def test_cards_render_without_sideways_scrolling_in_the_bundled_font(rendered, driver):
+def test_cards_render_without_sideways_scrolling_in_the_bundled_font(rendered, chromium):
+    driver = chromium()
     out, pages, fonts = rendered
     bold = TTFont(next(p for p in fonts if "-bold-" in p.name))
     cmap, hmtx = bold.getBestCmap(), bold["hmtx"]
@@ -139,7 +148,8 @@ def test_cards_render_without_sideways_scrolling_in_the_bundled_font(rendered, d
         shutil.copytree(shots, os.environ["DECKGEN_PNG_DIR"], dirs_exist_ok=True)
 
 
-def test_preview_page_toggles_dark_and_phone_and_loads_mathjax_only_for_math(tmp_path, driver):
+def test_preview_page_toggles_dark_and_phone_and_loads_mathjax_only_for_math(tmp_path, chromium):
+    driver = chromium()
     out = tmp_path / "preview"
     stub = out / "mathjax" / "es5" / "tex-chtml.js"
     stub.parent.mkdir(parents=True)
