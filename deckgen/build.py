@@ -21,7 +21,7 @@ def collect(config: BuildConfig, problems: Problems) -> tuple[DeckConfig, list[N
     """Read the settings and parse every note file (stages 1-2), collecting all problems."""
     root = sources_root(config.sources)
     deck = deck_config.load(root, config, problems)
-    media = Media(root, problems)
+    media = Media(root, problems, media_root=deck.media_root)
     shapes = dict(deck.files)
     titles = summary_titles(root)
     files: list[NoteFile] = []
@@ -64,12 +64,14 @@ def build(config: BuildConfig) -> BuildReport:
 
     css, fonts = card_css(files)
     media = {p.name: p for p in fonts} | images.files
+    if config.version is None and deck.version != "semver":
+        config = replace(config, version=deck.version)  # deckgen.toml pins the version
     state = deck_lock.load(deck.root)
     plan = deck_lock.plan(state, deck, files, css, config)
     report_args = dict(
         version=plan.version,
         notes=len(plan.cards),
-        subquestions=sum(1 for c in plan.cards if c.note.context),
+        subquestions=sum(1 for c in plan.cards if c.note.parent_key),
         skipped=sum(f.skipped for f in files),
         files=len(files),
         diagnostics=tuple(problems.items),

@@ -123,7 +123,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
     taken: set[str] = set()
     for s, ((file, note), info) in enumerate(zip(found, seen)):
         deck_name = _deck_name(deck, file)
-        tags = tuple(dict.fromkeys((*file.tags, *deck.tags)))
+        tags = tuple(dict.fromkeys((*file.tags, *note.tags, *deck.tags)))
         fields = _fields(note, file)
         digest = _content_hash(fields, tags, deck_name)
         old = old_notes[pairs[s]] if s in pairs else None
@@ -181,7 +181,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
     if state is not None and _vkey(version) < _vkey(state["version"]):
         raise DeckgenError(f"error: version {version} is older than the current {state['version']}")
     created = state["created"] if up_to_date and "created" in state else now
-    n_sub = sum(1 for c in cards if c.note.context)
+    n_sub = sum(1 for c in cards if c.note.parent_key)
     stamp = datetime.fromtimestamp(created, timezone.utc).strftime("%Y-%m-%d")
     description = (
         f"<b>{deck.title}</b> — version {version} ({stamp}) · "

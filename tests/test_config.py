@@ -122,3 +122,35 @@ def test_broken_toml_is_an_error_at_its_line(sources):
     _, messages = load(sources, 'title = "a"\ntags = [\n"b",\n= 3\n')
     assert len(messages) == 1
     assert messages[0].startswith("sources/deckgen.toml:4: error: invalid TOML: ")
+
+
+def test_settings_reach_the_package(run_cli, tmp_path, anki):
+    notes = tmp_path / "notes"
+    (notes / "assets" / "img").mkdir(parents=True)
+    (notes / "assets" / "img" / "fig.png").write_bytes(
+        (Path(__file__).parent / "fixtures" / "media" / "img" / "Diagram One.PNG").read_bytes()
+    )
+    (notes / "deckgen.toml").write_text(
+        'title = "설정"\nversion = "3.0.0"\ntags = ["공통"]\nmedia_root = "assets"\n'
+        'exclude = ["draft.md"]\n\n[files."a.md"]\ndeck = "첫 묶음"\n',
+        encoding="utf-8",
+    )
+    (notes / "a.md").write_text(
+        "# 운영체제\n\n## 메모리\n\n### 페이징이란?\n\n고정 크기 블록으로 메모리를 나눈다. ![그림](/img/fig.png)\n\n"
+        "## 프로세스\n\n### 문맥 교환이란?\n\n실행 중인 프로세스를 바꾸는 일이다.\n",
+        encoding="utf-8",
+    )
+    (notes / "draft.md").write_text("- **초안 질문?**\n  - 초안\n", encoding="utf-8")
+    result = run_cli("build", "notes")
+    assert result.exit_code == 0, result.output
+    assert "2 notes (0 sub-questions) from 1 files" in result.output
+    anki.import_package(tmp_path / "dist" / "notes-v3.0.0.apkg")
+    paging = anki.note_by_question("페이징이란?")
+    assert anki.deck_of(paging) == "설정::첫 묶음"
+    assert {"공통", "메모리"} <= set(paging.tags)  # the only h1 is the title, not a section
+    assert 'src="fig-' in paging["Answer"]
+    assert paging["Context"] == "메모리"
+    (notes / "a.md").write_text("### 페이징이란?\n\n바뀐 답.\n", encoding="utf-8")
+    refused = run_cli("build", "notes")
+    assert refused.exit_code == 1
+    assert "version 3.0.0 was already written with other content" in refused.stderr
