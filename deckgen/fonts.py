@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from deckgen.errors import DeckgenError
 from deckgen.model import NoteFile
 from deckgen.notetype import templates_dir
 
@@ -59,7 +60,7 @@ def card_text(files: list[NoteFile]) -> str:
 
 def charset(text: str) -> str:
     """Return the sorted, de-duplicated characters to embed: the text's plus ASCII and punctuation."""
-    chars = {c for c in text + _EXTRA if c.isprintable() or c == " "}
+    chars = {c for c in text + _EXTRA if c.isprintable() or c in " \u00a0"}
     return "".join(sorted(chars))
 
 
@@ -104,19 +105,21 @@ def _subset(weight: int, chars: str) -> Path:
             return found
     data = _make_subset(source, chars, weight)
     name = f"_dg-kr-{label}-{hashlib.sha256(data).hexdigest()[:10]}.woff2"
+    problem = None
     for root in _cache_roots():
+        folder, tmp = root / key, None
         try:
-            folder = root / key
             folder.mkdir(parents=True, exist_ok=True)
-            target = folder / name
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
-            os.replace(tmp, target)
-            return target
-        except OSError:
-            continue  # an unwritable cache: try the next place
-    raise OSError("no writable folder for the font subsets")
+            os.replace(tmp, folder / name)
+            return folder / name
+        except OSError as exc:  # an unwritable cache: try the next place
+            problem = exc
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+    raise DeckgenError(f"error: cannot write the font subsets: {problem}")
 
 
 def _cached(folder: Path, label: str) -> Path | None:
