@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from deckgen import config as deck_config
 from deckgen import lock as deck_lock
 from deckgen.atomic import Staged
+from deckgen.cache import ParseCache
 from deckgen.errors import DeckgenError, Problems
 from deckgen.ids import fold
 from deckgen.media import Media
@@ -24,13 +26,24 @@ def collect(config: BuildConfig, problems: Problems) -> tuple[DeckConfig, list[N
     media = Media(root, problems, media_root=deck.media_root)
     shapes = dict(deck.files)
     titles = summary_titles(root)
+    cache = ParseCache()
     files: list[NoteFile] = []
     for path in find_note_files(config.sources, root, deck.exclude):
         source = read_source(path, root, problems)
         if source is None:
             continue
         settings = shapes.get(source.rel, {})
-        parsed = parse_file(source, problems, shape=settings.get("shape"), media=media)
+        key = cache.key(source, settings.get("shape"), media.repo)
+        hit = cache.get(key)
+        if hit is not None:
+            parsed = hit.file
+            problems.extend(hit.diagnostics)
+            media.files.update((name, Path(path)) for name, path, _, _ in hit.media)
+        else:
+            mark = len(problems.items)
+            parsed = parse_file(source, problems, shape=settings.get("shape"), media=media)
+            if not any(d.severity == "error" for d in problems.items[mark:]):
+                cache.put(key, parsed, tuple(problems.items[mark:]), media.files)
         if not parsed.notes and not parsed.skipped:
             problems.warn(SourceLocation(source.display, 0), "no questions found in this file")
         if path.resolve() in titles:  # a collection's table of contents names its files best

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from deckgen.cache import cache_dir
 from deckgen.errors import DeckgenError
 from deckgen.model import NoteFile
 from deckgen.notetype import templates_dir
@@ -182,8 +183,7 @@ def _rename(font, weight: int) -> None:
 
 def _cache_roots():
     """Yield the cache folder, then a folder that lives as long as this process (cache unwritable)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    yield Path(base) / "deckgen"
+    yield cache_dir()
     yield _process_folder()
 
 

@@ -15,6 +15,21 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Keep the parse and font caches of the test run out of the user's ~/.cache."""
+    import os
+
+    folder = tmp_path_factory.mktemp("deckgen-cache")
+    old = os.environ.get("DECKGEN_CACHE")
+    os.environ["DECKGEN_CACHE"] = str(folder)
+    yield folder
+    if old is None:
+        del os.environ["DECKGEN_CACHE"]
+    else:
+        os.environ["DECKGEN_CACHE"] = old
+
+
 @pytest.fixture
 def run_cli(monkeypatch, tmp_path):
     """Run the CLI in-process from a temporary working folder; return the click Result."""

@@ -61,13 +61,15 @@ def test_unwritable_output_changes_nothing(run_cli, tmp_path):
     assert _snapshot(notes, dist) == before
 
 
-def _run_build(tmp_path: Path, **popen) -> subprocess.Popen:
+def _run_build(tmp_path: Path, cache: Path | None = None, **popen) -> subprocess.Popen:
+    env = dict(os.environ, DECKGEN_CACHE=str(cache)) if cache else None
     return subprocess.Popen(
         [sys.executable, str(ROOT / "build_deck.py"), "build", "notes", "-o", "dist"],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
         **popen,
     )
 
@@ -104,7 +106,8 @@ def test_interrupted_build_changes_nothing(run_cli, tmp_path):
     before = _snapshot(notes, dist)
     interrupted = 0
     for cpu_seconds in (0.5, 0.9, 1.4):
-        proc = _run_build(tmp_path)
+        # A fresh cache each time: a parse cached by an earlier run would make this one too quick.
+        proc = _run_build(tmp_path, cache=tmp_path / f"cache-{cpu_seconds}")
         # Wait on the child's CPU time, not the clock, so a loaded machine interrupts it at the
         # same stage of the build (past start-up, somewhere in parsing, rendering or writing).
         while proc.poll() is None and _cpu_time(proc.pid) < cpu_seconds:

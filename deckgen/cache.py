@@ -1,0 +1,95 @@
+"""Reuse the parse of note files that did not change since the last build.
+
+Parsing is most of a build's cost; a file whose bytes, settings and deckgen code are all as
+before parses to the same notes, warnings and images, so those are kept on disk and replayed.
+The cache is an optimisation only: anything unreadable or stale is simply parsed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from deckgen.model import Diagnostic, NoteFile, SourceFile
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One file's parse: its notes, the problems it reported and the images it uses."""
+
+    file: NoteFile
+    diagnostics: tuple[Diagnostic, ...]
+    media: tuple[tuple[str, str, int, int], ...]
+    """(packaged name, path, mtime_ns, size) of each image the notes reference."""
+
+
+def cache_dir() -> Path:
+    """Return deckgen's cache folder ($DECKGEN_CACHE, else the XDG cache)."""
+    if os.environ.get("DECKGEN_CACHE"):
+        return Path(os.environ["DECKGEN_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "deckgen"
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Hash deckgen's own code: a new version of the parser never reuses an old parse."""
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+class ParseCache:
+    """Parsed note files on disk, keyed by everything their parse depends on."""
+
+    def __init__(self) -> None:
+        self.folder = cache_dir() / "parse"
+
+    def key(self, source: SourceFile, *settings: object) -> str:
+        """Return the key of one file's parse under the given settings."""
+        h = hashlib.sha256()
+        for part in (code_fingerprint(), source.rel, source.display, str(source.path), *map(repr, settings)):
+            h.update(part.encode("utf-8", "surrogatepass") + b"\0")
+        h.update(source.text.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+    def get(self, key: str) -> Entry | None:
+        """Return the stored parse if it is there and its images are unchanged."""
+        try:
+            with open(self.folder / f"{key}.pickle", "rb") as f:
+                entry = pickle.load(f)
+        except Exception:  # a missing, truncated or foreign cache file is just a miss
+            return None
+        if not isinstance(entry, Entry):
+            return None
+        for _name, path, mtime_ns, size in entry.media:
+            try:
+                st = os.stat(path)
+            except OSError:
+                return None
+            if (st.st_mtime_ns, st.st_size) != (mtime_ns, size):
+                return None
+        return entry
+
+    def put(self, key: str, file: NoteFile, diagnostics: tuple[Diagnostic, ...], media: dict[str, Path]) -> None:
+        """Store a parse; a cache that cannot be written is silently skipped."""
+        used = []
+        for name, path in media.items():
+            if any(f'src="{name}"' in note.answer for note in file.notes):
+                st = os.stat(path)
+                used.append((name, str(path), st.st_mtime_ns, st.st_size))
+        entry = Entry(file, diagnostics, tuple(used))
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(entry, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.folder / f"{key}.pickle")
+        except (OSError, pickle.PicklingError):
+            pass
