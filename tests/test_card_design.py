@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import time
 import zipfile
 from pathlib import Path
 
@@ -92,20 +91,18 @@ def test_embedded_font_covers_every_character_on_the_cards(run_cli, tmp_path, an
 def test_font_subsets_are_cached_deterministic_and_survive_an_unwritable_cache(tmp_path, monkeypatch):
     config = BuildConfig(sources=(FIXTURES / "render",), outdir=tmp_path)
     _, files, *_ = collect(config, Problems())
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-a"))
+    monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "cache-a"))
     css, first = card_css(files)
-    assert all(p.is_relative_to(tmp_path / "cache-a" / "deckgen") for p in first)
+    assert all(p.is_relative_to(tmp_path / "cache-a") for p in first)
     assert [p.name.split("-")[2] for p in first] == ["regular", "bold"]
     assert all(p.name == p.name.lower() and p.name.startswith("_") for p in first)
 
     stamps = [p.stat().st_mtime_ns for p in first]
-    started = time.perf_counter()
     assert card_css(files) == (css, first)  # same characters: the cached files, no subsetting
-    assert time.perf_counter() - started < 0.5
     assert [p.stat().st_mtime_ns for p in first] == stamps
 
     (tmp_path / "not-a-folder").write_text("")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "not-a-folder"))
+    monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "not-a-folder" / "deckgen"))
     css_again, again = card_css(files)
     assert css_again == css  # same bytes, hence the same media names, from a fresh subset
     assert [p.read_bytes() for p in again] == [p.read_bytes() for p in first]
