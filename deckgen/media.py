@@ -17,7 +17,27 @@ from deckgen.model import SourceLocation
 
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".avif"}
 _MAX_BYTES = 100 * 1024 * 1024
-_BLOB = re.compile(r"^https?://github\.com/[^/]+/[^/]+/(?:blob|raw)/[^/]+/(.+)$")
+# A file of a GitHub repository as a web page or raw bytes: (owner, name, path in the repository).
+_BLOB = re.compile(
+    r"^https?://(?:www\.)?github\.com/([^/]+)/([^/]+)/(?:blob|raw)/[^/]+/([^?#]+)"
+    r"|^https?://raw\.githubusercontent\.com/([^/]+)/([^/]+)/[^/]+/([^?#]+)",
+    re.I,
+)
+_REMOTE = re.compile(r"github\.com[:/]+([^/\s]+)/([^/\s]+?)(?:\.git)?/?$", re.I)
+
+
+def _remotes(repo: Path) -> set[tuple[str, str]]:
+    """The GitHub (owner, name) pairs the repository's remotes point at, lowercased."""
+    try:
+        text = (repo / ".git" / "config").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    found = set()
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "url" and (m := _REMOTE.search(value.strip())):
+            found.add((m.group(1).lower(), m.group(2).lower()))
+    return found
 
 
 def repository_root(root: Path, configured: str | None = None) -> Path:
@@ -38,6 +58,27 @@ class Media:
         self.repo = repository_root(self.root, media_root)
         self.problems = problems
         self.files: dict[str, Path] = {}
+        self._remotes: set[tuple[str, str]] | None = None
+
+    def local_file(self, url: str) -> Path | None:
+        """Return the local file a GitHub URL into this same repository points at, if it exists.
+
+        The repository is the one whose remotes name it (any, when no remote names GitHub).
+        """
+        m = _BLOB.match(url.strip())
+        if m is None:
+            return None
+        owner, name, rel = (m.group(1), m.group(2), m.group(3)) if m.group(1) else m.group(4, 5, 6)
+        if self._remotes is None:
+            self._remotes = _remotes(self.repo)
+        if self._remotes and (owner.lower(), name.lower().removesuffix(".git")) not in self._remotes:
+            return None
+        path = self.repo / unquote(rel)
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None
+        return real if real.is_file() and real.is_relative_to(self.repo) else None
 
     def resolve(self, src: str, note_file: Path, where: SourceLocation) -> str | None:
         """Return the packaged name for an image `src`, or None (already warned) to drop it."""
@@ -45,9 +86,9 @@ class Media:
         if not src:
             self.problems.warn(where, "image with an empty source; dropped")
             return None
-        blob = _BLOB.match(src)
-        if blob and (self.repo / unquote(blob.group(1))).is_file():
-            src = "/" + blob.group(1)
+        local = self.local_file(src)
+        if local is not None:
+            src = "/" + local.relative_to(self.repo).as_posix()
         if src.lower().startswith("data:image/"):
             return src  # inline image data: nothing to package
         parsed = urlparse(src)

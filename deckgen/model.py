@@ -86,6 +86,8 @@ class NoteFile:
     """Sort key of the subdeck among its siblings."""
     shape: str = ""
     """The shape its questions were found in (see shapes.py)."""
+    depends: tuple[tuple[str, int, int], ...] = ()
+    """(path, mtime_ns, size) of other note files whose content the parse used (cross-links)."""
 
 
 @dataclass(frozen=True, slots=True)

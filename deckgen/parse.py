@@ -9,6 +9,9 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote
 
 import yaml
 from markdown_it.token import Token
@@ -24,6 +27,18 @@ _KEYWORD_LABELS = {"keyword", "keywords", "키워드", "핵심", "핵심 키워�
 _PLACEHOLDER = re.compile(r"^(?:\.{2,}|…+|todo|tbd|tba|wip|-+|\?+|작성\s*중|준비\s*중)[.!]*$", re.I)
 _PINNED = re.compile(r"<!--\s*id\s*:\s*([\w.-]+)\s*-->")
 _QUESTION_END = re.compile(r"[?？]\s*$")
+_NOTE_SUFFIXES = (".md", ".markdown")
+# Link text that says nothing without its target: a bare number or anchor, "here", "여기".
+_GENERIC_LINK = re.compile(
+    r"^(?:q?\d+|here|link|this|clickhere|more|seemore|여기|이곳|이것|링크|클릭|바로가기|참고|여기참고|"
+    r"자세히|자세히보기|더보기|해당질문|이질문|질문|답변|answer|question)?$"
+)
+# A References sub-section: these labels always start one; the loose ones only before links.
+_REFS_LABELS = {
+    "reference", "references", "ref", "refs", "참고자료", "참고문헌", "참고링크", "참고사이트", "참고한자료",
+    "참고한글", "출처", "자료출처", "furtherreading", "bibliography", "참고자료및출처",
+}
+_REFS_LOOSE = {"참고", "참조", "link", "links", "링크", "source", "sources", "읽을거리"}
 
 
 @dataclass(slots=True)
@@ -58,6 +73,7 @@ def parse_file(
     parser = Parser(source, problems, env, media)
     parser.title = title
     chosen, found = shapes.find_questions(root, parser, _shape_setting(meta, source, problems) or shape)
+    parser.names = _anchor_names(root, found, title)
     notes: list[Note] = []
     for question in found:
         if question.parent is None:
@@ -71,6 +87,7 @@ def parse_file(
         diagnostics=(),
         order=_order(source.rel),
         shape=chosen,
+        depends=tuple(sorted((str(path), *stamp) for path, stamp in parser.depends.items())),
     )
 
 
@@ -84,6 +101,60 @@ class Parser:
         self.media = media
         self.skipped = 0
         self.title = ""
+        self.names: dict[str, str] = {}
+        """What this file's anchors point at: anchor -> question (or heading) text; "" -> title."""
+        self.depends: dict[Path, tuple[int, int]] = {}
+        """Other note files whose questions this file's links name: path -> (mtime_ns, size)."""
+
+    def link(self, href: str, label: str) -> str | None:
+        """Return the text to show for a link into the collection, None to keep a web link.
+
+        A link to a question (`#17-3`, `other.md#17-3`) leads nowhere on a card: its text stays,
+        and where that text says nothing by itself (`여기`, `12`) the question it points at is named.
+        """
+        target = href.strip()
+        if not render.is_local_href(target):
+            local = self.media.local_file(target) if self.media is not None else None
+            if local is None or local.suffix.lower() not in _NOTE_SUFFIXES:
+                return None
+            target = "/" + local.relative_to(self.media.repo).as_posix() + (
+                "#" + target.split("#", 1)[1] if "#" in target else ""
+            )
+        path, _, fragment = target.partition("#")
+        path = unquote(path.split("?", 1)[0])
+        fragment = unquote(fragment)
+        if not _GENERIC_LINK.match(fold_label(label)) and label:
+            return label
+        if not path:
+            names = self.names
+        else:
+            names = self._names_in(path)
+        name = names.get(fragment) or names.get(slug(fragment)) if (fragment or path) else None
+        if name is None and not fragment and path:
+            name = names.get("")
+        return f"“{name}”" if name else label
+
+    def _names_in(self, path: str) -> dict[str, str]:
+        """The anchors of another note file of the collection (empty if it is not one)."""
+        if path.startswith("/"):
+            base = self.media.repo if self.media is not None else None
+            if base is None:
+                return {}
+            file = base / path.lstrip("/")
+        else:
+            file = self.source.path.parent / path
+        if file.suffix.lower() not in _NOTE_SUFFIXES:
+            return {}
+        try:
+            file = file.resolve()
+            if file == self.source.path.resolve():
+                return self.names
+            st = file.stat()
+        except (OSError, RuntimeError):
+            return {}
+        stamp = (st.st_mtime_ns, st.st_size)
+        self.depends[file] = stamp
+        return _names_of_file(file, stamp)
 
     def image(self, src: str, line: int) -> str | None:
         """Resolve an image in this file to its packaged name (see media.py)."""
@@ -108,7 +179,8 @@ class Parser:
         keywords: list[str] = []
         direct: list[SyntaxTreeNode] = []
         subs: list[Question] = []
-        queue = list(q.blocks)
+        answer, refs = split_references(q.blocks)
+        queue = list(answer)
         leading = True
         while queue:
             node = queue.pop(0)
@@ -165,19 +237,20 @@ class Parser:
                 # parent's answer the way nested list sub-questions do.
                 shown.append((own.question, own.answer))
 
-        direct_html = render.blocks(direct, self.env, self.image)
+        direct = shapes.trim_rules(direct)
+        direct_html = render.blocks(direct, self.env, self.image, self.link)
         if not direct_html.strip() and not shown:
             self.skipped += 1
             what = "sub-question" if context else "question"
-            self.problems.warn(
-                self.at(q.line), f'{what} has no answer (empty or a placeholder); skipped: "{q_text}"'
-            )
+            why = "only references" if refs else "empty or a placeholder"
+            self.problems.warn(self.at(q.line), f'{what} has no answer ({why}); skipped: "{q_text}"')
             return None, sub_notes
+        refs_html = render.references(render.blocks(refs, self.env, self.image, self.link))
         answer_text = tokens_text([t for n in direct for t in n.to_tokens()])
         note = Note(
             question=q_html,
             question_text=q_text,
-            answer=direct_html + render.subquestions(shown),
+            answer=direct_html + render.subquestions(shown) + refs_html,
             answer_text="\n".join([answer_text, *(n.answer_text for n in sub_notes)]),
             context=context[0] if context else _section_context(q),
             keywords=tuple(keywords),
@@ -362,3 +435,139 @@ def _order(rel: str) -> tuple[int, str]:
     name = rel.rsplit("/", 1)[-1]
     m = re.match(r"(\d+)", name)
     return (int(m.group(1)) if m else 1 << 30, rel)
+
+
+# --- References -------------------------------------------------------------------------------
+
+
+def fold_label(text: str) -> str:
+    """Fold a label for comparison: no `:emoji:` codes, case, spaces or punctuation."""
+    return re.sub(r"[\W_]+", "", re.sub(r":[a-z0-9_+-]+:", "", text.lower()))
+
+
+def _refs_label(text: str) -> str:
+    """Return "strict" or "loose" if the text is only a References label, else ""."""
+    label = fold_label(text)
+    if label in _REFS_LABELS:
+        return "strict"
+    return "loose" if label in _REFS_LOOSE else ""
+
+
+def _has_link(node: SyntaxTreeNode) -> bool:
+    return any(
+        c.type == "link_open" for t in node.to_tokens() if t.type == "inline" for c in t.children or ()
+    )
+
+
+def _links_only(node: SyntaxTreeNode, strict: bool) -> bool:
+    """Tell whether a block is what a References label lists: links (any list, when strict)."""
+    if node.type in ("bullet_list", "ordered_list"):
+        return strict or all(_has_link(item) for item in node.children)
+    if node.type == "paragraph":
+        return _has_link(node)
+    return False
+
+
+def _label_paragraph(node: SyntaxTreeNode) -> tuple[str, bool]:
+    """For a paragraph that is a References label (`ref`, `**References**`, `출처:`), its kind and
+    whether links follow the label within the paragraph; ("", False) otherwise."""
+    children = node.children[0].token.children or []
+    text_before: list[str] = []
+    for k, c in enumerate(children):
+        if c.type in ("link_open", "softbreak", "hardbreak"):
+            kind = _refs_label("".join(text_before))
+            if kind and any(x.type == "link_open" for x in children[k:]):
+                return kind, True
+            if c.type == "link_open":
+                return "", False
+            continue
+        if c.type in ("text", "code_inline"):
+            text_before.append(c.content)
+        elif c.type not in ("strong_open", "strong_close", "em_open", "em_close"):
+            return "", False
+    return _refs_label("".join(text_before)), False
+
+
+def split_references(blocks: list[SyntaxTreeNode]) -> tuple[list[SyntaxTreeNode], list[SyntaxTreeNode]]:
+    """Split an answer into what answers and its References sub-section(s).
+
+    A References heading takes everything up to the next heading of its level or above; a label
+    paragraph takes the lists and link paragraphs right after it (or the links it holds itself).
+    """
+    answer: list[SyntaxTreeNode] = []
+    refs: list[SyntaxTreeNode] = []
+    i = 0
+    while i < len(blocks):
+        node = blocks[i]
+        if node.type == "heading" and node.children:
+            kind = _refs_label(inline_text(node.children[0].token))
+            if kind:
+                level = int(node.tag[1])
+                j = i + 1
+                while j < len(blocks) and not (blocks[j].type == "heading" and int(blocks[j].tag[1]) <= level):
+                    j += 1
+                body = shapes.trim_rules(blocks[i + 1 : j])
+                if kind == "strict" or (body and all(_links_only(b, False) or b.type == "hr" for b in body)):
+                    refs.extend([_label(node), *body] if body else [])
+                    i = j
+                    continue
+        elif node.type == "paragraph":
+            kind, inline_links = _label_paragraph(node)
+            if kind:
+                j = i + 1
+                while j < len(blocks) and _links_only(blocks[j], kind == "strict"):
+                    j += 1
+                if inline_links or j > i + 1:
+                    refs.extend(blocks[i:j])
+                    i = j
+                    continue
+        answer.append(node)
+        i += 1
+    return answer, refs
+
+
+def _label(heading: SyntaxTreeNode) -> SyntaxTreeNode:
+    """A References heading becomes a plain label paragraph inside the small print."""
+    return shapes.paragraph(list(heading.children[0].token.children or []), heading.map[0] if heading.map else 0)
+
+
+# --- what a file's anchors point at ---------------------------------------------------------
+
+
+def _anchor_names(root: SyntaxTreeNode, found: list[Question], title: str) -> dict[str, str]:
+    """Map this file's anchors to what they name: its questions, else its headings' text."""
+    names: dict[str, str] = {"": title} if title else {}
+    seen: set[str] = set()
+    for node in root.children:
+        if node.type != "heading" or not node.children:
+            continue
+        text = inline_text(node.children[0].token)
+        base = slug(text)
+        unique, n = base, 1
+        while unique in seen:
+            unique, n = f"{base}-{n}", n + 1
+        seen.add(unique)
+        if text and not shapes.looks_like_anchor(text):
+            names[unique] = text
+    for q in found:
+        text = _inline_plain(q.inline)
+        if q.anchor and text:
+            names[q.anchor] = text
+    return names
+
+
+@lru_cache(maxsize=256)
+def _names_of_file(path: Path, _stamp: tuple[int, int]) -> dict[str, str]:
+    """The anchors of another note file (cached while its size and mtime stay the same)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    root = SyntaxTreeNode(markdown().parse(text, {}))
+    found = shapes.anchored_questions(root, None, warn=False)
+    title = ""
+    for node in root.children:
+        if node.type == "heading" and node.tag == "h1" and node.children:
+            title = inline_text(node.children[0].token)
+            break
+    return _anchor_names(root, found, title or re.sub(r"^\d+[-_. ]+", "", path.stem) or path.stem)

@@ -165,13 +165,14 @@ def anchored_questions(root: SyntaxTreeNode, parser: Parser, warn: bool) -> list
     headings = _headings(root)
     by_slug = {h[2]: h for h in headings}
     sections: dict[str, tuple[int, int]] = {}
-    for pos, (i, level, s, _text) in enumerate(headings):
+    for pos, (i, level, s, text) in enumerate(headings):
         # A section ends at the next heading of its level or above, or at the next `#n` heading
-        # whatever its level: that is another answer, never part of this one.
-        end = next(
-            (j for j, lv, _, t in headings[pos + 1 :] if lv <= level or _looks_like_anchor(t)),
-            len(root.children),
-        )
+        # whatever its level: that is another answer, never part of this one. `## #12` may be
+        # followed at once by the question as a heading of the same level: that belongs to it.
+        rest = headings[pos + 1 :]
+        if looks_like_anchor(text) and rest and rest[0][0] == i + 1 and _states_question(rest[0][3]):
+            rest = rest[1:]
+        end = next((j for j, lv, _, t in rest if lv <= level or looks_like_anchor(t)), len(root.children))
         sections[s] = (i, end)
 
     items: list = []
@@ -193,10 +194,14 @@ def anchored_questions(root: SyntaxTreeNode, parser: Parser, warn: bool) -> list
             continue  # a cross-link inside an answer, not an index entry
         blocks = list(root.children[start + 1 : end])
         inline = list(text_tokens)
-        if blocks and blocks[0].type == "heading":
-            # `## #12` followed by the author's full wording of the question.
+        if blocks and blocks[0].type == "heading" and blocks[0].children and _states_question(
+            inline_text(blocks[0].children[0].token)
+        ):
+            # `## #12` followed by the author's full wording of the question: that is the question
+            # (it may differ from the index's text), never part of the answer.
             inline = list(blocks[0].children[0].token.children or inline)
             blocks = blocks[1:]
+        blocks = trim_rules(blocks)
         q = Question(
             inline=inline,
             line=root.children[start].map[0],
@@ -221,10 +226,25 @@ def anchored_questions(root: SyntaxTreeNode, parser: Parser, warn: bool) -> list
     return questions
 
 
-def _looks_like_anchor(text: str) -> bool:
-    import re
+# Headings that label a part of an answer, never the question itself.
+_PART_LABELS = re.compile(
+    r"^(?:references?|refs?|참고|참조|참고자료|참고문헌|참고링크|출처|answers?|답|답변|풀이|해설|정답|설명|"
+    r"예시|예제|코드|code|example|summary|요약|정리|keywords?|키워드|추가|더보기)$"
+)
 
+
+def _states_question(text: str) -> bool:
+    """Tell whether the heading after an answer's `#n` heading can be its question."""
+    label = re.sub(r"[\W_]+", "", re.sub(r":[a-z0-9_+-]+:", "", text.lower()))
+    return bool(label) and not looks_like_anchor(text) and not _PART_LABELS.match(label)
+
+
+def looks_like_anchor(text: str) -> bool:
+    """Tell whether a heading only names an answer section: `#12`, `12-1`, `# 3.2`."""
     return bool(re.fullmatch(r"#?\s*\d+(?:[-.]\d+)*", text.strip()))
+
+
+_looks_like_anchor = looks_like_anchor
 
 
 def _inside_sections(line: int, root: SyntaxTreeNode, sections: dict[str, tuple[int, int]]) -> bool:
@@ -373,7 +393,7 @@ def inline_text_of(tokens: list) -> str:
     return inline_text(Token("inline", "", 0, children=tokens))
 
 
-def _paragraph(children: list[Token], line: int) -> SyntaxTreeNode:
+def paragraph(children: list[Token], line: int) -> SyntaxTreeNode:
     """Make a paragraph node from inline tokens (an answer that shares its question's paragraph)."""
     opening = Token("paragraph_open", "p", 1, map=[line, line + 1], block=True)
     body = Token("inline", "", 0, map=[line, line + 1], children=children, block=True)
@@ -382,11 +402,17 @@ def _paragraph(children: list[Token], line: int) -> SyntaxTreeNode:
     return SyntaxTreeNode([opening, body, closing]).children[0]
 
 
-def _trim_rules(blocks: list[SyntaxTreeNode]) -> list[SyntaxTreeNode]:
-    """Drop the `---` lines people put between one question and the next."""
+def trim_rules(blocks: list[SyntaxTreeNode]) -> list[SyntaxTreeNode]:
+    """Drop the `---` lines people put between one question and the next (or its heading)."""
+    blocks = list(blocks)
     while blocks and blocks[-1].type == "hr":
-        blocks = blocks[:-1]
+        blocks.pop()
+    while blocks and blocks[0].type == "hr":
+        blocks.pop(0)
     return blocks
+
+
+_trim_rules = trim_rules
 
 
 def _is_title(node: SyntaxTreeNode, nodes: list[SyntaxTreeNode], title: str) -> bool:
@@ -605,7 +631,7 @@ def qa_questions(root: SyntaxTreeNode, parser: Parser, warnings: list) -> list[Q
                 text = inline_text_of(tokens)
                 current = Question(inline=tokens, line=node.map[0], blocks=[], key=text, sections=paths[i])
                 if answer:
-                    current.blocks.append(_paragraph(answer, node.map[0] + _breaks(asked)))
+                    current.blocks.append(paragraph(answer, node.map[0] + _breaks(asked)))
                 questions.append(current)
                 continue
         if current is not None:
