@@ -13,8 +13,6 @@ from deckgen.errors import DeckgenError, Problems
 from deckgen.ids import fold
 from deckgen.media import Media
 from deckgen.model import BuildConfig, BuildReport, DeckConfig, NoteFile, SourceLocation
-from deckgen.package import write_package
-from deckgen.parse import parse_file
 from deckgen.sources import find_note_files, read_source, sources_root, summary_titles
 from deckgen.style import card_css
 
@@ -41,7 +39,9 @@ def collect(config: BuildConfig, problems: Problems) -> tuple[DeckConfig, list[N
             media.files.update((name, Path(path)) for name, path, _, _ in hit.media)
         else:
             mark = len(problems.items)
-            parsed = parse_file(source, problems, shape=settings.get("shape"), media=media)
+            from deckgen import parse  # only a file that changed needs the markdown machinery
+
+            parsed = parse.parse_file(source, problems, shape=settings.get("shape"), media=media)
             if not any(d.severity == "error" for d in problems.items[mark:]):
                 cache.put(key, parsed, tuple(problems.items[mark:]), media.files)
         if not parsed.notes and not parsed.skipped:
@@ -99,6 +99,8 @@ def build(config: BuildConfig) -> BuildReport:
         )
     with Staged() as staged:
         if not up_to_date:
+            from deckgen.package import write_package  # genanki: only when writing
+
             write_package(staged, target, list(plan.cards), css, plan.notetype_mtime, deck.title,
                           plan.description, media)
         if plan.state != state:  # e.g. an id pinned without any change to the cards

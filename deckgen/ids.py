@@ -12,8 +12,6 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-import genanki
-
 # Namespaces GUIDs by notetype kind too: a GUID that moved between notetypes would not update.
 _KIND = "deckgen-qa-v1"
 
@@ -48,6 +46,8 @@ def fold(text: str) -> str:
 
 def new_guid(namespace: str, key: str) -> str:
     """Derive the GUID of a note seen for the first time."""
+    import genanki  # imported here: a rebuild with nothing new never needs it
+
     return genanki.guid_for(_KIND, namespace, key)
 
 

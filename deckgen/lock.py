@@ -8,6 +8,7 @@ note keeps its old mtime (its tags and fields in Anki are left alone) and an edi
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import time
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from deckgen import ids, render
+from deckgen import ids
 from deckgen.atomic import Staged
 from deckgen.errors import DeckgenError
 from deckgen.model import BuildConfig, CardNote, Change, DeckConfig, Note, NoteFile
@@ -76,7 +77,8 @@ def load(root: Path) -> dict | None:
 
 def _fields(note: Note, file: NoteFile) -> tuple[str, ...]:
     source = f"{file.source.rel}:{note.location.line}"
-    return (note.question, note.answer, note.context, render.keywords(note.keywords), source)
+    chips = "".join(f'<span class="kw">{html.escape(w)}</span>' for w in note.keywords)
+    return (note.question, note.answer, note.context, chips, source)
 
 
 def _content_hash(fields: tuple[str, ...], tags: tuple[str, ...], deck: str) -> str:

@@ -10,7 +10,10 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-import genanki
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import genanki
 
 NOTETYPE_ID = 1_706_300_000_042
 NOTETYPE_NAME = "deckgen Q&A"
@@ -38,6 +41,8 @@ def template_files() -> tuple[str, str, str]:
 
 def make_notetype(css: str) -> genanki.Model:
     """Build the genanki model with the given CSS (font rules are added per build)."""
+    import genanki
+
     front, back, _ = template_files()
     return genanki.Model(
         NOTETYPE_ID,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from deckgen import build as build_module
+from deckgen import parse as parse_module
 from tests.conftest import FIXTURES
 
 
@@ -18,8 +18,8 @@ def test_cached_parse_gives_the_same_package_and_warnings(run_cli, tmp_path, mon
     (notes / "deckgen.lock").unlink()
 
     calls = []
-    real = build_module.parse_file
-    monkeypatch.setattr(build_module, "parse_file", lambda *a, **k: calls.append(a[0].rel) or real(*a, **k))
+    real = parse_module.parse_file
+    monkeypatch.setattr(parse_module, "parse_file", lambda *a, **k: calls.append(a[0].rel) or real(*a, **k))
     second = run_cli("build", "notes", "-o", "two")
     assert second.exit_code == 0, second.output
     assert calls == []  # every file came from the cache
