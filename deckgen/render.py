@@ -235,7 +235,11 @@ def _math_in_html(fragment: str, state: _TexPairs, block: bool) -> str:
             out.append(m.group(0))
         else:
             out.append(m.group(0))
-    return "".join(out)
+    return _EMPTY_BOX.sub("", "".join(out))
+
+
+# `<p align="center"><img ...></p>` whose image gave way to its TeX, or was dropped.
+_EMPTY_BOX = re.compile(r"<(p|div|center|figure)\b[^>]*>\s*</\1\s*>", re.I)
 
 
 def _place_images(tokens: list[Token], images: ImageResolver) -> None:
@@ -277,7 +281,8 @@ def _html_images(fragment: str, line: int, images: ImageResolver) -> str:
             return _remote_link(placed, placed)
         return m.group(0).replace(m.group(2), html.escape(placed), 1)
 
-    return _HTML_IMG.sub(img, fragment)
+    placed = _HTML_IMG.sub(img, fragment)
+    return _EMPTY_BOX.sub("", placed) if placed != fragment else placed
 
 
 def _shown(token: Token) -> Token:
