@@ -1,0 +1,570 @@
+"""Benchmark deckgen against the floor of its own stack and against peer tools, side by side.
+
+Every case runs as a whole separate process (start-up, imports and all), several times; the
+table shows the median wall time, the ratio to a baseline measured in this same run (the floor
+at the same size, or Python start-up for the sample deck) and the peak RSS of the process.
+Repetitions are interleaved (floor, deckgen, peers, floor, ...) so that a noisy neighbour
+slows every case alike instead of one.
+
+    python bench/run.py                      # 1k and 10k x3, 50k x1; writes bench/RESULTS.md
+    python bench/run.py --sizes 1k,10k --reps 3
+    python bench/run.py --quick              # 1k only, 1 repetition, RESULTS.md untouched
+
+Sizes take an optional repetition count of their own: `--sizes 1k,10k,50k:1`.
+Peers are run from their own virtualenvs under bench/.venvs/ (see --install-peers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import corpus  # noqa: E402
+
+OUT = HERE / "out"
+SNAPSHOT = OUT / "snapshot"  # the deckgen under test, copied once so edits during a run do not mix in
+VENVS = HERE / ".venvs"
+PEER_TIMEOUT = 120.0
+OWN_TIMEOUT = 900.0
+EDIT_FILE_INDEX = 0
+
+
+# --- running one process --------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    wall: float
+    rss_mib: float
+    ok: bool
+    note: str = ""
+    rep: int = 0
+
+
+def measure(cmd: list[str], *, cwd: Path, env: dict | None = None, timeout: float, log: Path,
+            check=None) -> Run:
+    """Run `cmd` to completion; return its wall time and the peak RSS of the process."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        timed_out = threading.Event()
+
+        def kill() -> None:
+            timed_out.set()
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    rss = usage.ru_maxrss / 1024  # KiB on Linux
+    if timed_out.is_set():
+        return Run(timeout, rss, False, f">{timeout:.0f} s")
+    if proc.returncode != 0:
+        tail = log.read_text(errors="replace").strip().splitlines()[-1:] or [""]
+        return Run(wall, rss, False, f"exit {proc.returncode}: {tail[0][:80]}")
+    if check is not None:
+        problem = check()
+        if problem:
+            return Run(wall, rss, False, problem)
+    return Run(wall, rss, True)
+
+
+@dataclass
+class Case:
+    name: str
+    size: str
+    baseline: str  # the key of the case this one is divided by
+    runs: list[Run] = field(default_factory=list)
+    skipped: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}@{self.size}"
+
+    def ok_runs(self) -> list[Run]:
+        return [r for r in self.runs if r.ok]
+
+    def wall(self) -> float | None:
+        ok = self.ok_runs()
+        return statistics.median(r.wall for r in ok) if ok and len(ok) == len(self.runs) else None
+
+    def rss(self) -> float | None:
+        ok = self.ok_runs()
+        return max(r.rss_mib for r in ok) if ok else None
+
+    def ratio_to(self, base: Case) -> float | None:
+        """Median over repetitions of this run's wall / the baseline's wall in the same repetition."""
+        if self.wall() is None or base.wall() is None:
+            return None
+        by_rep = {r.rep: r.wall for r in base.runs}
+        pairs = [r.wall / by_rep[r.rep] for r in self.runs if r.rep in by_rep]
+        return statistics.median(pairs) if pairs else self.wall() / base.wall()
+
+    def failure(self) -> str:
+        bad = [r for r in self.runs if not r.ok]
+        return self.skipped or (bad[0].note if bad else "")
+
+
+# --- the cases ------------------------------------------------------------------------------
+
+
+def _env(**extra: str) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(SNAPSHOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.update(extra)
+    return env
+
+
+def snapshot(python: str, tries: int = 6) -> None:
+    """Copy deckgen/, templates/ and build_deck.py aside and check they import; retry a tree mid-edit."""
+    for attempt in range(tries):
+        _clear(SNAPSHOT)
+        SNAPSHOT.mkdir(parents=True)
+        for name in ("deckgen", "templates"):
+            shutil.copytree(REPO / name, SNAPSHOT / name, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy2(REPO / "build_deck.py", SNAPSHOT / "build_deck.py")
+        probe = subprocess.run([python, "-c", "import deckgen.cli, deckgen.build"], cwd=SNAPSHOT,
+                               env=_env(), capture_output=True, text=True)
+        if probe.returncode == 0:
+            return
+        print(f"deckgen does not import (being edited?), retrying: {probe.stderr.strip()[-200:]}",
+              file=sys.stderr)
+        time.sleep(10)
+    raise SystemExit("deckgen in the working tree does not import; nothing measured")
+
+
+def _clear(*paths: Path) -> None:
+    for p in paths:
+        if p.is_dir():
+            shutil.rmtree(p)
+        elif p.exists():
+            p.unlink()
+
+
+def _has_apkg(folder: Path):
+    def check() -> str:
+        found = list(folder.rglob("*.apkg")) if folder.exists() else []
+        return "" if found else "exit 0 but no .apkg written"
+    return check
+
+
+class Bench:
+    def __init__(self, python: str, log_dir: Path):
+        self.python = python
+        self.logs = log_dir
+        self.work = OUT / "work"  # deckgen's working folder: any cache it keeps in cwd lands here
+        self.xdg = OUT / "xdg-cache"
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.cases: dict[str, Case] = {}
+        self.rep = 0
+
+    def case(self, name: str, size: str, baseline: str) -> Case:
+        key = f"{name}@{size}"
+        if key not in self.cases:
+            self.cases[key] = Case(name, size, baseline)
+        return self.cases[key]
+
+    def _record(self, case: Case, run: Run) -> Run:
+        run.rep = self.rep
+        case.runs.append(run)
+        status = f"{run.wall:7.2f} s {run.rss_mib:6.1f} MiB" if run.ok else f"FAILED {run.note}"
+        print(f"  {case.name:<34} {case.size:>6}  {status}", file=sys.stderr, flush=True)
+        return run
+
+    def deckgen(self, sources: Path, outdir: Path, log: str, timeout: float = OWN_TIMEOUT) -> Run:
+        cmd = [self.python, str(SNAPSHOT / "build_deck.py"), "build", str(sources), "-o", str(outdir)]
+        return measure(cmd, cwd=self.work, env=_env(XDG_CACHE_HOME=str(self.xdg)), timeout=timeout,
+                       log=self.logs / log, check=_has_apkg(outdir))
+
+    def cold(self, sources: Path, outdir: Path) -> None:
+        """Forget every earlier build: no lock, no output, no cache."""
+        _clear(sources / "deckgen.lock", sources / ".deckgen-cache", outdir,
+               self.work / ".deckgen-cache", self.xdg)
+
+    # one repetition of every case at one size
+    def size_round(self, c: corpus.Corpus, peers: list[Peer], rep: int) -> None:
+        size = c.size
+        src = c.shape("deckgen")
+        floor_key = f"floor@{size}"
+        out = OUT / "runs" / size
+
+        floor = self.case("floor (markdown-it-py + genanki)", size, "")
+        floor_apkg = out / "floor" / "floor.apkg"
+        _clear(out / "floor")
+        self._record(floor, measure([self.python, str(HERE / "floor.py"), str(src), str(floor_apkg)],
+                                    cwd=self.work, env=_env(), timeout=OWN_TIMEOUT,
+                                    log=self.logs / f"floor-{size}.log", check=_has_apkg(out / "floor")))
+        self.cases[floor_key] = floor
+
+        outdir = out / "deckgen"
+        self.cold(src, outdir)
+        full = self._record(self.case("deckgen full build", size, floor_key),
+                            self.deckgen(src, outdir, f"deckgen-full-{size}.log"))
+        if full.ok:
+            self._record(self.case("deckgen rebuild, no change", size, floor_key),
+                         self.deckgen(src, outdir, f"deckgen-nochange-{size}.log"))
+            spec = corpus.make_file(EDIT_FILE_INDEX)
+            path = src / spec.name
+            original = path.read_bytes()
+            try:
+                path.write_text(corpus.bold_bullets(spec, insert=corpus.extra_question()), encoding="utf-8")
+                self._record(self.case("deckgen rebuild, +1 question", size, floor_key),
+                             self.deckgen(src, outdir, f"deckgen-edit-{size}.log"))
+            finally:
+                path.write_bytes(original)
+
+        for peer in peers:
+            case = self.case(peer.label, size, floor_key)
+            if case.skipped:
+                continue
+            reason = peer.skip_reason(size, self.cases)
+            if reason:
+                case.skipped = reason
+                continue
+            peer_out = out / peer.name
+            _clear(peer_out)
+            peer_out.mkdir(parents=True)
+            self._record(case, peer.run(c, peer_out, self.logs / f"{peer.name}-{size}.log", self.work))
+
+    def sample_round(self, sample: Path, label: str) -> None:
+        base = "start-up@sample"
+        startup = self.case("start-up: import genanki, markdown_it", "sample", "")
+        self._record(startup, measure([self.python, "-c", "import genanki, markdown_it"], cwd=self.work,
+                                      env=_env(), timeout=60, log=self.logs / "startup.log"))
+        self.cases[base] = startup
+        self._record(self.case("python -c pass", "sample", base),
+                     measure([self.python, "-c", "pass"], cwd=self.work, env=_env(), timeout=60,
+                             log=self.logs / "python.log"))
+        outdir = OUT / "runs" / "sample" / "tmp"
+        self.cold(sample, outdir)
+        full = self._record(self.case(f"sample deck build ({label})", "sample", base),
+                            self.deckgen(sample, outdir, "sample-full.log", timeout=120))
+        if full.ok:
+            self._record(self.case("sample deck rebuild, no change", "sample", base),
+                         self.deckgen(sample, outdir, "sample-nochange.log", timeout=120))
+
+
+# --- peers ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Peer:
+    name: str  # venv folder and corpus shape
+    label: str
+    package: list[str]  # pip requirements, pins included
+    command: str  # the executable in the venv
+    args: callable
+    note: str = ""
+
+    @property
+    def venv(self) -> Path:
+        return VENVS / self.name
+
+    def exe(self) -> Path:
+        return self.venv / "bin" / self.command
+
+    def installed(self) -> bool:
+        return self.exe().exists()
+
+    def install(self) -> str:
+        """Install into bench/.venvs/<name>; return '' or why it failed."""
+        if self.installed():
+            return ""
+        try:
+            subprocess.run([sys.executable, "-m", "venv", str(self.venv)], check=True, capture_output=True)
+            subprocess.run([str(self.venv / "bin" / "python"), "-m", "pip", "install", "-q", *self.package],
+                           check=True, capture_output=True, timeout=600)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            err = getattr(exc, "stderr", b"") or b""
+            return f"install failed: {err.decode(errors='replace').strip().splitlines()[-1:] or exc}"
+        return "" if self.installed() else "installed, but no command"
+
+    def skip_reason(self, size: str, cases: dict[str, Case]) -> str:
+        if size not in ("1k", "10k"):
+            return "run at 1k and 10k only"
+        if size == "10k":
+            small = cases.get(f"{self.label}@1k")
+            if small is not None and small.runs:
+                w = max(r.wall for r in small.runs)
+                if not all(r.ok for r in small.runs) or w * 10 > PEER_TIMEOUT:
+                    return f"too slow or failing at 1k ({small.failure() or f'{w:.1f} s'})"
+        return ""
+
+    def run(self, c: corpus.Corpus, out: Path, log: Path, cwd: Path) -> Run:
+        cmd = [str(self.exe()), *self.args(c.shape(self.name), out)]
+        return measure(cmd, cwd=cwd, env=None, timeout=PEER_TIMEOUT, log=log, check=_has_apkg(out))
+
+
+PEERS = [
+    Peer("ankdown", "ankdown 0.7.1", ["ankdown==0.7.1"], "ankdown",
+         lambda src, out: ["-r", str(src), "-p", str(out / "deck.apkg")]),
+    Peer("mdankideck", "markdown-anki-decks 1.1.1", ["markdown-anki-decks==1.1.1", "click<8.2"], "mdankideck",
+         lambda src, out: [str(src), str(out)]),
+]
+NOT_RUN = [
+    ("md2anki 3.1.0", "not run: needs Python >= 3.12; quadratic (PEERS.md: 1k 10.7 s)"),
+    ("markdown2anki 0.2.0", "not run: interactive first-run wizard; writes CSV, not .apkg"),
+    ("inka2 3.2.2", "not run: 730 MB with Anki; writes into an Anki profile, not an .apkg"),
+]
+
+
+# --- the sample deck ------------------------------------------------------------------------
+
+
+def sample_sources() -> tuple[Path, str]:
+    """A copy of sources/ (so its lock is never touched), or a 100-question stand-in."""
+    dest = OUT / "sample" / "sources"
+    _clear(dest)
+    given = REPO / "sources"
+    notes = [p for p in given.rglob("*") if p.suffix.lower() in (".md", ".markdown")] if given.is_dir() else []
+    if notes:
+        shutil.copytree(given, dest, ignore=shutil.ignore_patterns("deckgen.lock", ".*"))
+        return dest, f"sources/, {len(notes)} files"
+    dest.mkdir(parents=True)
+    spec = corpus.make_file(0)
+    spec.questions = spec.questions[:85]
+    (dest / spec.name).write_text(corpus.bold_bullets(spec), encoding="utf-8")
+    n = sum(1 + len(q.subs) for q in spec.questions)
+    return dest, f"sources/ is empty: {n} generated questions"
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    py = subprocess.run([sys.executable, "-c", "import sys; print(sys.version.split()[0])"],
+                        capture_output=True, text=True).stdout.strip()
+    try:
+        commit = subprocess.run(["git", "--no-optional-locks", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "--no-optional-locks", "-C", str(REPO), "status", "--porcelain",
+                                "deckgen", "templates"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        commit, dirty = "", ""
+    try:
+        mem = next(int(x.split()[1]) // 1024 for x in Path("/proc/meminfo").read_text().splitlines()
+                   if x.startswith("MemTotal"))
+    except (OSError, StopIteration):
+        mem = 0
+    return {
+        "date": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "cpu": f"{os.cpu_count()} × {cpu}" if cpu else str(os.cpu_count()),
+        "memory": f"{mem} MiB",
+        "python": f"{py} ({sys.executable})",
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "deckgen": (commit + (" + uncommitted changes" if dirty else "")) or "unknown",
+    }
+
+
+def _fmt_wall(case: Case) -> str:
+    w = case.wall()
+    return f"{w:.2f} s" if w is not None else (case.failure() or "—")
+
+
+def table(bench: Bench, notes: dict[str, int]) -> str:
+    rows = ["| case | size | median wall | ratio | peak RSS |", "|---|---|---:|---:|---:|"]
+    for key, case in bench.cases.items():
+        if key != case.key:
+            continue  # an alias (floor@, start-up@)
+        base = bench.cases.get(case.baseline)
+        ratio = ""
+        w = case.wall()
+        r = case.ratio_to(base) if base is not None else None
+        if r is not None:
+            unit = "start-up" if case.size == "sample" else "floor"
+            ratio = f"{r:.2f}× {unit}"
+        elif not case.baseline and w is not None:
+            ratio = "1 (baseline)"
+        rss = case.rss()
+        size = f"{case.size} ({notes[case.size]:,} notes)" if case.size in notes else case.size
+        rows.append(f"| {case.name} | {size} | {_fmt_wall(case)} | {ratio} | "
+                    f"{f'{rss:.0f} MiB' if rss is not None else ''} |")
+    for label, why in NOT_RUN:
+        rows.append(f"| {label} | — | {why} | | |")
+    return "\n".join(rows)
+
+
+def goals(bench: Bench, sizes: list[str], notes: dict[str, int]) -> str:
+    def wall(name: str, size: str) -> float | None:
+        c = bench.cases.get(f"{name}@{size}")
+        return c.wall() if c else None
+
+    def ratio(name: str, size: str, base: str) -> float | None:
+        c = bench.cases.get(f"{name}@{size}")
+        return c.ratio_to(bench.cases[base]) if c is not None and base in bench.cases else None
+
+    lines = ["| goal | target | measured | met |", "|---|---|---:|---|"]
+
+    def row(goal: str, target: str, value: float | None, fmt: str, ok) -> None:
+        shown = fmt.format(value) if value is not None else "not measured"
+        met = ("yes" if ok(value) else "**no**") if value is not None else "—"
+        lines.append(f"| {goal} | {target} | {shown} | {met} |")
+
+    ref = "10k" if "10k" in sizes else sizes[-1]
+    floor = f"floor@{ref}"
+    row(f"full build, {ref}", "≤ 2× floor", ratio("deckgen full build", ref, floor), "{:.2f}× floor",
+        lambda v: v <= 2)
+    row(f"rebuild after adding one question, {ref}", "≤ 1× floor",
+        ratio("deckgen rebuild, +1 question", ref, floor), "{:.2f}× floor", lambda v: v <= 1)
+    row(f"rebuild with no change, {ref}", "≤ 0.2× floor",
+        ratio("deckgen rebuild, no change", ref, floor), "{:.2f}× floor", lambda v: v <= 0.2)
+    own = [c.rss() for c in bench.cases.values() if c.name.startswith(("deckgen", "sample deck")) and c.rss()]
+    row("peak memory, any deckgen run", "≤ 150 MiB", max(own) if own else None, "{:.0f} MiB", lambda v: v <= 150)
+    measured = [s for s in sizes if wall("deckgen full build", s) is not None]
+    if len(measured) >= 2:
+        lo, hi = measured[0], measured[-1]
+        # marginal cost per question between the two largest sizes vs. between the two smallest
+        per = {s: wall("deckgen full build", s) / notes[s] * 1000 for s in measured}
+        lines.append(f"| linear {lo} → {hi} (full build) | ms per question flat | "
+                     + ", ".join(f"{s}: {per[s]:.2f} ms" for s in measured) + " | "
+                     + ("yes" if per[hi] <= per[measured[-2]] * 1.15 else "**no**") + " |")
+        rss = {s: bench.cases[f"deckgen full build@{s}"].rss() for s in measured}
+        lines.append("| memory growth (full build) | bounded | "
+                     + ", ".join(f"{s}: {rss[s]:.0f} MiB" for s in measured) + " | "
+                     + ("yes" if rss[hi] <= 150 else "**no**") + " |")
+    sample_build = next((c.name for c in bench.cases.values() if c.name.startswith("sample deck build")), "-")
+    row("sample deck, whole process", "≤ 3× start-up", ratio(sample_build, "sample", "start-up@sample"),
+        "{:.2f}× start-up", lambda v: v <= 3)
+    row("sample deck, rebuild with no change", "close to start-up (≤ 1.5×)",
+        ratio("sample deck rebuild, no change", "sample", "start-up@sample"), "{:.2f}× start-up",
+        lambda v: v <= 1.5)
+    return "\n".join(lines)
+
+
+def write_results(path: Path, info: dict[str, str], tab: str, goal_tab: str, args: str,
+                  notes: dict[str, int]) -> None:
+    text = f"""# Benchmark results
+
+Measured by `make bench` (`python bench/run.py{args}`): every case is a whole separate process,
+median wall time of the repetitions, peak RSS of the process. Ratios divide by a baseline
+measured in the same run, repetition by repetition (median of the per-repetition ratios): the
+floor (`bench/floor.py`: markdown-it-py rendering each answer, genanki writing the same number
+of notes, one model, one deck) at the same size, or, for the sample deck, the start-up of
+`python -c "import genanki, markdown_it"`. Repetitions are interleaved, so a noisy neighbour
+slows a case and its baseline alike. deckgen is copied aside at the start of the run and
+measured from that copy.
+"Full build" starts cold: no `deckgen.lock`, empty output folder, empty cache (fonts included).
+"+1 question" inserts one question in the middle of one file after a build, then rebuilds.
+The corpus (`bench/corpus.py`) is Korean questions in the bold-bullet shape, 500 per file, with
+inline and display math, fenced code, nested lists and sub-questions; the peers read the same
+questions and answers in their own input shapes.
+
+- date: {info['date']}
+- machine: {info['cpu']}, {info['memory']} (shared; load average at start {info['load']})
+- python: {info['python']}
+- deckgen: {info['deckgen']}
+
+{tab}
+
+## Goals
+
+{goal_tab}
+"""
+    path.write_text(text, encoding="utf-8")
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+def parse_sizes(text: str, reps: int) -> list[tuple[str, int]]:
+    out = []
+    for part in text.split(","):
+        name, _, n = part.strip().partition(":")
+        if name not in corpus.SIZES:
+            raise SystemExit(f"unknown size {name!r}; choose from {', '.join(corpus.SIZES)}")
+        out.append((name, int(n) if n else reps))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1k,10k,50k:1", help="comma-separated, each with optional :REPS")
+    ap.add_argument("--reps", type=int, default=3, help="repetitions per case (median reported)")
+    ap.add_argument("--quick", action="store_true", help="1k only, 1 repetition, no RESULTS.md")
+    ap.add_argument("--no-peers", action="store_true", help="skip the peer tools")
+    ap.add_argument("--output", type=Path, help="where to write the results (default bench/RESULTS.md; "
+                    "not written with --quick unless given)")
+    args = ap.parse_args()
+    if args.quick:
+        args.sizes, args.reps = "1k", 1
+    sizes = parse_sizes(args.sizes, args.reps)
+    output = args.output or (None if args.quick else HERE / "RESULTS.md")
+    shown_args = "".join(f" {a}" for a in sys.argv[1:])
+
+    info = machine()
+    print(f"machine: {info['cpu']}; python {info['python']}; load {info['load']}", file=sys.stderr)
+    notes: dict[str, int] = {}
+    corpora = {}
+    for size, _ in sizes:
+        c = corpus.generate(size)
+        corpora[size] = c
+        notes[size] = c.notes
+        print(f"corpus {size}: {c.notes} notes in {c.files} files", file=sys.stderr)
+
+    peers: list[Peer] = []
+    bench = Bench(sys.executable, OUT / "logs")
+    if not args.no_peers:
+        for peer in PEERS:
+            why = peer.install()
+            if why:
+                bench.case(peer.label, "1k", "").skipped = why
+            else:
+                peers.append(peer)
+
+    snapshot(sys.executable)
+    sample, label = sample_sources()
+    rounds = max(n for _, n in sizes)
+    for rep in range(rounds):
+        print(f"repetition {rep + 1}/{rounds}", file=sys.stderr)
+        bench.rep = rep
+        bench.sample_round(sample, label)
+        for size, n in sizes:
+            if rep < n:
+                bench.size_round(corpora[size], peers, rep)
+
+    tab = table(bench, notes)
+    goal_tab = goals(bench, [s for s, _ in sizes], notes)
+    print(f"\nmachine: {info['cpu']}; python {info['python']}; {info['date']}\n")
+    print(tab)
+    print()
+    print(goal_tab)
+    if output is not None:
+        write_results(output, info, tab, goal_tab, shown_args, notes)
+        print(f"\nwrote {output}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
