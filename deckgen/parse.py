@@ -19,8 +19,8 @@ from markdown_it.tree import SyntaxTreeNode
 
 from deckgen import render, shapes
 from deckgen.errors import Problems
-from deckgen.media import Media
 from deckgen.markdown import inline_text, markdown, slug, tokens_text
+from deckgen.media import Media
 from deckgen.model import Note, NoteFile, SourceFile, SourceLocation
 
 _KEYWORD_LABELS = {"keyword", "keywords", "키워드", "핵심", "핵심 키워드"}

@@ -45,7 +45,7 @@ def built(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     answers = make_collection(tmp_path)
     problems = Problems()
-    deck, files, media = collect(BuildConfig(sources=(Path("collection/answers"),), outdir=tmp_path), problems)
+    _, files, media = collect(BuildConfig(sources=(Path("collection/answers"),), outdir=tmp_path), problems)
     return files, problems, media, answers
 
 
@@ -84,7 +84,7 @@ def test_collection_matches_golden(built):
 
 
 def test_exactly_the_answered_questions_with_sub_questions_under_their_parents(built):
-    files, problems, _, _ = built
+    files, _, _, _ = built
     assert [len(f.notes) for f in files] == [4, 8, 3]
     assert [f.skipped for f in files] == [0, 3, 1]
     notes = notes_of(files)
@@ -139,14 +139,14 @@ def test_empty_and_references_only_sections_are_placeholders_warned_at_their_lin
     _, problems, _, _ = built
     skipped = [w for w in warnings(problems) if "has no answer" in w]
     assert sorted(skipped) == sorted([
-        "collection/answers/3-deep-learning.md:74: warning: sub-question has no answer (only references); "
-        'skipped: "ReLU의 문제점은?"',
-        "collection/answers/3-deep-learning.md:114: warning: question has no answer (empty or a placeholder); "
-        'skipped: "볼츠만 머신은 무엇인가요?"',
-        "collection/answers/3-deep-learning.md:122: warning: question has no answer (empty or a placeholder); "
-        'skipped: "Batch Normalization의 효과는?"',
-        "collection/answers/10-operating-systems.md:30: warning: question has no answer (only references); "
-        'skipped: "What is virtual memory?"',
+        ("collection/answers/3-deep-learning.md:74: warning: sub-question has no answer (only references); "
+         'skipped: "ReLU의 문제점은?"'),
+        ("collection/answers/3-deep-learning.md:114: warning: question has no answer (empty or a placeholder); "
+         'skipped: "볼츠만 머신은 무엇인가요?"'),
+        ("collection/answers/3-deep-learning.md:122: warning: question has no answer (empty or a placeholder); "
+         'skipped: "Batch Normalization의 효과는?"'),
+        ("collection/answers/10-operating-systems.md:30: warning: question has no answer (only references); "
+         'skipped: "What is virtual memory?"'),
     ])
 
 
@@ -170,7 +170,7 @@ def test_links_to_questions_become_plain_text_naming_the_question(built):
 
 
 def test_a_parse_records_the_files_its_links_named(built):
-    files, _, _, answers = built
+    files, _, _, _ = built
     by_rel = {f.source.rel: f for f in files}
     assert [Path(p).name for p, *_ in by_rel["3-deep-learning.md"].depends] == ["1-statistics-math.md"]
     assert [Path(p).name for p, *_ in by_rel["1-statistics-math.md"].depends] == ["3-deep-learning.md"]
@@ -199,6 +199,7 @@ def test_math_is_typeset_and_service_images_are_dropped(built):
 
 def test_images_resolve_to_packaged_media(built):
     files, problems, media, answers = built
+    assert answers.is_dir()
     root = answers.parent.resolve()
     assert {name: path.relative_to(root).as_posix() for name, path in media.files.items()} == {
         "relu-f35f9cf53a60.png": "images/relu.png",
@@ -222,7 +223,7 @@ def test_root_images_resolve_against_media_root_without_a_git_folder(tmp_path, m
     answers = make_collection(tmp_path, git=False)
     (answers / "deckgen.toml").write_text('media_root = ".."\n', encoding="utf-8")
     problems = Problems()
-    _, files, media = collect(BuildConfig(sources=(Path("collection/answers"),), outdir=tmp_path), problems)
+    _, _, media = collect(BuildConfig(sources=(Path("collection/answers"),), outdir=tmp_path), problems)
     assert "relu-f35f9cf53a60.png" in media.files
     assert not problems.errors
     # Without a remote to tell which repository it is, a blob URL whose file is here is used too.
@@ -328,6 +329,7 @@ def test_generic_link_text_names_the_question_and_other_links_keep_their_words(t
 [파일 전체](other.md), [여기](other.md), [여기](missing.md#3).
 """
     parsed, problems = parse_text(text, tmp_path)
+    assert problems.items == []
     assert parsed.notes[0].answer == (
         "<p>“스택이란 무엇인가요?”, “스택이란 무엇인가요?”, 스택, “큐란 무엇인가요?”, “큐란 무엇인가요?”,\n"
         '없는 곳, 사진, <a href="https://example.com/a.md">문서</a>, <a href="mailto:a@example.com">메일</a>,\n'
