@@ -8,6 +8,7 @@ question, or, failing those, the closest vanished question by wording and answer
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -103,6 +104,7 @@ def match(known: list[Known], seen: list[Seen]) -> dict[int, int]:
     rest_known = [k for k in range(len(known)) if k not in used]
     if not rest_seen or not rest_known:
         return pairs
+    weights = _rarity([k.question for k in known] + [n.question for n in seen])
     index: dict[str, list[int]] = defaultdict(list)
     for k in rest_known:
         for g in _grams(known[k].question) | _grams(known[k].answer):
@@ -110,15 +112,13 @@ def match(known: list[Known], seen: list[Seen]) -> dict[int, int]:
     scored: list[tuple[float, int, int]] = []
     for s in rest_seen:
         note = seen[s]
-        hits: dict[int, int] = defaultdict(int)
+        candidates: set[int] = {k for k in rest_known if known[k].key == note.key}
         for g in _grams(note.question) | _grams(note.answer):
-            for k in index.get(g, ()):
-                hits[k] += 1
-        by_key = [k for k in rest_known if known[k].key == note.key]
-        for k in set(hits) | set(by_key):
+            candidates.update(index.get(g, ()))
+        for k in candidates:
             if not compatible(note, k):
                 continue
-            score = _score(known[k], note)
+            score = _score(known[k], note, weights)
             if score > 0:
                 scored.append((score, s, k))
     scored.sort(key=lambda t: (-t[0], t[1], t[2]))
@@ -128,14 +128,56 @@ def match(known: list[Known], seen: list[Seen]) -> dict[int, int]:
     return pairs
 
 
-def _score(old: Known, new: Seen) -> float:
-    """How surely `new` is `old` edited; 0 when the evidence is too weak."""
-    q = similarity(old.question, new.question)
-    a = similarity(old.answer, new.answer) if old.answer and new.answer else 0.0
-    same_key = old.key == new.key
-    strong = q >= 0.6 or (q >= 0.3 and a >= 0.6) or (a >= 0.85 and q >= 0.15)
-    if same_key:
-        strong = strong or q >= 0.3 or a >= 0.5
+def _rarity(questions: list[str]) -> dict[str, float]:
+    """Weigh each bigram by how rare it is among this deck's questions (inverse document frequency).
+
+    Question templates share their endings ("…이란 무엇인가요?", "What is …?"); what tells two
+    questions apart is their rare words, so a shared ending alone must not look like a match.
+    """
+    df: dict[str, int] = defaultdict(int)
+    for q in questions:
+        for g in _grams(q):
+            df[g] += 1
+    n = len(questions) + 1
+    return {g: math.log(n / c) + 0.1 for g, c in df.items()}
+
+
+def weighted_similarity(a: str, b: str, weights: dict[str, float]) -> float:
+    """Dice similarity of bigrams weighted by rarity: shared template words count for little."""
+    ga, gb = _grams(a), _grams(b)
+    if not ga or not gb:
+        return 0.0
+    top = max(weights.values(), default=1.0)
+    wa = sum(weights.get(g, top) for g in ga)
+    wb = sum(weights.get(g, top) for g in gb)
+    shared = sum(weights.get(g, top) for g in ga & gb)
+    return 2 * shared / (wa + wb)
+
+
+_NUMBERED = re.compile(r"#\d+(?:[-.]\d+)*(?:~\d+)?$")
+
+
+def _answer_likeness(old: str, new: str) -> float:
+    """How alike two answers are; an answer cut out of a longer one (a split question) counts too."""
+    if not old or not new:
+        return 0.0
+    go, gn = _grams(old), _grams(new)
+    dice = 2 * len(go & gn) / (len(go) + len(gn))
+    contained = len(go & gn) / len(gn) if len(gn) >= 8 else 0.0
+    return max(dice, 0.9 * contained)
+
+
+def _score(old: Known, new: Seen, weights: dict[str, float]) -> float:
+    """How surely `new` is `old` edited; 0 when the evidence is too weak.
+
+    Either the wording barely changed (a typo), or it changed but the answer stayed: a question
+    reworded *and* answered anew is a new question, whatever template words it shares.
+    """
+    q = weighted_similarity(old.question, new.question, weights)
+    a = _answer_likeness(old.answer, new.answer)
+    # A key with a real anchor name is evidence; a bare section number is not (sections get renumbered).
+    same_key = old.key == new.key and not _NUMBERED.search(old.key)
+    strong = q >= 0.85 or (a >= 0.8 and q >= 0.3) or (same_key and (q >= 0.6 or a >= 0.8))
     if not strong:
         return 0.0
     return q * 0.6 + a * 0.4 + (0.05 if old.file == new.file else 0.0) + (0.05 if same_key else 0.0)

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-import pytest
 
 from tests.test_regenerate import _review_all, _schedule
 
@@ -371,11 +370,6 @@ def test_a_collection_updated_upstream_keeps_every_unchanged_questions_history(r
     assert "is up to date (version 1.1.0)" in run_cli("build", str(answers), "-o", str(dist)).output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ids.match pairs a removed question with an added one that only shares its template words "
-    "(`X의 장단점은 무엇인가요?` / `What is X?`): the new question inherits a different question's history",
-)
 def test_a_removed_question_is_not_continued_by_an_added_one_that_only_shares_its_template(run_cli, tmp_path):
     coll = Collection(removals=True)
     answers = coll.write(1, tmp_path / "interview")

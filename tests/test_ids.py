@@ -80,3 +80,21 @@ def test_pinned_id_wins_over_wording():
 def test_similarity_ignores_spacing_and_punctuation():
     assert similarity("Sigmoid 보다 ReLU?", "sigmoid보다relu") == 1.0
     assert similarity("가나다", "라마바") == 0.0
+
+
+def test_a_shared_question_template_alone_is_not_a_match():
+    known = [
+        _known(0, "스택이란 무엇인가요?", "나중에 넣은 것을 먼저 꺼내는 자료구조"),
+        _known(1, "큐란 무엇인가요?", "먼저 넣은 것을 먼저 꺼내는 자료구조"),
+    ]
+    seen = [
+        _seen("큐란 무엇인가요?", "먼저 넣은 것을 먼저 꺼내는 자료구조"),
+        _seen("힙이란 무엇인가요?", "부모가 자식보다 항상 크거나 작은 완전 이진 트리"),
+    ]
+    assert match(known, seen) == {0: 1}  # the heap is new; the removed stack keeps its own note
+
+
+def test_bare_section_numbers_are_not_evidence():
+    known = [_known(0, "TCP와 UDP의 차이는?", "연결 지향과 비연결", key="a.md#3")]
+    seen = [_seen("프로세스와 스레드의 차이는?", "메모리 공유 여부", key="a.md#3")]
+    assert match(known, seen) == {}
