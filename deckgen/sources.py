@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 from pathlib import Path
 
 from deckgen.errors import DeckgenError, Problems
@@ -99,6 +100,13 @@ def decode(data: bytes, where: SourceLocation, problems: Problems) -> str | None
     return text
 
 
+# Link texts that say where to click, not what the file is about: the file's own title is better.
+_GENERIC_LABEL = re.compile(
+    r"(?i)\s*(?:\d+[.)]?|바로\s*가기|링크|여기|이동|보기|답변?|정답|here|link|click( here)?|go|answers?|"
+    r"read more|more|details?|→|->|»)\s*"
+)
+
+
 def summary_titles(root: Path) -> dict[Path, str]:
     """Map note files to the titles a GitBook SUMMARY.md (or a README) gives them in its links."""
     from urllib.parse import unquote
@@ -129,6 +137,6 @@ def summary_titles(root: Path) -> dict[Path, str]:
                         if inner.type in ("text", "code_inline"):
                             label.append(inner.content)
                     title = "".join(label).strip()
-                    if title:
+                    if title and not _GENERIC_LABEL.fullmatch(title):
                         titles[(folder / target).resolve()] = title
     return titles

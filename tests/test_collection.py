@@ -335,3 +335,19 @@ def test_generic_link_text_names_the_question_and_other_links_keep_their_words(t
         '없는 곳, 사진, <a href="https://example.com/a.md">문서</a>, <a href="mailto:a@example.com">메일</a>,\n'
         "파일 전체, “다른 파일”, 여기.</p>"
     )
+
+
+def test_a_readme_with_generic_link_texts_does_not_name_the_subdecks(run_cli, tmp_path, anki):
+    notes = tmp_path / "notes"
+    (notes / "answers").mkdir(parents=True)
+    (notes / "README.md").write_text(
+        "# 면접 질문\n\n- 운영체제 [바로가기](./answers/os.md)\n- [Network](./answers/net.md)\n", encoding="utf-8"
+    )
+    (notes / "answers" / "os.md").write_text("# 운영체제\n\n- **문맥 교환이란?**\n  - 실행 흐름을 바꾸는 일\n",
+                                             encoding="utf-8")
+    (notes / "answers" / "net.md").write_text("# 네트워크\n\n- **TCP란?**\n  - 연결 지향 프로토콜\n", encoding="utf-8")
+    result = run_cli("build", "notes")
+    assert result.exit_code == 0, result.output
+    anki.import_package(next((tmp_path / "dist").glob("*.apkg")))
+    assert anki.deck_of(anki.note_by_question("문맥 교환이란?")) == "notes::운영체제"
+    assert anki.deck_of(anki.note_by_question("TCP란?")) == "notes::Network"
