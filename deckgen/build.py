@@ -8,7 +8,7 @@ from pathlib import Path
 from deckgen import config as deck_config
 from deckgen import lock as deck_lock
 from deckgen.atomic import Staged
-from deckgen.cache import ParseCache
+from deckgen.cache import BuildRecords, ParseCache, Record
 from deckgen.errors import DeckgenError, Problems
 from deckgen.ids import fold
 from deckgen.media import Media
@@ -71,6 +71,36 @@ def _warn_duplicates(files: list[NoteFile], problems: Problems) -> None:
 
 def build(config: BuildConfig) -> BuildReport:
     """Build one versioned package from the sources, or fail having changed nothing."""
+    records = BuildRecords(sources_root(config.sources), config.outdir)
+    last = records.get(_fingerprint(config))
+    if last is not None:  # nothing changed since the last build: say so, and stop here
+        return BuildReport(package=Path(last.package), version=last.version, notes=last.notes,
+                           subquestions=last.subquestions, skipped=last.skipped, files=last.files,
+                           diagnostics=last.diagnostics, up_to_date=True)
+    report, media = _build(config)
+    if report.package is not None:
+        records.put(Record(
+            fingerprint=_fingerprint(config), package=str(report.package), version=report.version,
+            notes=report.notes, subquestions=report.subquestions, skipped=report.skipped,
+            files=report.files, diagnostics=report.diagnostics,
+            media=tuple((str(p), *_stat(p)) for p in media.values()),
+        ))
+    return report
+
+
+def _fingerprint(config: BuildConfig) -> str:
+    from deckgen.notetype import templates_dir
+
+    options = (config.deck_name, config.version, config.strict, [str(p.resolve()) for p in config.sources])
+    return BuildRecords.fingerprint(sources_root(config.sources), config.sources, options, templates_dir())
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_mtime_ns, st.st_size
+
+
+def _build(config: BuildConfig) -> tuple[BuildReport, dict[str, Path]]:
     problems = Problems()
     deck, files, images = collect(config, problems)
     problems.raise_if_failed(config.strict)
@@ -107,4 +137,4 @@ def build(config: BuildConfig) -> BuildReport:
             deck_lock.write_lock(staged, deck.root, plan)
         if not plan.up_to_date:
             deck_lock.append_changelog(staged, plan, config.outdir, target)
-    return BuildReport(package=target, up_to_date=up_to_date, **report_args)
+    return BuildReport(package=target, up_to_date=up_to_date, **report_args), media

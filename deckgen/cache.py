@@ -68,7 +68,9 @@ class ParseCache:
             return None
         if not isinstance(entry, Entry):
             return None
-        for _name, path, mtime_ns, size in entry.media:
+        # The images it uses, and the other note files it looked at to name linked questions.
+        stamps = [(path, m, z) for _n, path, m, z in entry.media] + list(entry.file.depends)
+        for path, mtime_ns, size in stamps:
             try:
                 st = os.stat(path)
             except OSError:
@@ -93,3 +95,84 @@ class ParseCache:
             os.replace(tmp, self.folder / f"{key}.pickle")
         except (OSError, pickle.PicklingError):
             pass
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """What the last successful build of these sources wrote, and from what."""
+
+    fingerprint: str
+    package: str
+    version: str
+    notes: int
+    subquestions: int
+    skipped: int
+    files: int
+    diagnostics: tuple[Diagnostic, ...]
+    media: tuple[tuple[str, int, int], ...]
+    """(path, mtime_ns, size) of every image the package holds."""
+
+
+class BuildRecords:
+    """Lets a rebuild with nothing changed stop before it parses or imports anything heavy."""
+
+    def __init__(self, root: Path, outdir: Path):
+        where = f"{root.resolve()}\0{outdir.resolve()}".encode("utf-8", "surrogatepass")
+        self.path = cache_dir() / "builds" / f"{hashlib.sha256(where).hexdigest()[:32]}.pickle"
+
+    @staticmethod
+    def fingerprint(root: Path, sources: tuple[Path, ...], options: tuple, templates: Path) -> str:
+        """Hash every input of a build: notes, settings, lock, indexes, templates and code."""
+        h = hashlib.sha256(code_fingerprint().encode() + repr(options).encode())
+        for name in ("deckgen.toml", "deckgen.lock", "README.md", "SUMMARY.md"):
+            for folder in (root, root.parent):
+                _hash_file(h, folder / name)
+        for given in sources:
+            paths = sorted(given.rglob("*")) if given.is_dir() else [given]
+            for path in paths:
+                if path.suffix.lower() in (".md", ".markdown"):
+                    _hash_file(h, path)
+        for path in sorted(templates.rglob("*")):
+            if path.is_file():
+                st = path.stat()
+                h.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\0".encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+    def get(self, fingerprint: str) -> Record | None:
+        """Return the last build's record if its inputs and outputs are all as they were."""
+        try:
+            with open(self.path, "rb") as f:
+                record = pickle.load(f)
+        except Exception:  # missing or unreadable: build normally
+            return None
+        if not isinstance(record, Record) or record.fingerprint != fingerprint:
+            return None
+        if not os.path.isfile(record.package):
+            return None
+        for path, mtime_ns, size in record.media:
+            try:
+                st = os.stat(path)
+            except OSError:
+                return None
+            if (st.st_mtime_ns, st.st_size) != (mtime_ns, size):
+                return None
+        return record
+
+    def put(self, record: Record) -> None:
+        """Remember a successful build; skipped silently if the cache cannot be written."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(record, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+        except (OSError, pickle.PicklingError):
+            pass
+
+
+def _hash_file(h, path: Path) -> None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = b"\xff missing"
+    h.update(str(path).encode("utf-8", "surrogatepass") + b"\0" + hashlib.sha256(data).digest())

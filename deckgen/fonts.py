@@ -48,20 +48,22 @@ class FontFile:
 
 
 def card_text(files: list[NoteFile]) -> str:
-    """Return every character a reader sees on the deck's cards (tags stripped, entities decoded)."""
-    parts: list[str] = []
+    """Return each character a reader sees on the deck's cards once (tags stripped, entities decoded)."""
+    seen: set[str] = set()
     for f in files:
-        parts.append(f.source.rel)
+        seen.update(f.source.rel)
         for note in f.notes:
             for fragment in (note.question, note.answer, note.context):
-                parts.append(html.unescape(_TAG.sub(" ", fragment)))
-            parts.extend(note.keywords)
-    return "".join(parts)
+                seen.update(html.unescape(_TAG.sub(" ", fragment)) if "<" in fragment or "&" in fragment
+                            else fragment)
+            for word in note.keywords:
+                seen.update(word)
+    return "".join(sorted(seen))
 
 
 def charset(text: str) -> str:
     """Return the sorted, de-duplicated characters to embed: the text's plus ASCII and punctuation."""
-    chars = {c for c in text + _EXTRA if c.isprintable() or c in " \u00a0"}
+    chars = {c for c in set(text) | set(_EXTRA) if c.isprintable() or c in " \u00a0"}
     return "".join(sorted(chars))
 
 

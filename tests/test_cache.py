@@ -40,3 +40,50 @@ def test_unusable_cache_folder_is_ignored(run_cli, tmp_path, monkeypatch):
     shutil.copytree(FIXTURES / "regen" / "v1", tmp_path / "notes")
     result = run_cli("build", "notes")
     assert result.exit_code == 0, result.output
+
+
+def test_rebuild_with_nothing_changed_stops_early_and_still_warns(run_cli, tmp_path, monkeypatch):
+    from deckgen import build as build_module
+
+    monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "cache"))
+    notes = tmp_path / "notes"
+    shutil.copytree(FIXTURES / "regen" / "v1", notes)
+    shutil.copy(FIXTURES / "placeholders.md", notes / "placeholders.md")
+    first = run_cli("build", "notes")
+    assert first.exit_code == 0, first.output
+
+    calls = []
+    real = build_module.collect
+    monkeypatch.setattr(build_module, "collect", lambda *a, **k: calls.append(1) or real(*a, **k))
+    again = run_cli("build", "notes")
+    assert again.exit_code == 0
+    assert calls == []
+    assert "is up to date (version 1.0.0)" in again.output
+    assert again.stderr == first.stderr
+
+    for change in (
+        lambda: (notes / "b.md").write_text((notes / "b.md").read_text(encoding="utf-8") + "\n", encoding="utf-8"),
+        lambda: (notes / "deckgen.toml").write_text('title = "새 제목"\n', encoding="utf-8"),
+        lambda: (tmp_path / "dist" / "notes-v2.0.0.apkg").unlink(),  # the current package
+    ):
+        change()
+        result = run_cli("build", "notes")
+        assert result.exit_code == 0, result.output
+        assert calls, "a changed input must be built again"
+        calls.clear()
+    assert (tmp_path / "dist" / "notes-v1.0.0.apkg").is_file()
+    assert (tmp_path / "dist" / "notes-v2.0.0.apkg").is_file()  # the deck was renamed: major
+
+
+def test_cached_parse_is_redone_when_a_linked_file_changes(run_cli, tmp_path, monkeypatch, anki):
+    monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "cache"))
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("- **스택이란?**\n  - 후입선출 구조. 관련: [여기](b.md#1)\n", encoding="utf-8")
+    (notes / "b.md").write_text("* [큐란 무엇인가요?](#1)\n\n## #1\n\n선입선출 구조.\n", encoding="utf-8")
+    assert run_cli("build", "notes", "-o", "one").exit_code == 0
+    (notes / "b.md").write_text("* [큐는 어떤 구조인가요?](#1)\n\n## #1\n\n선입선출 구조.\n", encoding="utf-8")
+    result = run_cli("build", "notes", "-o", "two")
+    assert result.exit_code == 0, result.output
+    anki.import_package(next((tmp_path / "two").glob("*.apkg")))
+    assert "“큐는 어떤 구조인가요?”" in anki.note_by_question("스택이란?")["Answer"]
