@@ -54,7 +54,7 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
 @lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
     """Return the shared parser: CommonMark + GFM (tables, autolinks, footnotes) + math."""
-    md = MarkdownIt("commonmark", {"html": True, "highlight": _highlight})
+    md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": False, "highlight": _highlight})
     md.use(gfm_plugin, front_matter=False)
     md.use(front_matter_plugin)
     md.use(

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 import yaml
 from markdown_it.token import Token
-from markdown_it.tree import SyntaxTreeNode
+from deckgen.tree import Node
 
 from deckgen import render, shapes
 from deckgen.errors import Problems
@@ -49,7 +49,7 @@ class Question:
     """The question's inline tokens (what the reader sees as the question)."""
     line: int
     """0-based line of the question (where the Source field points)."""
-    blocks: list[SyntaxTreeNode]
+    blocks: list[Node]
     """The answer: block nodes as they stand in the file."""
     anchor: str = ""
     parent: Question | None = None
@@ -67,7 +67,7 @@ def parse_file(
     """Parse one note file into the notes it holds."""
     env: dict = {}
     tokens = markdown().parse(source.text, env)
-    root = SyntaxTreeNode(tokens)
+    root = Node(tokens)
     meta = _front_matter(root, source, problems)
     title = _title(meta, root, source)
     parser = Parser(source, problems, env, media)
@@ -177,7 +177,7 @@ class Parser:
         q_text = _inline_plain(q.inline)
         pinned = _pinned_inline(q.inline)
         keywords: list[str] = []
-        direct: list[SyntaxTreeNode] = []
+        direct: list[Node] = []
         subs: list[Question] = []
         answer, refs = split_references(q.blocks)
         queue = list(answer)
@@ -262,7 +262,7 @@ class Parser:
         )
         return note, [note, *sub_notes]
 
-    def _sub_question(self, item: SyntaxTreeNode, parent: Question) -> Question | None:
+    def _sub_question(self, item: Node, parent: Question) -> Question | None:
         """Return the list item as a sub-question if its own text asks and an answer follows."""
         if item.type != "list_item" or len(item.children) < 2:
             return None
@@ -283,7 +283,7 @@ class Parser:
         )
 
 
-def _placeholder_item(item: SyntaxTreeNode) -> bool:
+def _placeholder_item(item: Node) -> bool:
     """Tell whether a list item holds nothing but a placeholder (`- TODO`)."""
     if item.type != "list_item" or len(item.children) != 1 or item.children[0].type != "paragraph":
         return False
@@ -303,7 +303,7 @@ def _section_tags(q: Question) -> tuple[str, ...]:
     return ("::".join(parts),) if parts and all(parts) else ()
 
 
-def _without_answer_marker(node: SyntaxTreeNode) -> SyntaxTreeNode | None:
+def _without_answer_marker(node: Node) -> Node | None:
     """Return the paragraph without its leading `A.` / `**A:**` / `답:` marker, None if it has none."""
     inline = node.children[0].token
     stripped = shapes.strip_marker(inline.children or [], shapes.A_MARKER)
@@ -312,7 +312,7 @@ def _without_answer_marker(node: SyntaxTreeNode) -> SyntaxTreeNode | None:
     tokens = [t.copy() for t in node.to_tokens()]
     tokens[1].children = stripped
     tokens[1].content = inline_text(tokens[1])
-    return SyntaxTreeNode(tokens).children[0]
+    return Node(tokens).children[0]
 
 
 def _shape_setting(meta: dict, source: SourceFile, problems: Problems) -> str | None:
@@ -333,14 +333,14 @@ def _shape_setting(meta: dict, source: SourceFile, problems: Problems) -> str | 
     return value
 
 
-def _with_children(list_node: SyntaxTreeNode, items: list[SyntaxTreeNode]) -> SyntaxTreeNode:
+def _with_children(list_node: Node, items: list[Node]) -> Node:
     """Return a copy of a list node holding only some of its items."""
     opening, closing = list_node.nester_tokens
     tokens = [opening]
     for item in items:
         tokens.extend(item.to_tokens())
     tokens.append(closing)
-    return SyntaxTreeNode(tokens).children[0]
+    return Node(tokens).children[0]
 
 
 def _inline_plain(children: list[Token]) -> str:
@@ -385,7 +385,7 @@ def _restates(text: str, question: str) -> bool:
     return t == q or (t in q and len(t) >= max(6, len(q) // 2))
 
 
-def _front_matter(root: SyntaxTreeNode, source: SourceFile, problems: Problems) -> dict:
+def _front_matter(root: Node, source: SourceFile, problems: Problems) -> dict:
     first = root.children[0] if root.children else None
     if first is None or first.type != "front_matter":
         return {}
@@ -405,7 +405,7 @@ def _front_matter(root: SyntaxTreeNode, source: SourceFile, problems: Problems) 
     return meta
 
 
-def _title(meta: dict, root: SyntaxTreeNode, source: SourceFile) -> str:
+def _title(meta: dict, root: Node, source: SourceFile) -> str:
     title = meta.get("title")
     if isinstance(title, (str, int, float)) and str(title).strip():
         return str(title).strip()
@@ -453,13 +453,13 @@ def _refs_label(text: str) -> str:
     return "loose" if label in _REFS_LOOSE else ""
 
 
-def _has_link(node: SyntaxTreeNode) -> bool:
+def _has_link(node: Node) -> bool:
     return any(
         c.type == "link_open" for t in node.to_tokens() if t.type == "inline" for c in t.children or ()
     )
 
 
-def _links_only(node: SyntaxTreeNode, strict: bool) -> bool:
+def _links_only(node: Node, strict: bool) -> bool:
     """Tell whether a block is what a References label lists: links (any list, when strict)."""
     if node.type in ("bullet_list", "ordered_list"):
         return strict or all(_has_link(item) for item in node.children)
@@ -468,7 +468,7 @@ def _links_only(node: SyntaxTreeNode, strict: bool) -> bool:
     return False
 
 
-def _label_paragraph(node: SyntaxTreeNode) -> tuple[str, bool]:
+def _label_paragraph(node: Node) -> tuple[str, bool]:
     """For a paragraph that is a References label (`ref`, `**References**`, `출처:`), its kind and
     whether links follow the label within the paragraph; ("", False) otherwise."""
     children = node.children[0].token.children or []
@@ -488,14 +488,14 @@ def _label_paragraph(node: SyntaxTreeNode) -> tuple[str, bool]:
     return _refs_label("".join(text_before)), False
 
 
-def split_references(blocks: list[SyntaxTreeNode]) -> tuple[list[SyntaxTreeNode], list[SyntaxTreeNode]]:
+def split_references(blocks: list[Node]) -> tuple[list[Node], list[Node]]:
     """Split an answer into what answers and its References sub-section(s).
 
     A References heading takes everything up to the next heading of its level or above; a label
     paragraph takes the lists and link paragraphs right after it (or the links it holds itself).
     """
-    answer: list[SyntaxTreeNode] = []
-    refs: list[SyntaxTreeNode] = []
+    answer: list[Node] = []
+    refs: list[Node] = []
     i = 0
     while i < len(blocks):
         node = blocks[i]
@@ -526,7 +526,7 @@ def split_references(blocks: list[SyntaxTreeNode]) -> tuple[list[SyntaxTreeNode]
     return answer, refs
 
 
-def _label(heading: SyntaxTreeNode) -> SyntaxTreeNode:
+def _label(heading: Node) -> Node:
     """A References heading becomes a plain label paragraph inside the small print."""
     return shapes.paragraph(list(heading.children[0].token.children or []), heading.map[0] if heading.map else 0)
 
@@ -534,7 +534,7 @@ def _label(heading: SyntaxTreeNode) -> SyntaxTreeNode:
 # --- what a file's anchors point at ---------------------------------------------------------
 
 
-def _anchor_names(root: SyntaxTreeNode, found: list[Question], title: str) -> dict[str, str]:
+def _anchor_names(root: Node, found: list[Question], title: str) -> dict[str, str]:
     """Map this file's anchors to what they name: its questions, else its headings' text."""
     names: dict[str, str] = {"": title} if title else {}
     seen: set[str] = set()
@@ -563,7 +563,7 @@ def _names_of_file(path: Path, _stamp: tuple[int, int]) -> dict[str, str]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return {}
-    root = SyntaxTreeNode(markdown().parse(text, {}))
+    root = Node(markdown().parse(text, {}))
     found = shapes.anchored_questions(root, None, warn=False)
     title = ""
     for node in root.children:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import nh3
 from markdown_it.token import Token
-from markdown_it.tree import SyntaxTreeNode
+from deckgen.tree import Node
 
 from deckgen.markdown import escape_math, markdown
 
@@ -45,6 +45,7 @@ def sanitize(fragment: str) -> str:
         url_schemes={"http", "https", "mailto", "data"},
         link_rel=None,
         strip_comments=True,
+        filter_style_properties={"text-align"},  # tables align cells; nothing may move or cover the card
     )
     # `data:` only as an inline image: a data: link could carry a page with a script. (nh3 writes
     # every attribute in double quotes, so this sees each one; no Python callback runs inside nh3.)
@@ -55,7 +56,8 @@ def inline(tokens: list[Token], env: dict) -> str:
     """Render a question's inline tokens to HTML."""
     md = markdown()
     kept = [t for t in tokens if not (t.type == "html_inline" and t.content.startswith("<!--"))]
-    return sanitize(md.renderer.renderInline(kept, md.options, env).strip())
+    html_out = md.renderer.renderInline(kept, md.options, env).strip()
+    return sanitize(html_out) if any(t.type == "html_inline" for t in kept) else html_out
 
 
 ImageResolver = Callable[[str, int], "str | None"]
@@ -68,7 +70,7 @@ to keep the link (a web address)."""
 
 
 def blocks(
-    nodes: list[SyntaxTreeNode],
+    nodes: list[Node],
     env: dict,
     images: ImageResolver | None = None,
     links: LinkResolver | None = None,
@@ -87,7 +89,17 @@ def blocks(
     _math_images(tokens)
     if images is not None:
         _place_images(tokens, images)
-    return sanitize(md.renderer.render(tokens, md.options, env).strip())
+    html_out = md.renderer.render(tokens, md.options, env).strip()
+    return sanitize(html_out) if _has_raw_html(tokens) else html_out
+
+
+def _has_raw_html(tokens: list[Token]) -> bool:
+    """Tell whether the user wrote HTML here: markdown-it escapes everything else and refuses
+    unsafe link schemes itself, so only raw HTML needs the sanitiser."""
+    return any(
+        t.type == "html_block" or (t.children and any(c.type == "html_inline" for c in t.children))
+        for t in tokens
+    )
 
 
 _REWRITTEN = frozenset({"html_inline", "image", "link_open", "link_close"})

@@ -20,7 +20,7 @@ import re
 from typing import TYPE_CHECKING
 
 from markdown_it.token import Token
-from markdown_it.tree import SyntaxTreeNode
+from deckgen.tree import Node
 
 from deckgen.markdown import inline_text, markdown, slug
 
@@ -73,7 +73,7 @@ def canonical(shape: str | None) -> str | None:
     return name if name == "auto" or name in SHAPES else None
 
 
-def find_questions(root: SyntaxTreeNode, parser: Parser, shape: str | None) -> tuple[str, list[Question]]:
+def find_questions(root: Node, parser: Parser, shape: str | None) -> tuple[str, list[Question]]:
     """Find the questions of a file in its shape (detected unless given); return (shape, questions)."""
     name = canonical(shape) or "auto"
     if name == "anchored":
@@ -106,7 +106,7 @@ def _keep_sections_only_if_they_tell_apart(questions: list[Question]) -> None:
 # --- index of links + anchored answer sections ---------------------------------------------
 
 
-def _headings(root: SyntaxTreeNode) -> list[tuple[int, int, str, str]]:
+def _headings(root: Node) -> list[tuple[int, int, str, str]]:
     """Return (child index, level, slug, text) of every top-level heading, slugs made unique."""
     seen: set[str] = set()
     out = []
@@ -123,7 +123,7 @@ def _headings(root: SyntaxTreeNode) -> list[tuple[int, int, str, str]]:
     return out
 
 
-def _link_items(node: SyntaxTreeNode, parent: SyntaxTreeNode | None, out: list) -> None:
+def _link_items(node: Node, parent: Node | None, out: list) -> None:
     """Collect list items whose text is only a link to an anchor in this file."""
     for child in node.children:
         if child.type in ("bullet_list", "ordered_list"):
@@ -138,7 +138,7 @@ def _link_items(node: SyntaxTreeNode, parent: SyntaxTreeNode | None, out: list) 
             _link_items(child, parent, out)
 
 
-def _only_local_link(item: SyntaxTreeNode) -> tuple[list, str] | None:
+def _only_local_link(item: Node) -> tuple[list, str] | None:
     """Return (link text tokens, anchor) if the item's first paragraph is one `[..](#x)` link."""
     if not item.children or item.children[0].type != "paragraph":
         return None
@@ -158,7 +158,7 @@ def _only_local_link(item: SyntaxTreeNode) -> tuple[list, str] | None:
     return meaningful[1:-1], unquote(href[1:])
 
 
-def anchored_questions(root: SyntaxTreeNode, parser: Parser, warn: bool) -> list[Question]:
+def anchored_questions(root: Node, parser: Parser, warn: bool) -> list[Question]:
     """Questions of a file whose index links `[question](#n)` point at answer headings."""
     from deckgen.parse import Question
 
@@ -247,7 +247,7 @@ def looks_like_anchor(text: str) -> bool:
 _looks_like_anchor = looks_like_anchor
 
 
-def _inside_sections(line: int, root: SyntaxTreeNode, sections: dict[str, tuple[int, int]]) -> bool:
+def _inside_sections(line: int, root: Node, sections: dict[str, tuple[int, int]]) -> bool:
     for start, end in sections.values():
         first = root.children[start].map[0]
         last = root.children[end - 1].map[1] if end - 1 > start else first
@@ -258,14 +258,14 @@ def _inside_sections(line: int, root: SyntaxTreeNode, sections: dict[str, tuple[
     return False
 
 
-def _is_toc_line(line: int, root: SyntaxTreeNode, sections: dict[str, tuple[int, int]]) -> bool:
+def _is_toc_line(line: int, root: Node, sections: dict[str, tuple[int, int]]) -> bool:
     return not _inside_sections(line, root, sections)
 
 
 # --- bold bullets ---------------------------------------------------------------------------
 
 
-def bold_bullet_questions(root: SyntaxTreeNode, parser: Parser) -> list[Question]:
+def bold_bullet_questions(root: Node, parser: Parser) -> list[Question]:
     """Questions of a file of `- **question?**` items with the answer nested below."""
     from deckgen.parse import Question
 
@@ -287,7 +287,7 @@ def bold_bullet_questions(root: SyntaxTreeNode, parser: Parser) -> list[Question
     return questions
 
 
-def _bold_only(item: SyntaxTreeNode) -> list | None:
+def _bold_only(item: Node) -> list | None:
     """Return the inner tokens if the item's first paragraph is entirely bold."""
     if not item.children or item.children[0].type != "paragraph":
         return None
@@ -389,20 +389,16 @@ def question_tokens(children: list[Token], numbered: bool = False) -> tuple[list
     return unwrap_bold(stripped if stripped is not None else list(children)), marked
 
 
-def inline_text_of(tokens: list) -> str:
-    return inline_text(Token("inline", "", 0, children=tokens))
-
-
-def paragraph(children: list[Token], line: int) -> SyntaxTreeNode:
+def paragraph(children: list[Token], line: int) -> Node:
     """Make a paragraph node from inline tokens (an answer that shares its question's paragraph)."""
     opening = Token("paragraph_open", "p", 1, map=[line, line + 1], block=True)
     body = Token("inline", "", 0, map=[line, line + 1], children=children, block=True)
     body.content = inline_text_of(children)
     closing = Token("paragraph_close", "p", -1, block=True)
-    return SyntaxTreeNode([opening, body, closing]).children[0]
+    return Node([opening, body, closing]).children[0]
 
 
-def trim_rules(blocks: list[SyntaxTreeNode]) -> list[SyntaxTreeNode]:
+def trim_rules(blocks: list[Node]) -> list[Node]:
     """Drop the `---` lines people put between one question and the next (or its heading)."""
     blocks = list(blocks)
     while blocks and blocks[-1].type == "hr":
@@ -415,7 +411,7 @@ def trim_rules(blocks: list[SyntaxTreeNode]) -> list[SyntaxTreeNode]:
 _trim_rules = trim_rules
 
 
-def _is_title(node: SyntaxTreeNode, nodes: list[SyntaxTreeNode], title: str) -> bool:
+def _is_title(node: Node, nodes: list[Node], title: str) -> bool:
     """Tell whether a heading is the document's title (its subdeck name), not a section."""
     if node.tag != "h1":
         return False
@@ -424,7 +420,7 @@ def _is_title(node: SyntaxTreeNode, nodes: list[SyntaxTreeNode], title: str) -> 
     return sum(1 for n in nodes if n.type == "heading" and n.tag == "h1") == 1
 
 
-def _section_paths(nodes: list[SyntaxTreeNode], title: str) -> list[tuple[str, ...]]:
+def _section_paths(nodes: list[Node], title: str) -> list[tuple[str, ...]]:
     """Return, for every top-level node, the section headings it stands under (not the title)."""
     stack: list[tuple[int, str]] = []
     paths = []
@@ -445,18 +441,18 @@ def _section_paths(nodes: list[SyntaxTreeNode], title: str) -> list[tuple[str, .
 # --- legacy shapes as finders -----------------------------------------------------------------
 
 
-def _anchored(root: SyntaxTreeNode, parser: Parser, warnings: list) -> list[Question]:
+def _anchored(root: Node, parser: Parser, warnings: list) -> list[Question]:
     return anchored_questions(root, parser, warn=True)
 
 
-def _bold(root: SyntaxTreeNode, parser: Parser, warnings: list) -> list[Question]:
+def _bold(root: Node, parser: Parser, warnings: list) -> list[Question]:
     return bold_bullet_questions(root, parser)
 
 
 # --- question headings ------------------------------------------------------------------------
 
 
-def _heading_question(node: SyntaxTreeNode) -> tuple[list[Token], str] | None:
+def _heading_question(node: Node) -> tuple[list[Token], str] | None:
     """Return (question tokens, text) if a heading asks, else None."""
     if not node.children:
         return None
@@ -470,7 +466,7 @@ def _heading_question(node: SyntaxTreeNode) -> tuple[list[Token], str] | None:
     return None
 
 
-def heading_questions(root: SyntaxTreeNode, parser: Parser, warnings: list) -> list[Question]:
+def heading_questions(root: Node, parser: Parser, warnings: list) -> list[Question]:
     """Questions that are headings; a question heading below a question heading is a sub-question."""
     from deckgen.parse import Question
 
@@ -517,7 +513,7 @@ _MARKDOWN_DIV = re.compile(r"^\s*<div\b[^>]*>\s*$|^\s*</div>\s*$", re.I | re.M)
 _TAG = re.compile(r"<[^>]+>")
 
 
-def details_questions(root: SyntaxTreeNode, parser: Parser, warnings: list) -> list[Question]:
+def details_questions(root: Node, parser: Parser, warnings: list) -> list[Question]:
     """Questions in `<details><summary>question</summary> answer </details>` blocks."""
     lines = parser.source.text.split("\n")
     paths = _section_paths(root.children, getattr(parser, "title", ""))
@@ -578,7 +574,7 @@ def _details_question(lines, first, last, parser, parent, warnings) -> list[Ques
     for t in tokens_:
         if t.map:
             t.map = [t.map[0] + offset, t.map[1] + offset]
-    inner = SyntaxTreeNode(tokens_)
+    inner = Node(tokens_)
     nested = _details_in(inner.children, lines, parser, q, warnings)
     q.children = [n for n in nested if n.parent is q]
     nested_lines = [(n_first, n_last) for n_first, n_last in _details_spans(inner.children)]
@@ -611,7 +607,7 @@ def _details_spans(nodes) -> list[tuple[int, int]]:
 # --- Q. / A. paragraphs -----------------------------------------------------------------------
 
 
-def qa_questions(root: SyntaxTreeNode, parser: Parser, warnings: list) -> list[Question]:
+def qa_questions(root: Node, parser: Parser, warnings: list) -> list[Question]:
     """`Q. question` paragraphs; the answer is what follows up to the next question or heading."""
     from deckgen.parse import Question
 
@@ -659,7 +655,7 @@ def _split_at_answer(children: list[Token]) -> tuple[list[Token], list[Token]]:
 # --- plain or numbered lists of questions -------------------------------------------------------
 
 
-def list_questions(root: SyntaxTreeNode, parser: Parser, warnings: list) -> list[Question]:
+def list_questions(root: Node, parser: Parser, warnings: list) -> list[Question]:
     """`1. question?` items with the answer nested below (or, for a lone item, the blocks after it)."""
     from deckgen.parse import Question
 
