@@ -38,17 +38,22 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
     """Highlight a fenced block with Pygments CSS classes (the card CSS holds both palettes)."""
     name = lang.strip().split()[0].lower() if lang.strip() else ""
     body = None
-    if name:
-        try:
-            lexer = get_lexer_by_name(name)
-        except ClassNotFound:
-            lexer = None
-        if lexer is not None:
-            body = _pygmentize(code, lexer, _FORMATTER)
+    lexer = _lexer(name) if name else None
+    if lexer is not None:
+        body = _pygmentize(code, lexer, _FORMATTER)
     if body is None:
         body = code.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     cls = f' class="language-{name}"' if name and re.fullmatch(r"[\w+#-]+", name) else ""
     return f'<pre class="code"><code{cls}>{body}</code></pre>'
+
+
+@lru_cache(maxsize=64)
+def _lexer(name: str):
+    """Look a lexer up once per language (Pygments' lookup scans its registry each time)."""
+    try:
+        return get_lexer_by_name(name)
+    except ClassNotFound:
+        return None
 
 
 @lru_cache(maxsize=1)

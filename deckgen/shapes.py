@@ -83,6 +83,8 @@ def find_questions(root: Node, parser: Parser, shape: str | None) -> tuple[str, 
     names = SHAPES[1:] if name == "auto" else (name,)
     best: tuple[str, list[Question], list] | None = None
     for candidate in names:
+        if best is not None and len(best[1]) >= _most_possible(candidate, root):
+            continue  # it could at best tie, and ties go to the shape tried first
         warnings: list = []
         found = _FINDERS[candidate](root, parser, warnings)
         if best is None or len(found) > len(best[1]):
@@ -93,6 +95,17 @@ def find_questions(root: Node, parser: Parser, shape: str | None) -> tuple[str, 
     if chosen != "bold-bullets":
         _keep_sections_only_if_they_tell_apart(questions)
     return (chosen if questions or name != "auto" else ""), questions
+
+
+def _most_possible(shape: str, root: Node) -> float:
+    """Bound how many questions a shape can find here, cheaply (detection runs on every file)."""
+    if shape == "lists":
+        return sum(len(n.children) for n in root.children if n.type in ("bullet_list", "ordered_list"))
+    if shape == "headings":
+        return sum(1 for n in root.children if n.type == "heading")
+    if shape == "details":
+        return sum(n.content.count("<details") for n in root.children if n.type == "html_block")
+    return float("inf")
 
 
 def _keep_sections_only_if_they_tell_apart(questions: list[Question]) -> None:
