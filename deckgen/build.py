@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from dataclasses import replace
 from pathlib import Path
 
 from deckgen import config as deck_config
 from deckgen import lock as deck_lock
 from deckgen.atomic import Staged
-from deckgen.cache import BuildRecords, ParseCache, Record
+from deckgen.cache import BuildRecords, Entry, ParseCache, Record
 from deckgen.errors import DeckgenError, Problems
 from deckgen.ids import fold
 from deckgen.media import Media
-from deckgen.model import BuildConfig, BuildReport, DeckConfig, NoteFile, SourceLocation
+from deckgen.model import (
+    BuildConfig,
+    BuildReport,
+    DeckConfig,
+    Diagnostic,
+    NoteFile,
+    SourceFile,
+    SourceLocation,
+)
 from deckgen.sources import find_note_files, read_source, sources_root, summary_titles
 from deckgen.style import card_css
 
@@ -25,25 +35,28 @@ def collect(config: BuildConfig, problems: Problems) -> tuple[DeckConfig, list[N
     shapes = dict(deck.files)
     titles = summary_titles(root)
     cache = ParseCache()
-    files: list[NoteFile] = []
+    jobs: list[tuple[Path, SourceFile, str | None, str, Entry | None]] = []
     for path in find_note_files(config.sources, root, deck.exclude):
         source = read_source(path, root, problems)
         if source is None:
             continue
-        settings = shapes.get(source.rel, {})
-        key = cache.key(source, settings.get("shape"), media.repo)
-        hit = cache.get(key)
-        if hit is not None:
-            parsed = hit.file
-            problems.extend(hit.diagnostics)
-            media.files.update((name, Path(path)) for name, path, _, _ in hit.media)
-        else:
-            mark = len(problems.items)
-            from deckgen import parse  # only a file that changed needs the markdown machinery
+        shape = shapes.get(source.rel, {}).get("shape")
+        key = cache.key(source, shape, media.repo)
+        jobs.append((path, source, shape, key, cache.get(key)))
+    misses = [(source, shape, root, deck.media_root) for _, source, shape, _, hit in jobs if hit is None]
+    parsed_now = iter(_parse_all(misses))
 
-            parsed = parse.parse_file(source, problems, shape=settings.get("shape"), media=media)
-            if not any(d.severity == "error" for d in problems.items[mark:]):
-                cache.put(key, parsed, tuple(problems.items[mark:]), media.files)
+    files: list[NoteFile] = []
+    for path, source, _shape, key, hit in jobs:
+        if hit is None:
+            parsed, diagnostics, used = next(parsed_now)
+            if not any(d.severity == "error" for d in diagnostics):
+                cache.put(key, parsed, diagnostics, used)
+        else:
+            parsed, diagnostics = hit.file, hit.diagnostics
+            used = {name: Path(p) for name, p, _, _ in hit.media}
+        problems.extend(diagnostics)
+        media.files.update(used)
         if not parsed.notes and not parsed.skipped:
             problems.warn(SourceLocation(source.display, 0), "no questions found in this file")
         if path.resolve() in titles:  # a collection's table of contents names its files best
@@ -55,6 +68,42 @@ def collect(config: BuildConfig, problems: Problems) -> tuple[DeckConfig, list[N
         problems.error(None, f"no questions found in {where}")
     _warn_duplicates(files, problems)
     return deck, files, media
+
+
+_PARALLEL_BYTES = 200_000  # below this, starting worker processes costs more than it saves
+
+ParseJob = tuple[SourceFile, "str | None", Path, "str | None"]
+ParseResult = tuple[NoteFile, tuple[Diagnostic, ...], dict[str, Path]]
+
+
+def _parse_one(job: ParseJob) -> ParseResult:
+    """Parse one file with its own problem list and media (so it can run in another process)."""
+    from deckgen import parse  # only a file that changed needs the markdown machinery
+
+    source, shape, root, media_root = job
+    problems = Problems()
+    media = Media(root, problems, media_root=media_root)
+    parsed = parse.parse_file(source, problems, shape=shape, media=media)
+    return parsed, tuple(problems.items), media.files
+
+
+def _parse_all(jobs: list[ParseJob]) -> list[ParseResult]:
+    """Parse the files that changed, on every core when there is enough to share."""
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers < 2 or sum(len(job[0].text) for job in jobs) < _PARALLEL_BYTES:
+        return [_parse_one(job) for job in jobs]
+    import multiprocessing
+
+    from deckgen import parse  # noqa: F401 (imported before the fork, so workers start warm)
+
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
+        # Ctrl-C reaches the whole process group: the workers ignore it and are terminated when
+        # the main process leaves this block, so only one message is printed.
+        return pool.map(_parse_one, jobs, chunksize=1)
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _warn_duplicates(files: list[NoteFile], problems: Problems) -> None:

@@ -44,16 +44,8 @@ class Node:
                 node.nester_tokens = (tokens[node._start], token)
             else:
                 leaf = Node(tokens, i, i + 1, stack[-1])
-                leaf.token = token
-                if token.children:
-                    leaf.children = [Node._inline(c, leaf) for c in token.children]
+                leaf.token = token  # an inline run's parts stay tokens: `node.token.children`
                 stack[-1].children.append(leaf)
-
-    @staticmethod
-    def _inline(token: Token, parent: Node) -> Node:
-        leaf = Node([token], 0, 1, parent)
-        leaf.token = token
-        return leaf
 
     @property
     def _head(self) -> Token:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 from deckgen import parse as parse_module
+from deckgen.model import BuildConfig
 from tests.conftest import FIXTURES
 
 
@@ -87,3 +88,26 @@ def test_cached_parse_is_redone_when_a_linked_file_changes(run_cli, tmp_path, mo
     assert result.exit_code == 0, result.output
     anki.import_package(next((tmp_path / "two").glob("*.apkg")))
     assert "“큐는 어떤 구조인가요?”" in anki.note_by_question("스택이란?")["Answer"]
+
+
+def test_files_parsed_in_worker_processes_give_the_same_package(run_cli, tmp_path, monkeypatch):
+    from deckgen import build as build_module
+
+    notes = tmp_path / "notes"
+    shutil.copytree(FIXTURES / "regen" / "v1", notes)
+    shutil.copytree(FIXTURES / "media", notes / "media", ignore=shutil.ignore_patterns("bad_*"))
+    for k in range(3):
+        (notes / f"many-{k}.md").write_text(
+            "".join(f"- **질문 {k}-{i}?**\n  - 답 $x_{i}$ 와 `code` {i}\n" for i in range(300)), encoding="utf-8"
+        )
+    packages, warnings = [], []
+    for name, threshold in (("one-process", 10**12), ("workers", 0)):
+        monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / f"cache-{name}"))
+        monkeypatch.setattr(build_module, "_PARALLEL_BYTES", threshold)
+        (notes / "deckgen.lock").unlink(missing_ok=True)
+        config = BuildConfig(sources=(notes,), outdir=tmp_path / name, timestamp=1_800_000_000)
+        report = build_module.build(config)
+        packages.append(report.package.read_bytes())
+        warnings.append([str(d) for d in report.diagnostics])
+    assert packages[0] == packages[1]
+    assert warnings[0] == warnings[1] and any("remote image" in w for w in warnings[0])

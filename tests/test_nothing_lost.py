@@ -30,10 +30,11 @@ def _first_build(run_cli, tmp_path: Path) -> tuple[Path, Path]:
     return notes, tmp_path / "dist"
 
 
-def _edit(notes: Path, n: int = 1) -> None:
-    with (notes / "b.md").open("a", encoding="utf-8") as f:
-        for i in range(n):
-            f.write(f"- **새로 추가한 질문 {i}?**\n  - 새 답 {i}: $x_{i}$ 와 `code`\n")
+def _edit(notes: Path, n: int = 1, files: int = 1) -> None:
+    for k in range(files):
+        with (notes / ("b.md" if k == 0 else f"more-{k}.md")).open("a", encoding="utf-8") as f:
+            for i in range(n):
+                f.write(f"- **새로 추가한 질문 {k}-{i}?**\n  - 새 답 {i}: $x_{i}$ 와 `code`\n")
 
 
 def test_bad_input_changes_nothing(run_cli, tmp_path):
@@ -102,7 +103,7 @@ def _cpu_time(pid: int) -> float:
 
 def test_interrupted_build_changes_nothing(run_cli, tmp_path):
     notes, dist = _first_build(run_cli, tmp_path)
-    _edit(notes, 3000)
+    _edit(notes, 1500, files=4)  # enough to be parsed by worker processes, which must stop too
     before = _snapshot(notes, dist)
     interrupted = 0
     for cpu_seconds in (0.5, 0.9, 1.4):
