@@ -13,6 +13,9 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+ANSWER_SKETCH = 240
+"""How much of an answer's text is kept to recognise it (in the lock, and while building)."""
+
 # Namespaces GUIDs by notetype kind too: a GUID that moved between notetypes would not update.
 _KIND = "deckgen-qa-v1"
 

@@ -211,7 +211,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
 
 
 def _sketch(answer: str) -> str:
-    return answer[:240]
+    return answer[: ids.ANSWER_SKETCH]
 
 
 def _deck_name(deck: DeckConfig, file: NoteFile) -> str:

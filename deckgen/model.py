@@ -57,7 +57,7 @@ class Note:
     answer: str
     """Answer as sanitised HTML."""
     answer_text: str
-    """Answer as plain text, for matching."""
+    """The start of the answer as plain text, for matching across rebuilds."""
     context: str
     """Parent question as inline HTML for a sub-question, else ''."""
     keywords: tuple[str, ...]

@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -82,18 +83,23 @@ def _write_apkg(path: Path, decks: list[genanki.Deck], timestamp: int, media: di
             conn.close()
         date = time.gmtime(max(timestamp, 315532800))[:6]
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-            _add(out, "collection.anki2", Path(db_name).read_bytes(), date)
+            _add(out, "collection.anki2", Path(db_name), date)
             ordered = sorted(media.items())
             names = {str(i): name for i, (name, _) in enumerate(ordered)}
             _add(out, "media", json.dumps(names).encode(), date)
             for i, (_, p) in enumerate(ordered):
-                _add(out, str(i), p.read_bytes(), date)
+                _add(out, str(i), p, date)
     finally:
         Path(db_name).unlink(missing_ok=True)
 
 
-def _add(out: zipfile.ZipFile, name: str, data: bytes, date: tuple) -> None:
+def _add(out: zipfile.ZipFile, name: str, data: bytes | Path, date: tuple) -> None:
+    """Add one member with a fixed date, streaming files (the collection can be tens of MB)."""
     info = zipfile.ZipInfo(name, date_time=date)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
-    out.writestr(info, data)
+    if isinstance(data, bytes):
+        out.writestr(info, data)
+        return
+    with data.open("rb") as src, out.open(info, "w") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)

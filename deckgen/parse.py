@@ -20,6 +20,7 @@ from deckgen.tree import Node
 from deckgen import render, shapes
 from deckgen.errors import Problems
 from deckgen.markdown import inline_text, markdown, slug, tokens_text
+from deckgen.ids import ANSWER_SKETCH
 from deckgen.media import Media
 from deckgen.model import Note, NoteFile, SourceFile, SourceLocation
 
@@ -251,7 +252,7 @@ class Parser:
             question=q_html,
             question_text=q_text,
             answer=direct_html + render.subquestions(shown) + refs_html,
-            answer_text="\n".join([answer_text, *(n.answer_text for n in sub_notes)]),
+            answer_text="\n".join([answer_text, *(n.answer_text for n in sub_notes)])[:ANSWER_SKETCH],
             context=context[0] if context else _section_context(q),
             keywords=tuple(keywords),
             location=self.at(q.line),
