@@ -198,13 +198,18 @@ class Bench:
 
     def deckgen(self, sources: Path, outdir: Path, log: str, timeout: float = OWN_TIMEOUT) -> Run:
         cmd = [self.python, str(SNAPSHOT / "build_deck.py"), "build", str(sources), "-o", str(outdir)]
-        return measure(cmd, cwd=self.work, env=_env(XDG_CACHE_HOME=str(self.xdg)), timeout=timeout,
+        env = _env(XDG_CACHE_HOME=str(self.xdg), DECKGEN_CACHE=str(self.xdg / "deckgen"))
+        return measure(cmd, cwd=self.work, env=env, timeout=timeout,
                        log=self.logs / log, check=_has_apkg(outdir))
 
     def cold(self, sources: Path, outdir: Path) -> None:
         """Forget every earlier build: no lock, no output, no cache."""
         _clear(sources / "deckgen.lock", sources / ".deckgen-cache", outdir,
                self.work / ".deckgen-cache", self.xdg)
+
+    def fonts_only(self, sources: Path, outdir: Path) -> None:
+        """Forget every earlier build but keep the font subsets (cached by their set of glyphs)."""
+        _clear(sources / "deckgen.lock", outdir, self.xdg / "deckgen" / "parse", self.xdg / "deckgen" / "builds")
 
     # one repetition of every case at one size
     def size_round(self, c: corpus.Corpus, peers: list[Peer], rep: int) -> None:
@@ -223,9 +228,12 @@ class Bench:
 
         outdir = out / "deckgen"
         self.cold(src, outdir)
+        cold = self._record(self.case("deckgen full build, cold", size, floor_key),
+                            self.deckgen(src, outdir, f"deckgen-cold-{size}.log"))
+        self.fonts_only(src, outdir)
         full = self._record(self.case("deckgen full build", size, floor_key),
                             self.deckgen(src, outdir, f"deckgen-full-{size}.log"))
-        if full.ok:
+        if full.ok and cold.ok:
             self._record(self.case("deckgen rebuild, no change", size, floor_key),
                          self.deckgen(src, outdir, f"deckgen-nochange-{size}.log"))
             spec = corpus.make_file(EDIT_FILE_INDEX)
@@ -262,6 +270,9 @@ class Bench:
                              log=self.logs / "python.log"))
         outdir = OUT / "runs" / "sample" / "tmp"
         self.cold(sample, outdir)
+        self._record(self.case("sample deck build, cold font cache", "sample", base),
+                     self.deckgen(sample, outdir, "sample-cold.log", timeout=120))
+        self.fonts_only(sample, outdir)
         full = self._record(self.case(f"sample deck build ({label})", "sample", base),
                             self.deckgen(sample, outdir, "sample-full.log", timeout=120))
         if full.ok:
@@ -437,6 +448,8 @@ def goals(bench: Bench, sizes: list[str], notes: dict[str, int]) -> str:
     floor = f"floor@{ref}"
     row(f"full build, {ref}", "≤ 2× floor", ratio("deckgen full build", ref, floor), "{:.2f}× floor",
         lambda v: v <= 2)
+    row(f"full build with an empty font cache, {ref}", "≤ 2× floor",
+        ratio("deckgen full build, cold", ref, floor), "{:.2f}× floor", lambda v: v <= 2)
     row(f"rebuild after adding one question, {ref}", "≤ 1× floor",
         ratio("deckgen rebuild, +1 question", ref, floor), "{:.2f}× floor", lambda v: v <= 1)
     row(f"rebuild with no change, {ref}", "≤ 0.2× floor",
@@ -476,7 +489,9 @@ of notes, one model, one deck) at the same size, or, for the sample deck, the st
 `python -c "import genanki, markdown_it"`. Repetitions are interleaved, so a noisy neighbour
 slows a case and its baseline alike. deckgen is copied aside at the start of the run and
 measured from that copy.
-"Full build" starts cold: no `deckgen.lock`, empty output folder, empty cache (fonts included).
+"Full build" has no `deckgen.lock`, an empty output folder and no parse cache; the font subsets
+(cached by their set of glyphs) are those of the cold build just before it. "Full build, cold"
+also starts with an empty font cache, so it includes cutting the Korean font.
 "+1 question" inserts one question in the middle of one file after a build, then rebuilds.
 The corpus (`bench/corpus.py`) is Korean questions in the bold-bullet shape, 500 per file, with
 inline and display math, fenced code, nested lists and sub-questions; the peers read the same

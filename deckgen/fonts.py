@@ -15,6 +15,7 @@ import io
 import os
 import re
 import shutil
+import signal
 import string
 import tempfile
 from dataclasses import dataclass
@@ -70,7 +71,22 @@ def charset(text: str) -> str:
 def subset_fonts(files: list[NoteFile]) -> list[FontFile]:
     """Return the deck's font subsets (regular, bold), made or taken from the cache."""
     chars = charset(card_text(files))
-    return [FontFile(weight, _subset(weight, chars)) for weight in sorted(_WEIGHTS)]
+    weights = sorted(_WEIGHTS)
+    made: dict[int, bytes] = {}
+    missing = [w for w in weights if _lookup(w, chars) is None]
+    if len(missing) == 2 and (os.cpu_count() or 1) >= 2:
+        # Cutting a CJK font takes seconds: cut the two weights on two cores.
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(1, initializer=_ignore_interrupts) as pool:
+            later = pool.apply_async(_make_subset, (source_font(missing[1]), chars, missing[1]))
+            made[missing[0]] = _make_subset(source_font(missing[0]), chars, missing[0])
+            made[missing[1]] = later.get()
+    return [FontFile(weight, _subset(weight, chars, made.get(weight))) for weight in weights]
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def font_face_css(fonts: list[FontFile]) -> str:
@@ -94,19 +110,32 @@ def _file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _subset(weight: int, chars: str) -> Path:
-    label, _ = _WEIGHTS[weight]
-    source = source_font(weight)
-    key = "-".join((
-        _file_hash(source)[:16],
+def _key(weight: int, chars: str) -> str:
+    return "-".join((
+        _file_hash(source_font(weight))[:16],
         hashlib.sha256(chars.encode("utf-8")).hexdigest()[:16],
         _SUBSET_FORMAT,
     ))
+
+
+def _lookup(weight: int, chars: str) -> Path | None:
+    """Return the cached subset for these characters, if there is one."""
+    key, label = _key(weight, chars), _WEIGHTS[weight][0]
     for root in _cache_roots():
         found = _cached(root / key, label)
         if found is not None:
             return found
-    data = _make_subset(source, chars, weight)
+    return None
+
+
+def _subset(weight: int, chars: str, data: bytes | None = None) -> Path:
+    label, _ = _WEIGHTS[weight]
+    key = _key(weight, chars)
+    found = _lookup(weight, chars)
+    if found is not None:
+        return found
+    if data is None:
+        data = _make_subset(source_font(weight), chars, weight)
     name = f"_dg-kr-{label}-{hashlib.sha256(data).hexdigest()[:10]}.woff2"
     problem = None
     for root in _cache_roots():
