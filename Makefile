@@ -9,7 +9,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 deck: $(VENV)/.installed
 	$(BIN)/python build_deck.py build sources -o dist
 
-test: $(VENV)/.installed-test browser
+test: $(VENV)/.installed-test browser $(VENV)/mathjax/es5/tex-chtml.js
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed-test
@@ -34,6 +34,13 @@ browser:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
+
+# Anki brings its own MathJax; the tests that look at typeset math in Chromium use this copy.
+MATHJAX_VERSION := 3.2.2
+$(VENV)/mathjax/es5/tex-chtml.js: | $(BIN)/python
+	rm -rf $(VENV)/mathjax $(VENV)/mathjax-pack && mkdir -p $(VENV)/mathjax-pack
+	cd $(VENV)/mathjax-pack && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null && tar xzf mathjax-$(MATHJAX_VERSION).tgz
+	mv $(VENV)/mathjax-pack/package $(VENV)/mathjax && rm -rf $(VENV)/mathjax-pack
 
 clean:
 	rm -rf $(VENV) dist build *.egg-info

@@ -373,8 +373,3 @@ def subquestions(parts: list[tuple[str, str]]) -> str:
         f'<dt class="subq-q">{q}</dt><dd class="subq-a">{a}</dd>' for q, a in parts
     )
     return f'<dl class="subqs">{items}</dl>'
-
-
-def keywords(words: tuple[str, ...]) -> str:
-    """Render keywords as chips."""
-    return "".join(f'<span class="kw">{html.escape(w)}</span>' for w in words)
