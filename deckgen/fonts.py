@@ -31,11 +31,20 @@ FAMILY = "Deckgen KR"
 """The family name the CSS uses (and the subset's own name: the OFL reserves "Pretendard")."""
 _POSTSCRIPT = "DeckgenKR"
 _WEIGHTS = {400: ("regular", "Pretendard-Regular.otf"), 700: ("bold", "Pretendard-Bold.otf")}
-_SUBSET_FORMAT = "2"  # bump when the subsetting options change, to invalidate cached subsets
+_SUBSET_FORMAT = "3"  # bump when the subsetting options change, to invalidate cached subsets
+# Always embedded besides the deck's own characters: the 2,350 Hangul syllables of KS X 1001 (the
+# everyday set), the compatibility jamo (ㅋㅋ, ㄱ-ㅎ), ASCII and common punctuation. An edit then
+# rarely changes the subset, so rebuilds reuse it and phones do not collect a new font per edit;
+# a deck using a rarer syllable still gets it, added to this set.
+_KS_X_1001_HANGUL = "".join(
+    bytes([hi, lo]).decode("euc-kr") for hi in range(0xB0, 0xC9) for lo in range(0xA1, 0xFF)
+)
 _EXTRA = (
     string.printable.strip() + " \u00a0"
     + "‘’“”…·•–—―※→←↑↓↔⇒×÷±≤≥≠≈∞°%‰′″"
     + "「」『』《》〈〉【】〔〕（）［］｛｝、。，．：；！？～·ㆍ"
+    + "".join(chr(c) for c in range(0x3131, 0x318F))
+    + _KS_X_1001_HANGUL
 )
 _TAG = re.compile(r"<[^>]*>")
 
