@@ -99,6 +99,9 @@ def _is_version(text: str) -> bool:
     return len(parts) == 3 and all(p.isdigit() for p in parts)
 
 
+_MOST_SHOWN = 25  # added or edited notes listed on the terminal; CHANGELOG.md has them all
+
+
 def _print_report(report: BuildReport) -> None:
     if report.up_to_date:
         click.echo(f"{report.package} is up to date (version {report.version}); nothing to do")
@@ -108,11 +111,18 @@ def _print_report(report: BuildReport) -> None:
         f"  {report.notes} notes ({report.subquestions} sub-questions) from {report.files} files, "
         f"{report.skipped} skipped"
     )
+    shown: dict[str, int] = {}
     for change in report.changes:
+        shown[change.kind] = shown.get(change.kind, 0) + 1
+        if shown[change.kind] > _MOST_SHOWN and change.kind in ("added", "edited"):
+            continue  # removed and re-identified notes are always listed: they may need a hand
         if change.kind == "re-identified":
             click.echo(f"  re-identified: {change.detail} -> {change.question}")
         else:
             click.echo(f"  {change.kind}: {change.question}" + (f" ({change.detail})" if change.detail else ""))
+    for kind, count in shown.items():
+        if count > _MOST_SHOWN and kind in ("added", "edited"):
+            click.echo(f"  … and {count - _MOST_SHOWN} more {kind} (all in CHANGELOG.md)")
 
 
 def main() -> None:

@@ -21,6 +21,8 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 _FORMATTER = HtmlFormatter(nowrap=True)
+MAX_NESTING = 100
+"""Deeper blocks are not parsed (markdown-it recurses per level); parse_file warns when it is hit."""
 
 
 def escape_math(tex: str) -> str:
@@ -59,7 +61,8 @@ def _lexer(name: str):
 @lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
     """Return the shared parser: CommonMark + GFM (tables, autolinks, footnotes) + math."""
-    md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": False, "highlight": _highlight})
+    md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": False, "highlight": _highlight,
+                                   "maxNesting": MAX_NESTING})
     md.use(gfm_plugin, front_matter=False)
     md.use(front_matter_plugin)
     md.use(

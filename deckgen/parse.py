@@ -19,7 +19,7 @@ from deckgen.tree import Node
 
 from deckgen import render, shapes
 from deckgen.errors import Problems
-from deckgen.markdown import inline_text, markdown, slug, tokens_text
+from deckgen.markdown import MAX_NESTING, inline_text, markdown, slug, tokens_text
 from deckgen.ids import ANSWER_SKETCH
 from deckgen.media import Media
 from deckgen.model import Note, NoteFile, SourceFile, SourceLocation
@@ -68,6 +68,12 @@ def parse_file(
     """Parse one note file into the notes it holds."""
     env: dict = {}
     tokens = markdown().parse(source.text, env)
+    deepest = max(tokens, key=lambda t: t.level, default=None)
+    if deepest is not None and deepest.level >= MAX_NESTING - 1:
+        line = next((t.map[0] for t in tokens if t.level >= MAX_NESTING - 1 and t.map), 0) + 1
+        problems.warn(SourceLocation(source.display, line),
+                      f"lists or quotes nested deeper than {MAX_NESTING} levels: markdown reads no further "
+                      "into them, so the rest of that list or quote is left out")
     root = Node(tokens)
     meta = _front_matter(root, source, problems)
     title = _title(meta, root, source)
@@ -386,9 +392,17 @@ def _restates(text: str, question: str) -> bool:
     return t == q or (t in q and len(t) >= max(6, len(q) // 2))
 
 
+_UNCLOSED_FRONT_MATTER = re.compile(r"---[ \t]*\n[ \t]*[\w-]+[ \t]*:(?:[ \t]|\n)")
+
+
 def _front_matter(root: Node, source: SourceFile, problems: Problems) -> dict:
     first = root.children[0] if root.children else None
     if first is None or first.type != "front_matter":
+        if _UNCLOSED_FRONT_MATTER.match(source.text):
+            problems.warn(
+                SourceLocation(source.display, 1),
+                "front matter is never closed (no second `---` line); read as ordinary text",
+            )
         return {}
     try:
         meta = yaml.safe_load(first.content)

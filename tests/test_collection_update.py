@@ -347,7 +347,11 @@ def test_a_collection_updated_upstream_keeps_every_unchanged_questions_history(r
     assert second.exit_code == 0, second.output
     out = second.stdout
     assert "378 notes (66 sub-questions)" in out and "answers-v1.1.0.apkg" in out, out
-    assert out.count("added: ") == 60 and out.count("re-identified: ") == 24 and "removed: " not in out, out
+    assert out.count("re-identified: ") == 24 and "removed: " not in out, out
+    assert "added: " in out and "… and 35 more added (all in CHANGELOG.md)" in out, out
+    entry = (dist / "CHANGELOG.md").read_text(encoding="utf-8").split("## 1.0.0")[0]
+    added = entry.split("### Added\n", 1)[1].split("\n\n", 1)[0]
+    assert len(added.splitlines()) == 60
     for q in reworded:
         assert f"re-identified: {q.text1} -> {q.text2}" in out
 

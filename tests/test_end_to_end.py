@@ -103,5 +103,6 @@ def test_wheel_ships_the_templates(tmp_path):
     assert done.returncode == 0, done.stderr
     wheel = next(tmp_path.glob("deckgen-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("deckgen/templates/front.html", "deckgen/templates/back.html", "deckgen/templates/style.css"):
+    for needed in ("deckgen/templates/front.html", "deckgen/templates/back.html", "deckgen/templates/style.css",
+                   "deckgen/templates/fonts/Pretendard-Regular.otf", "deckgen/templates/fonts/OFL.txt"):
         assert needed in names

@@ -42,6 +42,8 @@ def test_bad_input_fails_with_a_located_error(run_cli, tmp_path, name, message):
         ("missing_anchor.md", 'notes/missing_anchor.md:2: warning: link to "#9" matches no heading in this file; question skipped'),
         ("missing_anchor.md", 'notes/missing_anchor.md:8: warning: answer section "#2" is not linked from the question list; skipped'),
         ("duplicate.md", 'notes/duplicate.md:3: warning: duplicate question "같은 질문?" (also at notes/duplicate.md:1)'),
+        ("unclosed_front_matter.md", "notes/unclosed_front_matter.md:1: warning: front matter is never closed "
+         "(no second `---` line); read as ordinary text"),
     ],
 )
 def test_questionable_input_builds_with_a_located_warning(run_cli, tmp_path, anki, name, message):
@@ -55,13 +57,14 @@ def test_questionable_input_builds_with_a_located_warning(run_cli, tmp_path, ank
 def test_encodings_and_line_ends_read_cleanly(run_cli, tmp_path, anki):
     notes = tmp_path / "notes"
     notes.mkdir()
-    for name in ("cp949.md", "bom_crlf.md", "cr_only.md"):
+    for name in ("cp949.md", "bom_crlf.md", "cr_only.md", "tabs.md"):
         shutil.copy(FIXTURES / "errors" / name, notes / name)
     result = run_cli("build", "notes", "-o", "dist")
     assert result.exit_code == 0, result.output
     anki.import_package(next((tmp_path / "dist").glob("*.apkg")))
     by_question = {n["Question"]: n for n in anki.notes()}
-    assert set(by_question) == {"인코딩 질문?", "줄바꿈 질문?", "옛 맥 질문?"}
+    assert set(by_question) == {"인코딩 질문?", "줄바꿈 질문?", "옛 맥 질문?", "탭 질문?"}
+    assert "<li>탭으로 들여 쓴 답\n<ul>\n<li>더 깊은 답</li>" in by_question["탭 질문?"]["Answer"]
     assert "한글 답변입니다." in by_question["인코딩 질문?"]["Answer"]
     assert "\r" not in by_question["줄바꿈 질문?"]["Answer"]
     assert "<li>둘째 줄</li>" in by_question["줄바꿈 질문?"]["Answer"]
