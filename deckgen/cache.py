@@ -40,8 +40,9 @@ def cache_dir() -> Path:
 def code_fingerprint() -> str:
     """Hash deckgen's own code: a new version of the parser never reuses an old parse."""
     h = hashlib.sha256()
-    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):  # subpackages too: the shapes live in shapes/
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
 

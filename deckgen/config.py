@@ -10,7 +10,7 @@
 
     [files."01-basics.md"]
     deck = "기초"                  # subdeck name instead of the file's title
-    shape = "headings"             # see shapes.py; default: detected
+    shape = "headings"             # see shapes/; default: detected
 
 Every mistake is reported with its line: an unknown key, or a value of the wrong type.
 """

@@ -85,7 +85,7 @@ class NoteFile:
     order: tuple[int, str] = (0, "")
     """Sort key of the subdeck among its siblings."""
     shape: str = ""
-    """The shape its questions were found in (see shapes.py)."""
+    """The shape its questions were found in (see shapes/)."""
     depends: tuple[tuple[str, int, int], ...] = ()
     """(path, mtime_ns, size) of other note files whose content the parse used (cross-links)."""
 

@@ -1,7 +1,9 @@
 """Stage 2: one note file's markdown -> the questions a reader sees -> NoteFile.
 
-The file's shape decides where questions are (see `shapes.py`); what makes an answer is the same
+The file's shape decides where questions are (see `shapes/`); what makes an answer is the same
 for every shape and lives here: keyword lines, restated questions, sub-questions, placeholders.
+Front matter is read in `frontmatter.py`, References split off in `references.py`, and what
+anchors point at (for links between questions) found in `anchors.py`.
 """
 
 from __future__ import annotations
@@ -9,20 +11,20 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
-import yaml
 from markdown_it.token import Token
-from deckgen.tree import Node
 
-from deckgen import render, shapes
+from deckgen import frontmatter, render, shapes
+from deckgen.anchors import anchor_names, names_of_file
 from deckgen.errors import Problems
-from deckgen.markdown import MAX_NESTING, inline_text, markdown, slug, tokens_text
 from deckgen.ids import ANSWER_SKETCH
+from deckgen.markdown import MAX_NESTING, inline_text, markdown, slug, tokens_text
 from deckgen.media import Media
 from deckgen.model import Note, NoteFile, SourceFile, SourceLocation
+from deckgen.references import fold_label, split_references
+from deckgen.tree import Node
 
 _KEYWORD_LABELS = {"keyword", "keywords", "키워드", "핵심", "핵심 키워드"}
 _PLACEHOLDER = re.compile(r"^(?:\.{2,}|…+|todo|tbd|tba|wip|-+|\?+|작성\s*중|준비\s*중)[.!]*$", re.I)
@@ -34,12 +36,6 @@ _GENERIC_LINK = re.compile(
     r"^(?:q?\d+|here|link|this|clickhere|more|seemore|여기|이곳|이것|링크|클릭|바로가기|참고|여기참고|"
     r"자세히|자세히보기|더보기|해당질문|이질문|질문|답변|answer|question)?$"
 )
-# A References sub-section: these labels always start one; the loose ones only before links.
-_REFS_LABELS = {
-    "reference", "references", "ref", "refs", "참고자료", "참고문헌", "참고링크", "참고사이트", "참고한자료",
-    "참고한글", "출처", "자료출처", "furtherreading", "bibliography", "참고자료및출처",
-}
-_REFS_LOOSE = {"참고", "참조", "link", "links", "링크", "source", "sources", "읽을거리"}
 
 
 @dataclass(slots=True)
@@ -75,12 +71,13 @@ def parse_file(
                       f"lists or quotes nested deeper than {MAX_NESTING} levels: markdown reads no further "
                       "into them, so the rest of that list or quote is left out")
     root = Node(tokens)
-    meta = _front_matter(root, source, problems)
-    title = _title(meta, root, source)
+    meta = frontmatter.read(root, source, problems)
+    title = frontmatter.title(meta, root, source)
     parser = Parser(source, problems, env, media)
     parser.title = title
-    chosen, found = shapes.find_questions(root, parser, _shape_setting(meta, source, problems) or shape)
-    parser.names = _anchor_names(root, found, title)
+    setting = frontmatter.shape_setting(meta, source, problems)
+    chosen, found = shapes.find_questions(root, parser, setting or shape)
+    parser.names = anchor_names(root, found, title)
     notes: list[Note] = []
     for question in found:
         if question.parent is None:
@@ -88,11 +85,11 @@ def parse_file(
     return NoteFile(
         source=source,
         title=title,
-        tags=_tags(meta),
+        tags=frontmatter.tags(meta),
         notes=tuple(notes),
         skipped=parser.skipped,
         diagnostics=(),
-        order=_order(source.rel),
+        order=frontmatter.order(source.rel),
         shape=chosen,
         depends=tuple(sorted((str(path), *stamp) for path, stamp in parser.depends.items())),
     )
@@ -161,7 +158,7 @@ class Parser:
             return {}
         stamp = (st.st_mtime_ns, st.st_size)
         self.depends[file] = stamp
-        return _names_of_file(file, stamp)
+        return names_of_file(file, stamp)
 
     def image(self, src: str, line: int) -> str | None:
         """Resolve an image in this file to its packaged name (see media.py)."""
@@ -322,24 +319,6 @@ def _without_answer_marker(node: Node) -> Node | None:
     return Node(tokens).children[0]
 
 
-def _shape_setting(meta: dict, source: SourceFile, problems: Problems) -> str | None:
-    """The shape a file's front matter asks for (`deckgen: {shape: qa}`), None to detect it."""
-    settings = meta.get("deckgen")
-    value = settings.get("shape") if isinstance(settings, dict) else meta.get("shape")
-    if value is None:
-        return None
-    if not isinstance(value, str) or shapes.canonical(value) is None:
-        line = next((n for n, text in enumerate(source.text.split("\n"), 1)
-                     if re.match(r"\s*shape\s*:", text)), 1)
-        problems.warn(
-            SourceLocation(source.display, line),
-            f'front matter: unknown shape "{value}" (expected one of {", ".join(shapes.SHAPES)}); '
-            "detecting it instead",
-        )
-        return None
-    return value
-
-
 def _with_children(list_node: Node, items: list[Node]) -> Node:
     """Return a copy of a list node holding only some of its items."""
     opening, closing = list_node.nester_tokens
@@ -390,199 +369,3 @@ def _restates(text: str, question: str) -> bool:
     if not t or not q:
         return False
     return t == q or (t in q and len(t) >= max(6, len(q) // 2))
-
-
-_UNCLOSED_FRONT_MATTER = re.compile(r"---[ \t]*\n[ \t]*[\w-]+[ \t]*:(?:[ \t]|\n)")
-
-
-def _front_matter(root: Node, source: SourceFile, problems: Problems) -> dict:
-    first = root.children[0] if root.children else None
-    if first is None or first.type != "front_matter":
-        if _UNCLOSED_FRONT_MATTER.match(source.text):
-            problems.warn(
-                SourceLocation(source.display, 1),
-                "front matter is never closed (no second `---` line); read as ordinary text",
-            )
-        return {}
-    try:
-        meta = yaml.safe_load(first.content)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = (mark.line + 2) if mark is not None else 1
-        reason = getattr(exc, "problem", None) or "invalid YAML"
-        problems.error(SourceLocation(source.display, line), f"front matter: {reason}")
-        return {}
-    if meta is None:
-        return {}
-    if not isinstance(meta, dict):
-        problems.warn(SourceLocation(source.display, 1), "front matter is not a mapping; ignored")
-        return {}
-    return meta
-
-
-def _title(meta: dict, root: Node, source: SourceFile) -> str:
-    title = meta.get("title")
-    if isinstance(title, (str, int, float)) and str(title).strip():
-        return str(title).strip()
-    for node in root.children:
-        if node.type == "heading" and node.tag == "h1":
-            text = inline_text(node.children[0].token)
-            if text:
-                return text
-    return re.sub(r"^\d+[-_. ]+", "", source.path.stem) or source.path.stem
-
-
-def _tags(meta: dict) -> tuple[str, ...]:
-    tags: list[str] = []
-    for key in ("categories", "tags"):
-        value = meta.get(key)
-        if isinstance(value, str):
-            value = [v for v in re.split(r"[,\s]+", value) if v]
-        if isinstance(value, list):
-            for v in value:
-                tag = re.sub(r"\s+", "_", str(v).strip())
-                if tag and tag not in tags:
-                    tags.append(tag)
-    return tuple(tags)
-
-
-def _order(rel: str) -> tuple[int, str]:
-    name = rel.rsplit("/", 1)[-1]
-    m = re.match(r"(\d+)", name)
-    return (int(m.group(1)) if m else 1 << 30, rel)
-
-
-# --- References -------------------------------------------------------------------------------
-
-
-def fold_label(text: str) -> str:
-    """Fold a label for comparison: no `:emoji:` codes, case, spaces or punctuation."""
-    return re.sub(r"[\W_]+", "", re.sub(r":[a-z0-9_+-]+:", "", text.lower()))
-
-
-def _refs_label(text: str) -> str:
-    """Return "strict" or "loose" if the text is only a References label, else ""."""
-    label = fold_label(text)
-    if label in _REFS_LABELS:
-        return "strict"
-    return "loose" if label in _REFS_LOOSE else ""
-
-
-def _has_link(node: Node) -> bool:
-    return any(
-        c.type == "link_open" for t in node.to_tokens() if t.type == "inline" for c in t.children or ()
-    )
-
-
-def _links_only(node: Node, strict: bool) -> bool:
-    """Tell whether a block is what a References label lists: links (any list, when strict)."""
-    if node.type in ("bullet_list", "ordered_list"):
-        return strict or all(_has_link(item) for item in node.children)
-    if node.type == "paragraph":
-        return _has_link(node)
-    return False
-
-
-def _label_paragraph(node: Node) -> tuple[str, bool]:
-    """For a paragraph that is a References label (`ref`, `**References**`, `출처:`), its kind and
-    whether links follow the label within the paragraph; ("", False) otherwise."""
-    children = node.children[0].token.children or []
-    text_before: list[str] = []
-    for k, c in enumerate(children):
-        if c.type in ("link_open", "softbreak", "hardbreak"):
-            kind = _refs_label("".join(text_before))
-            if kind and any(x.type == "link_open" for x in children[k:]):
-                return kind, True
-            if c.type == "link_open":
-                return "", False
-            continue
-        if c.type in ("text", "code_inline"):
-            text_before.append(c.content)
-        elif c.type not in ("strong_open", "strong_close", "em_open", "em_close"):
-            return "", False
-    return _refs_label("".join(text_before)), False
-
-
-def split_references(blocks: list[Node]) -> tuple[list[Node], list[Node]]:
-    """Split an answer into what answers and its References sub-section(s).
-
-    A References heading takes everything up to the next heading of its level or above; a label
-    paragraph takes the lists and link paragraphs right after it (or the links it holds itself).
-    """
-    answer: list[Node] = []
-    refs: list[Node] = []
-    i = 0
-    while i < len(blocks):
-        node = blocks[i]
-        if node.type == "heading" and node.children:
-            kind = _refs_label(inline_text(node.children[0].token))
-            if kind:
-                level = int(node.tag[1])
-                j = i + 1
-                while j < len(blocks) and not (blocks[j].type == "heading" and int(blocks[j].tag[1]) <= level):
-                    j += 1
-                body = shapes.trim_rules(blocks[i + 1 : j])
-                if kind == "strict" or (body and all(_links_only(b, False) or b.type == "hr" for b in body)):
-                    refs.extend([_label(node), *body] if body else [])
-                    i = j
-                    continue
-        elif node.type == "paragraph":
-            kind, inline_links = _label_paragraph(node)
-            if kind:
-                j = i + 1
-                while j < len(blocks) and _links_only(blocks[j], kind == "strict"):
-                    j += 1
-                if inline_links or j > i + 1:
-                    refs.extend(blocks[i:j])
-                    i = j
-                    continue
-        answer.append(node)
-        i += 1
-    return answer, refs
-
-
-def _label(heading: Node) -> Node:
-    """A References heading becomes a plain label paragraph inside the small print."""
-    return shapes.paragraph(list(heading.children[0].token.children or []), heading.map[0] if heading.map else 0)
-
-
-# --- what a file's anchors point at ---------------------------------------------------------
-
-
-def _anchor_names(root: Node, found: list[Question], title: str) -> dict[str, str]:
-    """Map this file's anchors to what they name: its questions, else its headings' text."""
-    names: dict[str, str] = {"": title} if title else {}
-    seen: set[str] = set()
-    for node in root.children:
-        if node.type != "heading" or not node.children:
-            continue
-        text = inline_text(node.children[0].token)
-        base = slug(text)
-        unique, n = base, 1
-        while unique in seen:
-            unique, n = f"{base}-{n}", n + 1
-        seen.add(unique)
-        if text and not shapes.looks_like_anchor(text):
-            names[unique] = text
-    for q in found:
-        text = _inline_plain(q.inline)
-        if q.anchor and text:
-            names[q.anchor] = text
-    return names
-
-
-@lru_cache(maxsize=256)
-def _names_of_file(path: Path, _stamp: tuple[int, int]) -> dict[str, str]:
-    """The anchors of another note file (cached while its size and mtime stay the same)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return {}
-    root = Node(markdown().parse(text, {}))
-    found = shapes.anchored_questions(root, None, warn=False)
-    title = ""
-    for node in root.children:
-        if node.type == "heading" and node.tag == "h1" and node.children:
-            title = inline_text(node.children[0].token)
-            break
-    return _anchor_names(root, found, title or re.sub(r"^\d+[-_. ]+", "", path.stem) or path.stem)

@@ -1,0 +1,161 @@
+"""Anchored shape: an index of `[question](#n)` links and `### #n` answer sections -> Questions."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from deckgen.markdown import inline_text, slug
+from deckgen.shapes.common import looks_like_anchor, trim_rules
+from deckgen.tree import Node
+
+if TYPE_CHECKING:
+    from deckgen.parse import Parser, Question
+
+
+def _headings(root: Node) -> list[tuple[int, int, str, str]]:
+    """Return (child index, level, slug, text) of every top-level heading, slugs made unique."""
+    seen: set[str] = set()
+    out = []
+    for i, node in enumerate(root.children):
+        if node.type != "heading":
+            continue
+        text = inline_text(node.children[0].token) if node.children else ""
+        base = slug(text)
+        unique, n = base, 1
+        while unique in seen:
+            unique, n = f"{base}-{n}", n + 1
+        seen.add(unique)
+        out.append((i, int(node.tag[1]), unique, text))
+    return out
+
+
+def _link_items(node: Node, parent: Node | None, out: list) -> None:
+    """Collect list items whose text is only a link to an anchor in this file."""
+    for child in node.children:
+        if child.type in ("bullet_list", "ordered_list"):
+            for item in child.children:
+                link = _only_local_link(item)
+                if link is not None:
+                    out.append((item, link, parent))
+                    _link_items(item, item, out)
+                else:
+                    _link_items(item, parent, out)
+        elif child.type == "blockquote":
+            _link_items(child, parent, out)
+
+
+def _only_local_link(item: Node) -> tuple[list, str] | None:
+    """Return (link text tokens, anchor) if the item's first paragraph is one `[..](#x)` link."""
+    if not item.children or item.children[0].type != "paragraph":
+        return None
+    children = item.children[0].children[0].token.children or []
+    meaningful = [
+        c for c in children if not (c.type in ("text", "softbreak", "hardbreak") and not c.content.strip())
+    ]
+    if len(meaningful) < 2 or meaningful[0].type != "link_open" or meaningful[-1].type != "link_close":
+        return None
+    href = str(meaningful[0].attrGet("href") or "")
+    if not href.startswith("#") or len(href) < 2:
+        return None
+    if any(c.type == "link_open" for c in meaningful[1:-1]):
+        return None
+    from urllib.parse import unquote
+
+    return meaningful[1:-1], unquote(href[1:])
+
+
+def anchored_questions(root: Node, parser: Parser, warn: bool) -> list[Question]:
+    """Questions of a file whose index links `[question](#n)` point at answer headings."""
+    from deckgen.parse import Question
+
+    headings = _headings(root)
+    by_slug = {h[2]: h for h in headings}
+    sections: dict[str, tuple[int, int]] = {}
+    for pos, (i, level, s, text) in enumerate(headings):
+        # A section ends at the next heading of its level or above, or at the next `#n` heading
+        # whatever its level: that is another answer, never part of this one. `## #12` may be
+        # followed at once by the question as a heading of the same level: that belongs to it.
+        rest = headings[pos + 1 :]
+        if looks_like_anchor(text) and rest and rest[0][0] == i + 1 and _states_question(rest[0][3]):
+            rest = rest[1:]
+        end = next((j for j, lv, _, t in rest if lv <= level or looks_like_anchor(t)), len(root.children))
+        sections[s] = (i, end)
+
+    items: list = []
+    _link_items(root, None, items)
+    found: dict[int, Question] = {}
+    questions: list[Question] = []
+    linked: set[str] = set()
+    for item, (text_tokens, anchor), parent_item in items:
+        line = item.map[0]
+        target = by_slug.get(anchor) or by_slug.get(slug(anchor))
+        if target is None:
+            if warn and _is_toc_line(line, root, sections):
+                parser.problems.warn(
+                    parser.at(line), f'link to "#{anchor}" matches no heading in this file; question skipped'
+                )
+            continue
+        start, end = sections[target[2]]
+        if _inside_sections(line, root, sections):
+            continue  # a cross-link inside an answer, not an index entry
+        blocks = list(root.children[start + 1 : end])
+        inline = list(text_tokens)
+        if blocks and blocks[0].type == "heading" and blocks[0].children and _states_question(
+            inline_text(blocks[0].children[0].token)
+        ):
+            # `## #12` followed by the author's full wording of the question: that is the question
+            # (it may differ from the index's text), never part of the answer.
+            inline = list(blocks[0].children[0].token.children or inline)
+            blocks = blocks[1:]
+        blocks = trim_rules(blocks)
+        q = Question(
+            inline=inline,
+            line=root.children[start].map[0],
+            blocks=blocks,
+            anchor=target[2],
+            key=f"#{target[2]}",
+        )
+        linked.add(target[2])
+        parent = found.get(id(parent_item)) if parent_item is not None else None
+        if parent is not None:
+            q.parent = parent
+            parent.children.append(q)
+        found[id(item)] = q
+        questions.append(q)
+    if warn and questions:
+        for i, _level, s, text in headings:
+            if s not in linked and looks_like_anchor(text):
+                parser.problems.warn(
+                    parser.at(root.children[i].map[0]),
+                    f'answer section "{text}" is not linked from the question list; skipped',
+                )
+    return questions
+
+
+# Headings that label a part of an answer, never the question itself.
+_PART_LABELS = re.compile(
+    r"^(?:references?|refs?|참고|참조|참고자료|참고문헌|참고링크|출처|answers?|답|답변|풀이|해설|정답|설명|"
+    r"예시|예제|코드|code|example|summary|요약|정리|keywords?|키워드|추가|더보기)$"
+)
+
+
+def _states_question(text: str) -> bool:
+    """Tell whether the heading after an answer's `#n` heading can be its question."""
+    label = re.sub(r"[\W_]+", "", re.sub(r":[a-z0-9_+-]+:", "", text.lower()))
+    return bool(label) and not looks_like_anchor(text) and not _PART_LABELS.match(label)
+
+
+def _inside_sections(line: int, root: Node, sections: dict[str, tuple[int, int]]) -> bool:
+    for start, end in sections.values():
+        first = root.children[start].map[0]
+        last = root.children[end - 1].map[1] if end - 1 > start else first
+        if first < line < last and looks_like_anchor(
+            inline_text(root.children[start].children[0].token) if root.children[start].children else ""
+        ):
+            return True
+    return False
+
+
+def _is_toc_line(line: int, root: Node, sections: dict[str, tuple[int, int]]) -> bool:
+    return not _inside_sections(line, root, sections)

@@ -1,0 +1,172 @@
+"""Helpers every shape shares: whether text asks, question markers, answer blocks, section paths."""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it.token import Token
+
+from deckgen.markdown import inline_text
+from deckgen.tree import Node
+
+# A heading or list item asks when it ends with a question mark or a Korean question or request
+# ending. Endings that ordinary section titles also have (평가, 추가, 혼란 ...) are kept out.
+_ASKS = re.compile(
+    r"(?:[?？]"
+    r"|나요|가요|까요|[^아가]까|니까|[인는은던른한]가|뭔가|무엇|뭘까|뭐죠|왜죠|뭐예요|뭐에요|뭔지|무엇인지"
+    r"|(?<![혼반계파노내전])란"
+    r"|[은는]"
+    r"|(?:해|려|어|워|줘|써|봐)\s?(?:주세요|주십시오|주시겠어요|보세요|볼래요|줄래요?)"
+    r"|하시오|(?:설명|서술|비교|기술|정의|논|말)하(?:세요|라)"
+    r")$"
+)
+_TRAILING = re.compile(r"(?:\s*[(\[][^()\[\]]*[)\]]|\s*[.!~…*]+|\s+)$")
+Q_MARKER = re.compile(r"^\s*(?:(?:Q|질문)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]|Q\d+(?:[-.]\d+)*(?=\s))\s*")
+A_MARKER = re.compile(r"^\s*(?:(?:A|답|답변)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]|A\d+(?:[-.]\d+)*(?=\s))\s*")
+_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*[.)]\s+")
+
+
+def asks(text: str) -> bool:
+    """Tell whether a heading's or list item's text is a question or a request to explain.
+
+    A trailing aside does not count: "스택이란? (기출)" and "설명해 주세요." both ask.
+    """
+    text = text.strip()
+    for _ in range(4):
+        if len(text) > 1 and _ASKS.search(text):
+            return True
+        trimmed = _TRAILING.sub("", text)
+        if trimmed == text:
+            return False
+        text = trimmed
+    return False
+
+
+def looks_like_anchor(text: str) -> bool:
+    """Tell whether a heading only names an answer section: `#12`, `12-1`, `# 3.2`."""
+    return bool(re.fullmatch(r"#?\s*\d+(?:[-.]\d+)*", text.strip()))
+
+
+def inline_text_of(tokens: list) -> str:
+    """Return the plain text of a list of inline tokens."""
+    return inline_text(Token("inline", "", 0, children=tokens))
+
+
+# --- question text: markers, numbering, wrapping bold -------------------------------------------
+
+
+def strip_marker(children: list[Token], pattern: re.Pattern) -> list[Token] | None:
+    """Return copies of inline tokens without a leading marker (`Q.`, `**A1.**`), None if absent."""
+    kids = [c.copy() for c in children]
+    for c in kids:
+        if c.type in ("strong_open", "em_open") or (c.type == "text" and not c.content.strip()):
+            continue
+        if c.type != "text":
+            return None
+        m = pattern.match(c.content)
+        if m is None:
+            return None
+        c.content = c.content[m.end():]
+        break
+    else:
+        return None
+    return _tidy(kids)
+
+
+def _tidy(kids: list[Token]) -> list[Token]:
+    """Drop empty text, emptied `**` pairs and the blank start a removed marker leaves."""
+    changed = True
+    while changed:
+        changed = False
+        kept: list[Token] = []
+        for c in kids:
+            if c.type == "text" and not c.content:
+                changed = True
+                continue
+            if kept and c.type.endswith("_close") and kept[-1].type == c.type[:-6] + "_open":
+                kept.pop()
+                changed = True
+                continue
+            kept.append(c)
+        while kept and kept[0].type in ("softbreak", "hardbreak"):
+            kept.pop(0)
+            changed = True
+        kids = kept
+    for c in kids:
+        if c.type == "text":
+            c.content = c.content.lstrip()
+            break
+        if c.type not in ("strong_open", "em_open"):
+            break
+    return kids
+
+
+def unwrap_bold(children: list[Token]) -> list[Token]:
+    """`**question?**` as a whole is how the question is marked, not emphasis within it."""
+    meaningful = [c for c in children if not (c.type == "text" and not c.content.strip())]
+    if len(meaningful) < 3 or meaningful[0].type != "strong_open" or meaningful[-1].type != "strong_close":
+        return children
+    depth = 0
+    for c in meaningful[:-1]:
+        depth += {"strong_open": 1, "strong_close": -1}.get(c.type, 0)
+        if depth == 0:
+            return children
+    return meaningful[1:-1]
+
+
+def question_tokens(children: list[Token], numbered: bool = False) -> tuple[list[Token], bool]:
+    """Return the question as the reader sees it (no `Q.` marker or `1.` numbering) and if it was marked."""
+    stripped = strip_marker(children, Q_MARKER)
+    marked = stripped is not None
+    if stripped is None and numbered:
+        stripped = strip_marker(children, _NUMBER)
+    return unwrap_bold(stripped if stripped is not None else list(children)), marked
+
+
+def paragraph(children: list[Token], line: int) -> Node:
+    """Make a paragraph node from inline tokens (an answer that shares its question's paragraph)."""
+    opening = Token("paragraph_open", "p", 1, map=[line, line + 1], block=True)
+    body = Token("inline", "", 0, map=[line, line + 1], children=children, block=True)
+    body.content = inline_text_of(children)
+    closing = Token("paragraph_close", "p", -1, block=True)
+    return Node([opening, body, closing]).children[0]
+
+
+def trim_rules(blocks: list[Node]) -> list[Node]:
+    """Drop the `---` lines people put between one question and the next (or its heading)."""
+    blocks = list(blocks)
+    while blocks and blocks[-1].type == "hr":
+        blocks.pop()
+    while blocks and blocks[0].type == "hr":
+        blocks.pop(0)
+    return blocks
+
+
+# --- sections: the headings a question stands under -------------------------------------------
+
+
+def is_title(node: Node, nodes: list[Node], title: str) -> bool:
+    """Tell whether a heading is the document's title (its subdeck name), not a section."""
+    if node.tag != "h1":
+        return False
+    if node.children and inline_text(node.children[0].token) == title:
+        return True
+    return sum(1 for n in nodes if n.type == "heading" and n.tag == "h1") == 1
+
+
+def section_paths(nodes: list[Node], title: str) -> list[tuple[str, ...]]:
+    """Return, for every top-level node, the section headings it stands under (not the title)."""
+    stack: list[tuple[int, str]] = []
+    paths = []
+    current: tuple[str, ...] = ()
+    for node in nodes:
+        if node.type == "heading":
+            level = int(node.tag[1])
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            text = inline_text(node.children[0].token) if node.children else ""
+            if text and not is_title(node, nodes, title):
+                stack.append((level, text))
+            current = tuple(t for _, t in stack)
+        paths.append(current)
+    return paths

@@ -1,0 +1,53 @@
+"""Lists shape: plain or numbered `1. question?` items with the answer nested below -> Questions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from deckgen.shapes.common import asks, inline_text_of, question_tokens, section_paths, trim_rules
+from deckgen.tree import Node
+
+if TYPE_CHECKING:
+    from deckgen.parse import Parser, Question
+
+
+def list_questions(root: Node, parser: Parser, warnings: list) -> list[Question]:
+    """`1. question?` items with the answer nested below (or, for a lone item, the blocks after it)."""
+    from deckgen.parse import Question
+
+    nodes = root.children
+    paths = section_paths(nodes, getattr(parser, "title", ""))
+    questions: list[Question] = []
+    trailing: Question | None = None
+    for i, node in enumerate(nodes):
+        if node.type not in ("bullet_list", "ordered_list"):
+            if node.type == "heading":
+                trailing = None
+            elif trailing is not None:
+                trailing.blocks.append(node)
+            continue
+        made = []
+        for item in node.children:
+            if not item.children or item.children[0].type != "paragraph":
+                continue
+            tokens, marked = question_tokens(item.children[0].children[0].token.children or [])
+            text = inline_text_of(tokens)
+            if not text or not (marked or asks(text)):
+                continue
+            q = Question(inline=tokens, line=item.map[0], blocks=list(item.children[1:]), key=text,
+                         sections=paths[i])
+            if len(item.children) < 2:
+                if len(node.children) != 1:
+                    continue  # a list of bare questions: no answers to make cards of
+                made.append(q)
+                break
+            made.append(q)
+        if not made:
+            if trailing is not None:
+                trailing.blocks.append(node)  # `1. question?`, a blank line, then the answer
+            continue
+        questions.extend(made)
+        trailing = made[-1] if not made[-1].blocks else None
+    for q in questions:
+        q.blocks = trim_rules(q.blocks)
+    return questions

@@ -1,0 +1,67 @@
+"""Q&A shape: `Q. question` paragraphs, each followed by its `A. answer` -> Questions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from markdown_it.token import Token
+
+from deckgen.shapes.common import (
+    A_MARKER,
+    Q_MARKER,
+    inline_text_of,
+    paragraph,
+    section_paths,
+    strip_marker,
+    trim_rules,
+    unwrap_bold,
+)
+from deckgen.tree import Node
+
+if TYPE_CHECKING:
+    from deckgen.parse import Parser, Question
+
+
+def qa_questions(root: Node, parser: Parser, warnings: list) -> list[Question]:
+    """`Q. question` paragraphs; the answer is what follows up to the next question or heading."""
+    from deckgen.parse import Question
+
+    paths = section_paths(root.children, getattr(parser, "title", ""))
+    questions: list[Question] = []
+    current: Question | None = None
+    for i, node in enumerate(root.children):
+        if node.type == "heading":
+            current = None
+            continue
+        if node.type == "paragraph":
+            children = node.children[0].token.children or []
+            stripped = strip_marker(children, Q_MARKER)
+            if stripped is not None:
+                asked, answer = _split_at_answer(stripped)
+                tokens = unwrap_bold(asked)
+                text = inline_text_of(tokens)
+                current = Question(inline=tokens, line=node.map[0], blocks=[], key=text, sections=paths[i])
+                if answer:
+                    current.blocks.append(paragraph(answer, node.map[0] + _breaks(asked)))
+                questions.append(current)
+                continue
+        if current is not None:
+            current.blocks.append(node)
+    for q in questions:
+        q.blocks = trim_rules(q.blocks)
+    return questions
+
+
+def _breaks(tokens: list[Token]) -> int:
+    return sum(1 for t in tokens if t.type in ("softbreak", "hardbreak")) + 1
+
+
+def _split_at_answer(children: list[Token]) -> tuple[list[Token], list[Token]]:
+    """Split `Q. question⏎A. answer` written as one paragraph at the line that starts `A.`."""
+    for k, c in enumerate(children):
+        if c.type not in ("softbreak", "hardbreak"):
+            continue
+        rest = children[k + 1:]
+        if strip_marker(rest, A_MARKER) is not None:
+            return children[:k], rest
+    return children, []
