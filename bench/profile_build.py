@@ -36,7 +36,7 @@ STAGES = [
     ("render: nh3 sanitize", "deckgen/render.py", "sanitize"),
     ("render: Pygments highlight", "deckgen/markdown.py", "_highlight"),
     ("text: tokens_text / inline_text", "deckgen/markdown.py", "tokens_text"),
-    ("front matter YAML", "deckgen/parse.py", "_front_matter"),
+    ("front matter YAML", "deckgen/frontmatter.py", "read"),
     ("duplicate check", "deckgen/build.py", "_warn_duplicates"),
     ("fonts: card_text + charset", "deckgen/fonts.py", "charset"),
     ("fonts: card_text", "deckgen/fonts.py", "card_text"),

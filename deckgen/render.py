@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import nh3
 from markdown_it.token import Token
-from deckgen.tree import Node
 
 from deckgen.markdown import escape_math, markdown
+from deckgen.tree import Node
 
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt", "em",
