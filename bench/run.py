@@ -142,7 +142,7 @@ def _env(**extra: str) -> dict:
 
 def snapshot(python: str, tries: int = 6) -> None:
     """Copy deckgen/, templates/ and build_deck.py aside and check they import; retry a tree mid-edit."""
-    for attempt in range(tries):
+    for _ in range(tries):
         _clear(SNAPSHOT)
         SNAPSHOT.mkdir(parents=True)
         for name in ("deckgen", "templates"):

@@ -13,7 +13,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from deckgen import ids
@@ -123,7 +123,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
     entries: list[dict] = []
     changes: list[Change] = []
     taken: set[str] = set()
-    for s, ((file, note), info) in enumerate(zip(found, seen)):
+    for s, ((file, note), info) in enumerate(zip(found, seen, strict=True)):
         deck_name = _deck_name(deck, file)
         tags = tuple(dict.fromkeys((*file.tags, *note.tags, *deck.tags)))
         fields = _fields(note, file)
@@ -184,7 +184,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
         raise DeckgenError(f"error: version {version} is older than the current {state['version']}")
     created = state["created"] if up_to_date and "created" in state else now
     n_sub = sum(1 for c in cards if c.note.parent_key)
-    stamp = datetime.fromtimestamp(created, timezone.utc).strftime("%Y-%m-%d")
+    stamp = datetime.fromtimestamp(created, UTC).strftime("%Y-%m-%d")
     description = (
         f"<b>{deck.title}</b> — version {version} ({stamp}) · "
         f"{len(cards)} notes ({n_sub} sub-questions) · built by deckgen"
@@ -237,7 +237,7 @@ def _bump(version: str, kinds: set[str], notetype_changed: bool, renamed: bool) 
 
 def changelog_entry(plan: Plan, package: Path) -> str:
     """Describe this version's changes for CHANGELOG.md."""
-    date = datetime.fromtimestamp(plan.state["created"], timezone.utc).strftime("%Y-%m-%d")
+    date = datetime.fromtimestamp(plan.state["created"], UTC).strftime("%Y-%m-%d")
     lines = [f"## {plan.version} — {date}", "", f"Package: `{package.name}`", ""]
     labels = {
         "added": "Added",

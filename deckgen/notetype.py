@@ -46,7 +46,7 @@ def make_notetype(css: str) -> genanki.Model:
     return genanki.Model(
         NOTETYPE_ID,
         NOTETYPE_NAME,
-        fields=[{"name": name, "id": fid} for name, fid in zip(FIELDS, _FIELD_IDS)],
+        fields=[{"name": name, "id": fid} for name, fid in zip(FIELDS, _FIELD_IDS, strict=True)],
         templates=[{"name": "Card", "id": _TEMPLATE_ID, "qfmt": front, "afmt": back}],
         css=css,
         sort_field_index=0,

@@ -61,7 +61,7 @@ def render_template(template: str, fields: dict[str, str]) -> str:
 def card_sides(values: tuple[str, ...]) -> tuple[str, str]:
     """Return a note's front and back HTML as Anki renders them from the shipped templates."""
     front_t, back_t, _ = template_files()
-    fields = dict(zip(FIELDS, values))
+    fields = dict(zip(FIELDS, values, strict=True))
     front = render_template(front_t, fields)
     return front, render_template(back_t, {**fields, "FrontSide": front})
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-
 from tests.test_regenerate import _review_all, _schedule
 
 # --- the generator ------------------------------------------------------------------------------

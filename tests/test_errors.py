@@ -73,7 +73,7 @@ def test_encodings_and_line_ends_read_cleanly(run_cli, tmp_path, anki):
 def test_undecodable_file_says_how_to_convert(run_cli, tmp_path):
     notes = tmp_path / "notes"
     notes.mkdir()
-    (notes / "latin.md").write_bytes("- **q?**\n  - ".encode() + b"\xff\xfe\xfa\xfb\n")
+    (notes / "latin.md").write_bytes(b"- **q?**\n  - " + b"\xff\xfe\xfa\xfb\n")
     result = run_cli("build", "notes", "-o", "dist")
     assert result.exit_code == 1
     assert (

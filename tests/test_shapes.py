@@ -7,8 +7,8 @@ regenerate them with `DECKGEN_UPDATE_GOLDEN=1 pytest tests/test_shapes.py` and r
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import time
 from pathlib import Path
 
