@@ -62,23 +62,12 @@ class ParseCache:
 
     def get(self, key: str) -> Entry | None:
         """Return the stored parse if it is there and its images are unchanged."""
-        try:
-            with open(self.folder / f"{key}.pickle", "rb") as f:
-                entry = pickle.load(f)
-        except Exception:  # a missing, truncated or foreign cache file is just a miss
-            return None
-        if not isinstance(entry, Entry):
+        entry = _load(self.folder / f"{key}.pickle", Entry)
+        if entry is None:
             return None
         # The images it uses, and the other note files it looked at to name linked questions.
         stamps = [(path, m, z) for _n, path, m, z in entry.media] + list(entry.file.depends)
-        for path, mtime_ns, size in stamps:
-            try:
-                st = os.stat(path)
-            except OSError:
-                return None
-            if (st.st_mtime_ns, st.st_size) != (mtime_ns, size):
-                return None
-        return entry
+        return entry if _unchanged(stamps) else None
 
     def put(self, key: str, file: NoteFile, diagnostics: tuple[Diagnostic, ...], media: dict[str, Path]) -> None:
         """Store a parse; a cache that cannot be written is silently skipped."""
@@ -87,15 +76,7 @@ class ParseCache:
             if any(f'src="{name}"' in note.answer for note in file.notes):
                 st = os.stat(path)
                 used.append((name, str(path), st.st_mtime_ns, st.st_size))
-        entry = Entry(file, diagnostics, tuple(used))
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(entry, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.folder / f"{key}.pickle")
-        except (OSError, pickle.PicklingError):
-            pass
+        _store(self.folder / f"{key}.pickle", Entry(file, diagnostics, tuple(used)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,34 +122,48 @@ class BuildRecords:
 
     def get(self, fingerprint: str) -> Record | None:
         """Return the last build's record if its inputs and outputs are all as they were."""
-        try:
-            with open(self.path, "rb") as f:
-                record = pickle.load(f)
-        except Exception:  # missing or unreadable: build normally
+        record = _load(self.path, Record)
+        if record is None or record.fingerprint != fingerprint or not os.path.isfile(record.package):
             return None
-        if not isinstance(record, Record) or record.fingerprint != fingerprint:
-            return None
-        if not os.path.isfile(record.package):
-            return None
-        for path, mtime_ns, size in record.media:
-            try:
-                st = os.stat(path)
-            except OSError:
-                return None
-            if (st.st_mtime_ns, st.st_size) != (mtime_ns, size):
-                return None
-        return record
+        return record if _unchanged(record.media) else None
 
     def put(self, record: Record) -> None:
         """Remember a successful build; skipped silently if the cache cannot be written."""
+        _store(self.path, record)
+
+
+def _load(path: Path, kind: type):
+    """Read a cached object of the given kind; anything missing, truncated or foreign is a miss."""
+    try:
+        with open(path, "rb") as f:
+            value = pickle.load(f)
+    except Exception:  # noqa: BLE001 (a cache can hold anything; a bad one is only a miss)
+        return None
+    return value if isinstance(value, kind) else None
+
+
+def _store(path: Path, value: object) -> None:
+    """Write a cached object atomically; a cache that cannot be written is skipped."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except (OSError, pickle.PicklingError):
+        pass
+
+
+def _unchanged(stamps) -> bool:
+    """Tell whether every (path, mtime_ns, size) still describes its file."""
+    for path, mtime_ns, size in stamps:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(record, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
-        except (OSError, pickle.PicklingError):
-            pass
+            st = os.stat(path)
+        except OSError:
+            return False
+        if (st.st_mtime_ns, st.st_size) != (mtime_ns, size):
+            return False
+    return True
 
 
 def _hash_file(h, path: Path) -> None:

@@ -83,14 +83,15 @@ def subset_fonts(files: list[NoteFile]) -> list[FontFile]:
     weights = sorted(_WEIGHTS)
     made: dict[int, bytes] = {}
     missing = [w for w in weights if _lookup(w, chars) is None]
-    if len(missing) == 2 and (os.cpu_count() or 1) >= 2:
-        # Cutting a CJK font takes seconds: cut the two weights on two cores.
+    if missing:
+        # Cutting a CJK font takes seconds and tens of MB: cut each weight in a fresh process,
+        # on its own core, so the build's own process never holds the whole font.
         import multiprocessing
 
-        with multiprocessing.get_context("fork").Pool(1, initializer=_ignore_interrupts) as pool:
-            later = pool.apply_async(_make_subset, (source_font(missing[1]), chars, missing[1]))
-            made[missing[0]] = _make_subset(source_font(missing[0]), chars, missing[0])
-            made[missing[1]] = later.get()
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(min(len(missing), os.cpu_count() or 1), initializer=_ignore_interrupts) as pool:
+            cut = pool.starmap(_make_subset, [(source_font(w), chars, w) for w in missing])
+        made = dict(zip(missing, cut, strict=True))
     return [FontFile(weight, _subset(weight, chars, made.get(weight))) for weight in weights]
 
 
