@@ -24,8 +24,7 @@ def _run(action):
         return action()
     except DeckgenError as exc:
         _print_diagnostics(exc.diagnostics)
-        click.echo(exc.message if exc.message.startswith(("error", "/")) or ": error:" in exc.message
-                   else f"error: {exc.message}", err=True)
+        click.echo(exc.message, err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("interrupted: nothing was changed", err=True)

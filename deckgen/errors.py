@@ -6,20 +6,15 @@ from deckgen.model import Diagnostic, SourceLocation
 
 
 class DeckgenError(Exception):
-    """A problem the user can fix; the CLI prints it without a traceback and exits 1."""
+    """A problem the user can fix; the CLI prints it without a traceback and exits 1.
+
+    `message` is printed as it is, in compiler style: `path:line: error: ...` or `error: ...`.
+    """
 
     def __init__(self, message: str, diagnostics: tuple[Diagnostic, ...] = ()):
         super().__init__(message)
         self.message = message
         self.diagnostics = diagnostics
-
-
-class SourceError(DeckgenError):
-    """A problem at a place in the user's files."""
-
-    def __init__(self, location: SourceLocation | None, message: str):
-        self.diagnostic = Diagnostic("error", message, location)
-        super().__init__(str(self.diagnostic), (self.diagnostic,))
 
 
 class Problems:
@@ -55,6 +50,6 @@ class Problems:
             n = len(failing)
             kind = "error" if self.errors else "warning (--strict)"
             raise DeckgenError(
-                f"build failed: {n} {kind}{'s' if n > 1 and kind == 'error' else ''}",
+                f"error: build failed: {n} {kind}{'s' if n > 1 and kind == 'error' else ''}",
                 tuple(self.items),
             )
