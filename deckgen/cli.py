@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -47,8 +48,10 @@ def cli() -> None:
 def build(sources: tuple[Path, ...], outdir: Path, deck_name: str | None, version: str | None,
           strict: bool) -> None:
     """Build SOURCES (files or folders; default: sources/) into one .apkg."""
-    if version is not None and not _is_version(version):
-        raise click.BadParameter("expected MAJOR.MINOR.PATCH, e.g. 1.2.0", param_hint="--version")
+    if version is not None:
+        if not re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", version):
+            raise click.BadParameter("expected MAJOR.MINOR.PATCH, e.g. 1.2.0", param_hint="--version")
+        version = ".".join(str(int(part)) for part in version.split("."))  # 01.0.0 is 1.0.0
     config = BuildConfig(sources=sources or (Path("sources"),), outdir=outdir, deck_name=deck_name,
                          version=version, strict=strict)
     report = _run(lambda: _build(config))
@@ -93,11 +96,6 @@ def _build(config: BuildConfig) -> BuildReport:
     return run_build(config)
 
 
-def _is_version(text: str) -> bool:
-    parts = text.split(".")
-    return len(parts) == 3 and all(p.isdigit() for p in parts)
-
-
 _MOST_SHOWN = 25  # added or edited notes listed on the terminal; CHANGELOG.md has them all
 
 
@@ -107,7 +105,8 @@ def _print_report(report: BuildReport) -> None:
         return
     click.echo(f"wrote {report.package}")
     click.echo(
-        f"  {report.notes} notes ({report.subquestions} sub-questions) from {report.files} files, "
+        f"  {_count(report.notes, 'note')} ({_count(report.subquestions, 'sub-question')}) "
+        f"from {_count(report.files, 'file')}, "
         f"{report.skipped} skipped"
     )
     shown: dict[str, int] = {}
@@ -122,6 +121,10 @@ def _print_report(report: BuildReport) -> None:
     for kind, count in shown.items():
         if count > _MOST_SHOWN and kind in ("added", "edited"):
             click.echo(f"  … and {count - _MOST_SHOWN} more {kind} (all in CHANGELOG.md)")
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def main() -> None:

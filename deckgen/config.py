@@ -32,7 +32,7 @@ _STRING_KEYS = {"title", "slug", "version", "font", "media_root"}
 _LIST_KEYS = {"tags", "exclude"}
 _KEYS = _STRING_KEYS | _LIST_KEYS | {"files"}
 _FILE_KEYS = {"deck", "shape"}
-_VERSION = re.compile(r"\d+\.\d+\.\d+")
+_VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
 
 
 def slugify(text: str) -> str:
@@ -88,7 +88,13 @@ def load(root: Path, build: BuildConfig, problems: Problems) -> DeckConfig:
     data: dict = {}
     text = ""
     if path.is_file():
-        text = path.read_text(encoding="utf-8-sig")
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            line = path.read_bytes()[: exc.start].count(b"\n") + 1 if isinstance(exc, UnicodeDecodeError) else 0
+            problems.error(SourceLocation(display_path(path), line),
+                           "cannot read the settings as UTF-8 (TOML files are UTF-8); save it as UTF-8")
+            text = ""
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -107,6 +113,8 @@ def load(root: Path, build: BuildConfig, problems: Problems) -> DeckConfig:
     if version != "semver" and not _VERSION.fullmatch(version):
         read.error(("version",), f'"version" must be "semver" or a version like "1.2.0", not "{version}"')
         version = "semver"
+    elif version != "semver":
+        version = ".".join(str(int(part)) for part in version.split("."))
     font = read.string(data, "font") or "bundled"
     if font not in FONTS:
         read.error(("font",), f'"font" must be "bundled" or "system", not "{font}"')

@@ -38,6 +38,7 @@ class Plan:
     description: str
     up_to_date: bool
     rewrite_allowed: bool
+    notetype_changed: bool
     state: dict
 
 
@@ -70,7 +71,7 @@ def load(root: Path) -> dict | None:
             isinstance(entry.get(k), str) for k in ("guid", "key", "file", "question", "hash")
         ) or not isinstance(entry.get("mtime"), int):
             raise DeckgenError(f"{shown}: error: the lock file's note {n + 1} is malformed; {how}")
-    if not re.fullmatch(r"\d+\.\d+\.\d+", str(state.get("version", ""))):
+    if not re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", str(state.get("version", ""))):
         raise DeckgenError(f"{shown}: error: the lock file has no valid version; {how}")
     return state
 
@@ -182,6 +183,12 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
     up_to_date = state is not None and not kinds and not nt_changed and version == state["version"]
     if state is not None and _vkey(version) < _vkey(state["version"]):
         raise DeckgenError(f"error: version {version} is older than the current {state['version']}")
+    if state is not None and version == state["version"] and not up_to_date:
+        # Even with its file gone from dist/, a released version never gets other content.
+        raise DeckgenError(
+            f"error: version {version} was already released with other content; "
+            "set a newer one (--version or deckgen.toml), or none to get the next one"
+        )
     created = state["created"] if up_to_date and "created" in state else now
     n_sub = sum(1 for c in cards if c.note.parent_key)
     stamp = datetime.fromtimestamp(created, UTC).strftime("%Y-%m-%d")
@@ -206,6 +213,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
         description=description,
         up_to_date=up_to_date,
         rewrite_allowed=up_to_date,
+        notetype_changed=nt_changed,
         state=new_state,
     )
 
@@ -260,7 +268,8 @@ def changelog_entry(plan: Plan, package: Path) -> str:
                 lines.append(f"- {c.question}: {c.detail}")
         lines.append("")
     if not plan.changes:
-        lines += ["Templates or styling changed; no note changed.", ""]
+        why = "Templates or styling changed" if plan.notetype_changed else "Version set by hand"
+        lines += [f"{why}; no note changed.", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -275,4 +284,4 @@ def append_changelog(staged: Staged, plan: Plan, outdir: Path, package: Path) ->
     log = outdir / "CHANGELOG.md"
     previous = log.read_text(encoding="utf-8") if log.exists() else "# Changelog\n\n"
     head, _, rest = previous.partition("\n\n")
-    staged.write_text(log, head + "\n\n" + changelog_entry(plan, package) + "\n" + rest.lstrip("\n"))
+    staged.write_text(log, head + "\n\n" + changelog_entry(plan, package) + rest.lstrip("\n"))

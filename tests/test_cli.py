@@ -56,4 +56,59 @@ def test_single_file_source(run_cli, tmp_path):
     notes = _notes(tmp_path)
     result = run_cli("build", str(notes / "b.md"))
     assert result.exit_code == 0, result.output
-    assert "4 notes (0 sub-questions) from 1 files" in result.output
+    assert "4 notes (0 sub-questions) from 1 file" in result.output
+
+
+def test_versions_are_plain_ascii_numbers_and_normalised(run_cli, tmp_path):
+    _notes(tmp_path)
+    for bad in ("².1.1", "١.٠.٠", "1.2"):
+        result = run_cli("build", "notes", "--version", bad)
+        assert result.exit_code == 2, bad
+    assert run_cli("build", "notes", "--version", "01.0.0").exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "dist").glob("*.apkg")) == ["notes-v1.0.0.apkg"]
+
+
+def test_a_released_version_never_gets_other_content_even_when_its_file_is_gone(run_cli, tmp_path):
+    notes = _notes(tmp_path)
+    assert run_cli("build", "notes").exit_code == 0
+    (tmp_path / "dist" / "notes-v1.0.0.apkg").unlink()
+    (notes / "b.md").write_text("- **바뀐 질문?**\n  - 바뀐 답\n", encoding="utf-8")
+    result = run_cli("build", "notes", "--version", "1.0.0")
+    assert result.exit_code == 1
+    assert result.stderr.strip().endswith(
+        "error: version 1.0.0 was already released with other content; "
+        "set a newer one (--version or deckgen.toml), or none to get the next one"
+    )
+
+
+def test_version_set_by_hand_without_changes_says_so(run_cli, tmp_path):
+    _notes(tmp_path)
+    assert run_cli("build", "notes").exit_code == 0
+    assert run_cli("build", "notes", "--version", "2.0.0").exit_code == 0
+    log = (tmp_path / "dist" / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "Version set by hand; no note changed." in log
+    assert "\n\n\n" not in log
+
+
+def test_settings_that_are_not_utf8_are_a_located_error(run_cli, tmp_path):
+    notes = _notes(tmp_path)
+    (notes / "deckgen.toml").write_bytes('title = "한"\n'.encode("cp949"))
+    result = run_cli("build", "notes")
+    assert result.exit_code == 1
+    assert "notes/deckgen.toml:1: error: cannot read the settings as UTF-8 (TOML files are UTF-8); " \
+        "save it as UTF-8" in result.stderr.splitlines()
+
+
+def test_exclude_takes_folders_and_globs_and_a_named_readme_is_read(run_cli, tmp_path):
+    notes = _notes(tmp_path)
+    (notes / "drafts").mkdir()
+    (notes / "drafts" / "d.md").write_text("- **초안?**\n  - 초안\n", encoding="utf-8")
+    (notes / "old-1.md").write_text("- **옛 질문?**\n  - 옛 답\n", encoding="utf-8")
+    (notes / "deckgen.toml").write_text('exclude = ["drafts", "old-*.md"]\n', encoding="utf-8")
+    result = run_cli("build", "notes")
+    assert "10 notes (2 sub-questions) from 2 files" in result.output
+    readme = tmp_path / "README.md"
+    readme.write_text("- **README의 질문?**\n  - 답\n", encoding="utf-8")
+    named = run_cli("build", str(readme), "-o", "readme-dist")
+    assert named.exit_code == 0, named.output
+    assert "1 note (0 sub-questions) from 1 file" in named.output

@@ -143,7 +143,7 @@ def test_settings_reach_the_package(run_cli, tmp_path, anki):
     (notes / "draft.md").write_text("- **초안 질문?**\n  - 초안\n", encoding="utf-8")
     result = run_cli("build", "notes")
     assert result.exit_code == 0, result.output
-    assert "2 notes (0 sub-questions) from 1 files" in result.output
+    assert "2 notes (0 sub-questions) from 1 file" in result.output
     anki.import_package(tmp_path / "dist" / "notes-v3.0.0.apkg")
     paging = anki.note_by_question("페이징이란?")
     assert anki.deck_of(paging) == "설정::첫 묶음"
@@ -153,4 +153,4 @@ def test_settings_reach_the_package(run_cli, tmp_path, anki):
     (notes / "a.md").write_text("### 페이징이란?\n\n바뀐 답.\n", encoding="utf-8")
     refused = run_cli("build", "notes")
     assert refused.exit_code == 1
-    assert "version 3.0.0 was already written with other content" in refused.stderr
+    assert "error: version 3.0.0 was already released with other content" in refused.stderr

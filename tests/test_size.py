@@ -20,7 +20,7 @@ def test_huge_file_long_answer_and_deep_nesting_build(run_cli, tmp_path):
 
     result = run_cli("build", "notes")
     assert result.exit_code == 0, result.stderr[-2000:]
-    assert f"{n + 3} notes (0 sub-questions) from 1 files" in result.output
+    assert f"{n + 3} notes (0 sub-questions) from 1 file" in result.output
     assert f"  … and {n + 3 - 25} more added (all in CHANGELOG.md)" in result.output
     deep = [line for line in result.stderr.splitlines() if "nested deeper than 100 levels" in line]
     assert deep == [
