@@ -61,7 +61,7 @@ def write_package(
                 model=model, fields=list(card.fields), tags=list(card.tags), guid=card.guid, mtime=card.mtime
             )
         )
-    tmp = staged.path_for(target)
+    tmp = staged.path_for(target, last=True)
     try:
         _write_apkg(tmp, list(decks.values()), notetype_mtime, media)
     except (OSError, sqlite3.Error) as exc:

@@ -207,6 +207,10 @@ class Parser:
             if node.type in ("bullet_list", "ordered_list"):
                 kept = []
                 for item in node.children:
+                    words = _keyword_item(item)
+                    if words is not None:  # `- **keyword** : a, b` written as a list item
+                        keywords.extend(words)
+                        continue
                     sub = self._sub_question(item, q)
                     if sub is None:
                         if not _placeholder_item(item):
@@ -285,6 +289,13 @@ class Parser:
             parent=parent,
             key=f"{parent.key}/{_norm(text)}",
         )
+
+
+def _keyword_item(item: Node) -> list[str] | None:
+    """Return the keywords of a list item that is only a keyword line, else None."""
+    if item.type != "list_item" or len(item.children) != 1 or item.children[0].type != "paragraph":
+        return None
+    return _keywords(item.children[0].children[0].token)
 
 
 def _placeholder_item(item: Node) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import fnmatch
 import os
 import re
 from pathlib import Path
@@ -30,11 +31,13 @@ def display_path(path: Path) -> str:
 def find_note_files(paths: tuple[Path, ...], root: Path, exclude: tuple[str, ...]) -> list[Path]:
     """List the markdown files named or found below the given folders, in a stable order."""
     found: dict[Path, None] = {}
+    named: set[Path] = set()
     for given in paths:
         if not given.exists():
             raise DeckgenError(f"{given}: error: no such file or folder")
         if given.is_file():
             found[given.resolve()] = None
+            named.add(given.resolve())
             continue
         for path in sorted(given.rglob("*")):
             if path.suffix.lower() in NOTE_SUFFIXES and path.is_file():
@@ -44,12 +47,24 @@ def find_note_files(paths: tuple[Path, ...], root: Path, exclude: tuple[str, ...
     files = []
     for path in found:
         rel = _relative(path, root)
-        if any(Path(rel).match(pattern) or rel == pattern for pattern in exclude):
+        if any(_excluded(rel, pattern) for pattern in exclude):
             continue
-        if path.name.lower() in ("readme.md", "summary.md", "changelog.md"):
+        # A collection's index files are read for titles, not as notes, unless named outright.
+        if path.name.lower() in ("readme.md", "summary.md", "changelog.md") and path not in named:
             continue
         files.append(path)
     return files
+
+
+def _excluded(rel: str, pattern: str) -> bool:
+    """Match an `exclude` entry: a glob on the path (`drafts/*.md`, `**/old-*.md`) or a folder."""
+    pattern = pattern.strip().strip("/")
+    return (
+        fnmatch.fnmatchcase(rel, pattern)
+        or fnmatch.fnmatchcase(rel, pattern.removeprefix("**/"))
+        or rel.startswith(pattern + "/")
+        or Path(rel).match(pattern)
+    )
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -284,3 +284,11 @@ def test_sample_sources_parse_cleanly():
     assert counts == {"01-basics.md": 19, "02-activation.md": 11, "03-training.md": 12}
     # The one deliberate placeholder answer is the only thing a build reports.
     assert [str(d).split(": warning: ")[0] for d in problems.items] == ["01-basics.md:134"]
+
+
+def test_keyword_line_written_as_a_list_item_becomes_keywords():
+    text = "- **역전파란?**\n  - **키워드** : 역전파, 연쇄 법칙\n  - 출력의 오차를 거꾸로 전파한다.\n"
+    source = SourceFile(path=FIXTURES / "inline.md", rel="inline.md", display="inline.md", text=text)
+    parsed = parse_file(source, Problems())
+    assert parsed.notes[0].keywords == ("역전파", "연쇄 법칙")
+    assert parsed.notes[0].answer == "<ul>\n<li>출력의 오차를 거꾸로 전파한다.</li>\n</ul>"
