@@ -177,7 +177,7 @@ class Parser:
         self, q: Question, context: tuple[str, str] | None
     ) -> tuple[Note | None, list[Note]]:
         """Make the notes of one question: its own (None if skipped) and all, in reading order."""
-        q_html = render.inline(q.inline, self.env)
+        q_html = render.inline(q.inline, self.env, self.image, q.line)
         q_text = _inline_plain(q.inline)
         pinned = _pinned_inline(q.inline)
         keywords: list[str] = []

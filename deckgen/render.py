@@ -52,16 +52,22 @@ def sanitize(fragment: str) -> str:
     return _DATA_URL.sub("", clean) if "data:" in clean else clean
 
 
-def inline(tokens: list[Token], env: dict) -> str:
-    """Render a question's inline tokens to HTML."""
+ImageResolver = Callable[[str, int], "str | None"]
+"""(src, 0-based line) -> packaged media name, the remote URL unchanged, or None to drop."""
+
+
+def inline(tokens: list[Token], env: dict, images: ImageResolver | None = None, line: int = 0) -> str:
+    """Render a question's inline tokens to HTML (its images packaged like an answer's)."""
     md = markdown()
     kept = [t for t in tokens if not (t.type == "html_inline" and t.content.startswith("<!--"))]
+    if images is not None and any(t.type in ("image", "html_inline") for t in kept):
+        holder = _copy(Token("inline", "", 0, map=[line, line + 1], children=kept))
+        _place_images([holder], images)
+        kept = holder.children or []
     html_out = md.renderer.renderInline(kept, md.options, env).strip()
     return sanitize(html_out) if any(t.type == "html_inline" for t in kept) else html_out
 
 
-ImageResolver = Callable[[str, int], "str | None"]
-"""(src, 0-based line) -> packaged media name, the remote URL unchanged, or None to drop."""
 
 
 LinkResolver = Callable[[str, str], "str | None"]

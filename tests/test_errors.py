@@ -125,3 +125,19 @@ def test_images_outside_the_notes_or_missing_are_errors(run_cli, tmp_path):
     assert 'notes/bad_images.md:2: error: image "../../outside.png" lies outside the notes folder; copy it inside' in lines
     assert 'notes/bad_images.md:4: error: image "img/none.png" not found' in lines
     assert 'notes/bad_images.md:6: error: image "img/link.png" lies outside the notes folder; copy it inside' in lines
+
+
+def test_images_in_a_question_are_packaged_or_reported_too(run_cli, tmp_path, anki):
+    notes = tmp_path / "notes"
+    (notes / "img").mkdir(parents=True)
+    shutil.copy(FIXTURES / "media" / "img" / "Diagram One.PNG", notes / "img" / "d.png")
+    (notes / "q.md").write_text("- **이 그림 ![구조](img/d.png) 은 무엇인가?**\n  - 구조도\n", encoding="utf-8")
+    result = run_cli("build", "notes")
+    assert result.exit_code == 0, result.output
+    anki.import_package(next((tmp_path / "dist").glob("*.apkg")))
+    assert anki.notes()[0]["Question"] == '이 그림 <img src="d-923ef6d346b8.png" alt="구조"> 은 무엇인가?'
+    assert (Path(anki.col.media.dir()) / "d-923ef6d346b8.png").is_file()
+    (notes / "q.md").write_text('- **없는 그림 <img src="img/none.png"> 은?**\n  - 답\n', encoding="utf-8")
+    missing = run_cli("build", "notes")
+    assert missing.exit_code == 1
+    assert 'notes/q.md:1: error: image "img/none.png" not found' in missing.stderr.splitlines()
