@@ -123,17 +123,11 @@ def build(config: BuildConfig) -> BuildReport:
     records = BuildRecords(sources_root(config.sources), config.outdir)
     last = records.get(_fingerprint(config))
     if last is not None:  # nothing changed since the last build: say so, and stop here
-        return BuildReport(package=Path(last.package), version=last.version, notes=last.notes,
-                           subquestions=last.subquestions, skipped=last.skipped, files=last.files,
-                           diagnostics=last.diagnostics, up_to_date=True)
+        return replace(last.report, changes=(), up_to_date=True)
     report, media = _build(config)
     if report.package is not None:
-        records.put(Record(
-            fingerprint=_fingerprint(config), package=str(report.package), version=report.version,
-            notes=report.notes, subquestions=report.subquestions, skipped=report.skipped,
-            files=report.files, diagnostics=report.diagnostics,
-            media=tuple((str(p), *_stat(p)) for p in media.values()),
-        ))
+        stamps = tuple((str(p), *_stat(p)) for p in media.values())
+        records.put(Record(fingerprint=_fingerprint(config), report=report, media=stamps))
     return report
 
 
@@ -171,7 +165,7 @@ def _build(config: BuildConfig) -> tuple[BuildReport, dict[str, Path]]:
     )
     target = config.outdir / f"{deck.slug}-v{plan.version}.apkg"
     up_to_date = plan.up_to_date and target.exists()
-    if target.exists() and not plan.rewrite_allowed:
+    if target.exists() and not plan.up_to_date:
         raise DeckgenError(
             f"{target}: error: version {plan.version} was already written with other content; "
             "versions are never overwritten (pass --version to choose a new one)"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from deckgen.model import Diagnostic, NoteFile, SourceFile
+from deckgen.model import BuildReport, Diagnostic, NoteFile, SourceFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +84,7 @@ class Record:
     """What the last successful build of these sources wrote, and from what."""
 
     fingerprint: str
-    package: str
-    version: str
-    notes: int
-    subquestions: int
-    skipped: int
-    files: int
-    diagnostics: tuple[Diagnostic, ...]
+    report: BuildReport
     media: tuple[tuple[str, int, int], ...]
     """(path, mtime_ns, size) of every image the package holds."""
 
@@ -123,7 +117,7 @@ class BuildRecords:
     def get(self, fingerprint: str) -> Record | None:
         """Return the last build's record if its inputs and outputs are all as they were."""
         record = _load(self.path, Record)
-        if record is None or record.fingerprint != fingerprint or not os.path.isfile(record.package):
+        if record is None or record.fingerprint != fingerprint or not os.path.isfile(record.report.package):
             return None
         return record if _unchanged(record.media) else None
 

@@ -37,7 +37,6 @@ class Plan:
     notetype_mtime: int
     description: str
     up_to_date: bool
-    rewrite_allowed: bool
     notetype_changed: bool
     state: dict
 
@@ -116,7 +115,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
         seen_keys[key] = count + 1
         if count:
             key = f"{key}~{count + 1}"
-        seen.append(ids.Seen(key, f.source.rel, n.question_text, _sketch(n.answer_text), n.pinned_id))
+        seen.append(ids.Seen(key, f.source.rel, n.question_text, n.answer_text, n.pinned_id))
     pairs = ids.match(known, seen)
 
     used_guids = {k.guid for k in known}
@@ -212,14 +211,9 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
         notetype_mtime=nt_mtime,
         description=description,
         up_to_date=up_to_date,
-        rewrite_allowed=up_to_date,
         notetype_changed=nt_changed,
         state=new_state,
     )
-
-
-def _sketch(answer: str) -> str:
-    return answer[: ids.ANSWER_SKETCH]
 
 
 def _deck_name(deck: DeckConfig, file: NoteFile) -> str:

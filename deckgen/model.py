@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -157,4 +157,3 @@ class BuildReport:
     diagnostics: tuple[Diagnostic, ...]
     changes: tuple[Change, ...] = ()
     up_to_date: bool = False
-    extra: dict[str, object] = field(default_factory=dict)
