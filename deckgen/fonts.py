@@ -80,9 +80,8 @@ def charset(text: str) -> str:
 def subset_fonts(files: list[NoteFile]) -> list[FontFile]:
     """Return the deck's font subsets (regular, bold), made or taken from the cache."""
     chars = charset(card_text(files))
-    weights = sorted(_WEIGHTS)
-    made: dict[int, bytes] = {}
-    missing = [w for w in weights if _lookup(w, chars) is None]
+    found = {weight: _lookup(weight, chars) for weight in sorted(_WEIGHTS)}
+    missing = [weight for weight, path in found.items() if path is None]
     if missing:
         # Cutting a CJK font takes seconds and tens of MB: cut each weight in a fresh process,
         # on its own core, so the build's own process never holds the whole font.
@@ -91,8 +90,9 @@ def subset_fonts(files: list[NoteFile]) -> list[FontFile]:
         context = multiprocessing.get_context("spawn")
         with context.Pool(min(len(missing), os.cpu_count() or 1), initializer=_ignore_interrupts) as pool:
             cut = pool.starmap(_make_subset, [(source_font(w), chars, w) for w in missing])
-        made = dict(zip(missing, cut, strict=True))
-    return [FontFile(weight, _subset(weight, chars, made.get(weight))) for weight in weights]
+        for weight, data in zip(missing, cut, strict=True):
+            found[weight] = _store(weight, chars, data)
+    return [FontFile(weight, path) for weight, path in found.items()]
 
 
 def _ignore_interrupts() -> None:
@@ -138,14 +138,10 @@ def _lookup(weight: int, chars: str) -> Path | None:
     return None
 
 
-def _subset(weight: int, chars: str, data: bytes | None = None) -> Path:
+def _store(weight: int, chars: str, data: bytes) -> Path:
+    """Put a freshly cut subset in the cache (or a folder of this process) and return its path."""
     label, _ = _WEIGHTS[weight]
     key = _key(weight, chars)
-    found = _lookup(weight, chars)
-    if found is not None:
-        return found
-    if data is None:
-        data = _make_subset(source_font(weight), chars, weight)
     name = f"_dg-kr-{label}-{hashlib.sha256(data).hexdigest()[:10]}.woff2"
     problem = None
     for root in _cache_roots():
