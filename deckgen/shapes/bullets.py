@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from deckgen.shapes.common import inline_text_of
+from deckgen.shapes.common import bold_span, inline_text_of
 from deckgen.tree import Node
 
 if TYPE_CHECKING:
@@ -43,16 +43,12 @@ def _bold_only(item: Node) -> list | None:
         if not (c.type == "text" and not c.content.strip())
         and not (c.type == "html_inline" and c.content.startswith("<!--"))
     ]
-    if len(children) < 3 or children[0].type != "strong_open" or children[-1].type != "strong_close":
-        return None
-    depth = 0
-    for c in children[:-1]:
-        depth += {"strong_open": 1, "strong_close": -1}.get(c.type, 0)
-        if depth == 0:
-            return None  # `**a** and **b**`: bold words, not a bold question
+    inner = bold_span(children)
+    if inner is None:
+        return None  # not bold as a whole (`**a** and **b**` are bold words, not a bold question)
     pinned = [
         c
         for c in (item.children[0].children[0].token.children or [])
         if c.type == "html_inline" and c.content.startswith("<!--")
     ]
-    return children[1:-1] + pinned
+    return inner + pinned

@@ -101,17 +101,22 @@ def _tidy(kids: list[Token]) -> list[Token]:
     return kids
 
 
-def unwrap_bold(children: list[Token]) -> list[Token]:
-    """`**question?**` as a whole is how the question is marked, not emphasis within it."""
-    meaningful = [c for c in children if not (c.type == "text" and not c.content.strip())]
-    if len(meaningful) < 3 or meaningful[0].type != "strong_open" or meaningful[-1].type != "strong_close":
-        return children
+def bold_span(tokens: list[Token]) -> list[Token] | None:
+    """Return what is inside if the tokens are one `**…**` span, else None (`**a** and **b**`)."""
+    if len(tokens) < 3 or tokens[0].type != "strong_open" or tokens[-1].type != "strong_close":
+        return None
     depth = 0
-    for c in meaningful[:-1]:
+    for c in tokens[:-1]:
         depth += {"strong_open": 1, "strong_close": -1}.get(c.type, 0)
         if depth == 0:
-            return children
-    return meaningful[1:-1]
+            return None
+    return tokens[1:-1]
+
+
+def unwrap_bold(children: list[Token]) -> list[Token]:
+    """`**question?**` as a whole is how the question is marked, not emphasis within it."""
+    inner = bold_span([c for c in children if not (c.type == "text" and not c.content.strip())])
+    return children if inner is None else inner
 
 
 def question_tokens(children: list[Token], numbered: bool = False) -> tuple[list[Token], bool]:
