@@ -41,6 +41,18 @@ def run_cli(monkeypatch, tmp_path):
     return run
 
 
+def assert_golden(golden: Path, got: dict) -> None:
+    """Compare with a golden file; DECKGEN_UPDATE_GOLDEN=1 rewrites it (then read the diff)."""
+    import json
+    import os
+
+    if os.environ.get("DECKGEN_UPDATE_GOLDEN") == "1":
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert golden.is_file(), f"no golden file {golden.name}; run with DECKGEN_UPDATE_GOLDEN=1"
+    assert json.loads(golden.read_text(encoding="utf-8")) == got
+
+
 def copy_fixture(name: str, dest: Path) -> Path:
     """Copy a fixture file or folder into `dest` and return the copy."""
     src = FIXTURES / name

@@ -9,8 +9,6 @@ files and at the repository root; math in dollars and in older TeX-comment-plus-
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -22,10 +20,9 @@ from deckgen.errors import Problems
 from deckgen.media import Media
 from deckgen.model import BuildConfig, SourceFile
 from deckgen.parse import parse_file
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, assert_golden
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "collection.json"
-UPDATE = os.environ.get("DECKGEN_UPDATE_GOLDEN") == "1"
 REMOTE = '[remote "origin"]\n\turl = https://github.com/example/interview.git\n'
 
 
@@ -77,10 +74,7 @@ def test_collection_matches_golden(built):
         "media": sorted(media.files),
         "diagnostics": warnings(problems),
     }
-    text = json.dumps(got, indent=1, ensure_ascii=False) + "\n"
-    if UPDATE:
-        GOLDEN.write_text(text, encoding="utf-8")
-    assert json.loads(GOLDEN.read_text(encoding="utf-8")) == got
+    assert_golden(GOLDEN, got)
 
 
 def test_exactly_the_answered_questions_with_sub_questions_under_their_parents(built):

@@ -7,8 +7,6 @@ change is intended, regenerate the files with
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import pytest
@@ -16,11 +14,11 @@ import pytest
 from deckgen.errors import Problems
 from deckgen.model import NoteFile, SourceFile
 from deckgen.parse import parse_file
+from tests.conftest import assert_golden
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
 GOLDEN = HERE / "golden"
-UPDATE = os.environ.get("DECKGEN_UPDATE_GOLDEN") == "1"
 
 CASES = (
     "anchored.md",
@@ -62,14 +60,7 @@ def serialise(parsed: NoteFile, problems: Problems) -> dict:
 
 @pytest.mark.parametrize("name", CASES)
 def test_fixture_matches_golden(name):
-    got = serialise(*parse(name))
-    golden = GOLDEN / (Path(name).stem + ".json")
-    text = json.dumps(got, indent=1, ensure_ascii=False) + "\n"
-    if UPDATE:
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(text, encoding="utf-8")
-    assert golden.is_file(), f"no golden file {golden.name}; run with DECKGEN_UPDATE_GOLDEN=1"
-    assert json.loads(golden.read_text(encoding="utf-8")) == got
+    assert_golden(GOLDEN / (Path(name).stem + ".json"), serialise(*parse(name)))
 
 
 def questions(parsed: NoteFile) -> list[str]:

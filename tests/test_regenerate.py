@@ -102,12 +102,17 @@ def test_edits_keep_history_and_add_no_duplicates(run_cli, tmp_path, anki):
     assert sorted(p.name for p in dist.glob("*.apkg")) == ["notes-v1.0.0.apkg", "notes-v1.1.0.apkg"]
 
 
-def test_same_version_rebuilt_is_byte_identical(run_cli, tmp_path):
-    notes = tmp_path / "notes"
+def _built_v1(run_cli, tmp_path: Path) -> tuple[Path, Path]:
+    """Build the first state of the notes; return (notes, dist)."""
+    notes, dist = tmp_path / "notes", tmp_path / "dist"
     notes.mkdir()
     _use_state(notes, "v1")
-    dist = tmp_path / "dist"
     assert run_cli("build", str(notes), "-o", str(dist)).exit_code == 0
+    return notes, dist
+
+
+def test_same_version_rebuilt_is_byte_identical(run_cli, tmp_path):
+    notes, dist = _built_v1(run_cli, tmp_path)
     package = dist / "notes-v1.0.0.apkg"
     first = package.read_bytes()
     package.unlink()
@@ -117,11 +122,7 @@ def test_same_version_rebuilt_is_byte_identical(run_cli, tmp_path):
 
 
 def test_a_version_is_never_overwritten(run_cli, tmp_path):
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    _use_state(notes, "v1")
-    dist = tmp_path / "dist"
-    assert run_cli("build", str(notes), "-o", str(dist)).exit_code == 0
+    notes, dist = _built_v1(run_cli, tmp_path)
     (notes / "deckgen.lock").unlink()
     (notes / "b.md").write_text("- **새 질문?**\n  - 새 답\n", encoding="utf-8")
     before = (dist / "notes-v1.0.0.apkg").read_bytes()

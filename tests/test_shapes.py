@@ -6,8 +6,6 @@ regenerate them with `DECKGEN_UPDATE_GOLDEN=1 pytest tests/test_shapes.py` and r
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import time
 from pathlib import Path
@@ -18,11 +16,11 @@ from deckgen.errors import Problems
 from deckgen.model import NoteFile, SourceFile
 from deckgen.parse import parse_file
 from deckgen.shapes import asks
+from tests.conftest import assert_golden
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
 GOLDEN = HERE / "golden" / "shapes"
-UPDATE = os.environ.get("DECKGEN_UPDATE_GOLDEN") == "1"
 
 SHAPE_CASES = {"headings.md": "headings", "details.md": "details", "qa.md": "qa", "lists.md": "lists"}
 
@@ -62,14 +60,7 @@ def serialise(parsed: NoteFile, problems: Problems) -> dict:
 
 @pytest.mark.parametrize("name", sorted(SHAPE_CASES))
 def test_shape_fixture_matches_golden(name):
-    got = serialise(*parse(name))
-    golden = GOLDEN / (Path(name).stem + ".json")
-    text = json.dumps(got, indent=1, ensure_ascii=False) + "\n"
-    if UPDATE:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(text, encoding="utf-8")
-    assert golden.is_file(), f"no golden file {golden.name}; run with DECKGEN_UPDATE_GOLDEN=1"
-    assert json.loads(golden.read_text(encoding="utf-8")) == got
+    assert_golden(GOLDEN / (Path(name).stem + ".json"), serialise(*parse(name)))
 
 
 def questions(parsed: NoteFile) -> list[str]:
