@@ -10,7 +10,7 @@ from pathlib import Path
 from deckgen import config as deck_config
 from deckgen import lock as deck_lock
 from deckgen.atomic import Staged
-from deckgen.cache import BuildRecords, Entry, ParseCache, Record
+from deckgen.cache import BuildRecords, Entry, ParseCache, Record, stamp
 from deckgen.errors import DeckgenError, Problems
 from deckgen.ids import fold
 from deckgen.media import Media
@@ -126,7 +126,7 @@ def build(config: BuildConfig) -> BuildReport:
         return replace(last.report, changes=(), up_to_date=True)
     report, media = _build(config)
     if report.package is not None:
-        stamps = tuple((str(p), *_stat(p)) for p in media.values())
+        stamps = tuple((str(p), *stamp(p)) for p in media.values())
         records.put(Record(fingerprint=_fingerprint(config), report=report, media=stamps))
     return report
 
@@ -136,11 +136,6 @@ def _fingerprint(config: BuildConfig) -> str:
 
     options = (config.deck_name, config.version, config.strict, [str(p.resolve()) for p in config.sources])
     return BuildRecords.fingerprint(sources_root(config.sources), config.sources, options, templates_dir())
-
-
-def _stat(path: Path) -> tuple[int, int]:
-    st = path.stat()
-    return st.st_mtime_ns, st.st_size
 
 
 def _build(config: BuildConfig) -> tuple[BuildReport, dict[str, Path]]:

@@ -74,8 +74,7 @@ class ParseCache:
         used = []
         for name, path in media.items():
             if any(f'src="{name}"' in note.answer for note in file.notes):
-                st = os.stat(path)
-                used.append((name, str(path), st.st_mtime_ns, st.st_size))
+                used.append((name, str(path), *stamp(path)))
         _store(self.folder / f"{key}.pickle", Entry(file, diagnostics, tuple(used)))
 
 
@@ -110,8 +109,8 @@ class BuildRecords:
                     _hash_file(h, path)
         for path in sorted(templates.rglob("*")):
             if path.is_file():
-                st = path.stat()
-                h.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\0".encode("utf-8", "surrogatepass"))
+                mtime_ns, size = stamp(path)
+                h.update(f"{path}\0{mtime_ns}\0{size}\0".encode("utf-8", "surrogatepass"))
         return h.hexdigest()
 
     def get(self, fingerprint: str) -> Record | None:
@@ -148,14 +147,19 @@ def _store(path: Path, value: object) -> None:
         pass
 
 
+def stamp(path: str | Path) -> tuple[int, int]:
+    """Return (mtime_ns, size): what tells that a file changed since it was last read."""
+    st = os.stat(path)
+    return st.st_mtime_ns, st.st_size
+
+
 def _unchanged(stamps) -> bool:
     """Tell whether every (path, mtime_ns, size) still describes its file."""
     for path, mtime_ns, size in stamps:
         try:
-            st = os.stat(path)
+            if stamp(path) != (mtime_ns, size):
+                return False
         except OSError:
-            return False
-        if (st.st_mtime_ns, st.st_size) != (mtime_ns, size):
             return False
     return True
 

@@ -18,6 +18,7 @@ from markdown_it.token import Token
 
 from deckgen import frontmatter, render, shapes
 from deckgen.anchors import anchor_names, names_of_file
+from deckgen.cache import stamp
 from deckgen.errors import Problems
 from deckgen.ids import ANSWER_SKETCH
 from deckgen.markdown import MAX_NESTING, inline_text, markdown, slug, tokens_text
@@ -153,12 +154,11 @@ class Parser:
             file = file.resolve()
             if file == self.source.path.resolve():
                 return self.names
-            st = file.stat()
+            seen = stamp(file)
         except (OSError, RuntimeError):
             return {}
-        stamp = (st.st_mtime_ns, st.st_size)
-        self.depends[file] = stamp
-        return names_of_file(file, stamp)
+        self.depends[file] = seen
+        return names_of_file(file, seen)
 
     def image(self, src: str, line: int) -> str | None:
         """Resolve an image in this file to its packaged name (see media.py)."""
