@@ -22,8 +22,8 @@ class CheckReport:
 def file_line(f: NoteFile) -> str:
     """`notes/os.md (headings): 5 questions, 2 sub-questions, 1 skipped`."""
     subs = sum(1 for n in f.notes if n.parent_key)
-    return (f"{f.source.display} ({f.shape or 'no shape'}): {_count(len(f.notes) - subs, 'question')}, "
-            f"{_count(subs, 'sub-question')}, {f.skipped} skipped")
+    return (f"{f.source.display} ({f.shape or 'no shape'}): {count(len(f.notes) - subs, 'question')}, "
+            f"{count(subs, 'sub-question')}, {f.skipped} skipped")
 
 
 def run_check(config: BuildConfig) -> CheckReport:
@@ -35,19 +35,20 @@ def run_check(config: BuildConfig) -> CheckReport:
     subs = sum(1 for n in notes if n.parent_key)
     errors, warnings = len(problems.errors), len(problems.warnings)
     lines.append(
-        f"{_count(len(files), 'file')}: {_count(len(notes) - subs, 'question')}, "
-        f"{_count(subs, 'sub-question')}, {sum(f.skipped for f in files)} skipped; "
-        f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
+        f"{count(len(files), 'file')}: {count(len(notes) - subs, 'question')}, "
+        f"{count(subs, 'sub-question')}, {sum(f.skipped for f in files)} skipped; "
+        f"{count(errors, 'error')}, {count(warnings, 'warning')}"
     )
     if errors:
-        lines.append(f"check failed: {_count(errors, 'error')}")
+        lines.append(f"check failed: {count(errors, 'error')}")
     elif warnings and config.strict:
-        lines.append(f"check failed: {_count(warnings, 'warning')} (--strict)")
+        lines.append(f"check failed: {count(warnings, 'warning')} (--strict)")
     else:
         lines.append(f'ok: deck "{deck.title}" from {display_path(deck.root)}; nothing was written')
     failed = bool(errors or (warnings and config.strict))
     return CheckReport(tuple(problems.items), tuple(lines), 1 if failed else 0)
 
 
-def _count(n: int, word: str) -> str:
+def count(n: int, word: str) -> str:
+    """Say how many of a thing: "1 file", "2 files"."""
     return f"{n} {word}{'' if n == 1 else 's'}"

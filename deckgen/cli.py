@@ -103,10 +103,12 @@ def _print_report(report: BuildReport) -> None:
     if report.up_to_date:
         click.echo(f"{report.package} is up to date (version {report.version}); nothing to do")
         return
+    from deckgen.check import count  # cheap here: deckgen.build, which it imports, is loaded
+
     click.echo(f"wrote {report.package}")
     click.echo(
-        f"  {_count(report.notes, 'note')} ({_count(report.subquestions, 'sub-question')}) "
-        f"from {_count(report.files, 'file')}, "
+        f"  {count(report.notes, 'note')} ({count(report.subquestions, 'sub-question')}) "
+        f"from {count(report.files, 'file')}, "
         f"{report.skipped} skipped"
     )
     shown: dict[str, int] = {}
@@ -118,13 +120,9 @@ def _print_report(report: BuildReport) -> None:
             click.echo(f"  re-identified: {change.detail} -> {change.question}")
         else:
             click.echo(f"  {change.kind}: {change.question}" + (f" ({change.detail})" if change.detail else ""))
-    for kind, count in shown.items():
-        if count > _MOST_SHOWN and kind in ("added", "edited"):
-            click.echo(f"  … and {count - _MOST_SHOWN} more {kind} (all in CHANGELOG.md)")
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    for kind, n in shown.items():
+        if n > _MOST_SHOWN and kind in ("added", "edited"):
+            click.echo(f"  … and {n - _MOST_SHOWN} more {kind} (all in CHANGELOG.md)")
 
 
 def main() -> None:

@@ -103,7 +103,7 @@ def find_mathjax(outdir: Path, given: Path | None = None) -> str | None:
 def write_preview(config: BuildConfig, outdir: Path, mathjax: Path | None = None) -> PreviewReport:
     """Write outdir/index.html with every card, plus the CSS, fonts and images it uses."""
     problems = Problems()
-    deck, files, *rest = collect(config, problems)
+    deck, files, media = collect(config, problems)
     problems.raise_if_failed(config.strict)
     css, fonts = card_css(files)
     plan = deck_lock.plan(deck_lock.load(deck.root), deck, files, css, config)
@@ -111,8 +111,7 @@ def write_preview(config: BuildConfig, outdir: Path, mathjax: Path | None = None
     outdir.mkdir(parents=True, exist_ok=True)
     for stale in outdir.glob("_dg-kr-*.woff2"):
         stale.unlink()
-    images = dict(getattr(rest[0], "files", {})) if rest else {}
-    for name, path in {**{p.name: p for p in fonts}, **images}.items():
+    for name, path in {**{p.name: p for p in fonts}, **media.files}.items():
         shutil.copyfile(path, outdir / name)
     (outdir / CSS_NAME).write_text(css, encoding="utf-8")
 
