@@ -104,8 +104,8 @@ class Media:
         except (OSError, RuntimeError):
             self.problems.error(where, f'image "{src}" not found')
             return None
-        allowed = self.repo if self.repo != self.root else self.root
-        if not real.is_relative_to(allowed):
+        # The collection: its git repository (or media_root), else the notes folder itself.
+        if not real.is_relative_to(self.repo):
             self.problems.error(where, f'image "{src}" lies outside the notes folder; copy it inside')
             return None
         if not real.is_file() or real.suffix.lower() not in _IMAGE_SUFFIXES:
