@@ -20,7 +20,7 @@ from deckgen import frontmatter, render, shapes
 from deckgen.anchors import anchor_names, names_of_file
 from deckgen.cache import stamp
 from deckgen.errors import Problems
-from deckgen.ids import ANSWER_SKETCH
+from deckgen.ids import ANSWER_SKETCH, fold
 from deckgen.markdown import MAX_NESTING, inline_text, markdown, slug, tokens_text
 from deckgen.media import Media
 from deckgen.model import Note, NoteFile, SourceFile, SourceLocation
@@ -287,7 +287,7 @@ class Parser:
             blocks=list(item.children[1:]),
             anchor="",
             parent=parent,
-            key=f"{parent.key}/{_norm(text)}",
+            key=f"{parent.key}/{fold(text)}",
         )
 
 
@@ -369,14 +369,9 @@ def _keywords(inline: Token) -> list[str] | None:
     return [w for w in words if w]
 
 
-def _norm(text: str) -> str:
-    """Fold a question for comparison: case, spaces and punctuation do not count."""
-    return re.sub(r"[\W_]+", "", text.lower())
-
-
 def _restates(text: str, question: str) -> bool:
     """Tell whether a line only repeats (part of) the question it answers."""
-    t, q = _norm(text), _norm(question)
+    t, q = fold(text), fold(question)
     if not t or not q:
         return False
     return t == q or (t in q and len(t) >= max(6, len(q) // 2))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from deckgen.ids import fold
 from deckgen.markdown import inline_text
 from deckgen.shapes.common import paragraph, trim_rules
 from deckgen.tree import Node
@@ -18,7 +19,7 @@ _REFS_LOOSE = {"참고", "참조", "link", "links", "링크", "source", "sources
 
 def fold_label(text: str) -> str:
     """Fold a label for comparison: no `:emoji:` codes, case, spaces or punctuation."""
-    return re.sub(r"[\W_]+", "", re.sub(r":[a-z0-9_+-]+:", "", text.lower()))
+    return fold(re.sub(r":[a-z0-9_+-]+:", "", text.lower()))
 
 
 def _refs_label(text: str) -> str:

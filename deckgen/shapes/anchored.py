@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from deckgen.markdown import inline_text, slug
+from deckgen.references import fold_label
 from deckgen.shapes.common import looks_like_anchor, trim_rules
 from deckgen.tree import Node
 
@@ -142,7 +143,7 @@ _PART_LABELS = re.compile(
 
 def _states_question(text: str) -> bool:
     """Tell whether the heading after an answer's `#n` heading can be its question."""
-    label = re.sub(r"[\W_]+", "", re.sub(r":[a-z0-9_+-]+:", "", text.lower()))
+    label = fold_label(text)
     return bool(label) and not looks_like_anchor(text) and not _PART_LABELS.match(label)
 
 
