@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from deckgen.model import BuildReport, Diagnostic, NoteFile, SourceFile
+from deckgen.sources import NOTE_SUFFIXES
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,7 @@ class BuildRecords:
         for given in sources:
             paths = sorted(given.rglob("*")) if given.is_dir() else [given]
             for path in paths:
-                if path.suffix.lower() in (".md", ".markdown"):
+                if path.suffix.lower() in NOTE_SUFFIXES:
                     _hash_file(h, path)
         for path in sorted(templates.rglob("*")):
             if path.is_file():

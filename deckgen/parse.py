@@ -25,13 +25,13 @@ from deckgen.markdown import MAX_NESTING, inline_text, markdown, slug, tokens_te
 from deckgen.media import Media
 from deckgen.model import Note, NoteFile, SourceFile, SourceLocation
 from deckgen.references import fold_label, split_references
+from deckgen.sources import NOTE_SUFFIXES
 from deckgen.tree import Node
 
 _KEYWORD_LABELS = {"keyword", "keywords", "키워드", "핵심", "핵심 키워드"}
 _PLACEHOLDER = re.compile(r"^(?:\.{2,}|…+|todo|tbd|tba|wip|-+|\?+|작성\s*중|준비\s*중)[.!]*$", re.I)
 _PINNED = re.compile(r"<!--\s*id\s*:\s*([\w.-]+)\s*-->")
 _QUESTION_END = re.compile(r"[?？]\s*$")
-_NOTE_SUFFIXES = (".md", ".markdown")
 # Link text that says nothing without its target: a bare number or anchor, "here", "여기".
 _GENERIC_LINK = re.compile(
     r"^(?:q?\d+|here|link|this|clickhere|more|seemore|여기|이곳|이것|링크|클릭|바로가기|참고|여기참고|"
@@ -120,7 +120,7 @@ class Parser:
         target = href.strip()
         if not render.is_local_href(target):
             local = self.media.local_file(target) if self.media is not None else None
-            if local is None or local.suffix.lower() not in _NOTE_SUFFIXES:
+            if local is None or local.suffix.lower() not in NOTE_SUFFIXES:
                 return None
             target = "/" + local.relative_to(self.media.repo).as_posix() + (
                 "#" + target.split("#", 1)[1] if "#" in target else ""
@@ -148,7 +148,7 @@ class Parser:
             file = base / path.lstrip("/")
         else:
             file = self.source.path.parent / path
-        if file.suffix.lower() not in _NOTE_SUFFIXES:
+        if file.suffix.lower() not in NOTE_SUFFIXES:
             return {}
         try:
             file = file.resolve()

@@ -143,7 +143,7 @@ def summary_titles(root: Path) -> dict[Path, str]:
                 for i, child in enumerate(children):
                     href = str(child.attrGet("href") or "") if child.type == "link_open" else ""
                     target = unquote(href.split("#", 1)[0])
-                    if not target.lower().endswith((".md", ".markdown")) or "://" in target:
+                    if not target.lower().endswith(NOTE_SUFFIXES) or "://" in target:
                         continue
                     label = []
                     for inner in children[i + 1 :]:
