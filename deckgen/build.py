@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from deckgen import config as deck_config
 from deckgen import lock as deck_lock
 from deckgen.atomic import Staged
 from deckgen.cache import BuildRecords, Entry, ParseCache, Record, stamp
-from deckgen.errors import DeckgenError, Problems
+from deckgen.errors import DeckgenError, Problems, ignore_interrupts
 from deckgen.ids import fold
 from deckgen.media import Media
 from deckgen.model import (
@@ -96,14 +95,10 @@ def _parse_all(jobs: list[ParseJob]) -> list[ParseResult]:
 
     from deckgen import parse  # noqa: F401 (imported before the fork, so workers start warm)
 
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, initializer=ignore_interrupts) as pool:
         # Ctrl-C reaches the whole process group: the workers ignore it and are terminated when
         # the main process leaves this block, so only one message is printed.
         return pool.map(_parse_one, jobs, chunksize=1)
-
-
-def _ignore_interrupts() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _warn_duplicates(files: list[NoteFile], problems: Problems) -> None:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import signal
+
 from deckgen.model import Diagnostic, SourceLocation
+
+
+def ignore_interrupts() -> None:
+    """Start a worker process deaf to Ctrl-C: the main process reports it and ends the workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class DeckgenError(Exception):

@@ -15,7 +15,6 @@ import io
 import os
 import re
 import shutil
-import signal
 import string
 import tempfile
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from deckgen.cache import cache_dir
-from deckgen.errors import DeckgenError
+from deckgen.errors import DeckgenError, ignore_interrupts
 from deckgen.model import NoteFile
 from deckgen.notetype import templates_dir
 
@@ -88,15 +87,11 @@ def subset_fonts(files: list[NoteFile]) -> list[FontFile]:
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")
-        with context.Pool(min(len(missing), os.cpu_count() or 1), initializer=_ignore_interrupts) as pool:
+        with context.Pool(min(len(missing), os.cpu_count() or 1), initializer=ignore_interrupts) as pool:
             cut = pool.starmap(_make_subset, [(source_font(w), chars, w) for w in missing])
         for weight, data in zip(missing, cut, strict=True):
             found[weight] = _store(weight, chars, data)
     return [FontFile(weight, path) for weight, path in found.items()]
-
-
-def _ignore_interrupts() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def font_face_css(fonts: list[FontFile]) -> str:
