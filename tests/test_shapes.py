@@ -7,7 +7,7 @@ regenerate them with `DECKGEN_UPDATE_GOLDEN=1 pytest tests/test_shapes.py` and r
 from __future__ import annotations
 
 import re
-import time
+import sys
 from pathlib import Path
 
 import pytest
@@ -119,16 +119,32 @@ def test_the_shape_finding_the_most_questions_wins():
     assert questions(parsed) == ["큐란 무엇인가요?", "덱은 무엇인가요?"]
 
 
-def test_detection_is_fast_on_a_large_file():
-    parts = []
-    for n in range(1500):
-        parts.append(f"## 절 {n}\n\n### 질문 {n}번은 무엇인가요?\n\n답 {n}.\n\n- 항목 {n}\n  - 설명\n")
-    text = "\n".join(parts)
-    start = time.perf_counter()
-    parsed, _ = parse_text(text)
-    elapsed = time.perf_counter() - start
+def _calls(work) -> int:
+    """Return how many functions (Python and built-in) `work()` calls: a measure of its cost that,
+    unlike the clock, does not depend on the machine or on what else it is doing."""
+    count = 0
+
+    def profile(frame, event, arg):
+        nonlocal count
+        count += event in ("call", "c_call")
+
+    sys.setprofile(profile)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+def test_detection_cost_grows_linearly_with_the_file():
+    def text(n: int) -> str:
+        return "\n".join(f"## 절 {i}\n\n### 질문 {i}번은 무엇인가요?\n\n답 {i}.\n\n- 항목 {i}\n  - 설명\n"
+                         for i in range(n))
+
+    parsed, _ = parse_text(text(1500))
     assert len(parsed.notes) == 1500
-    assert elapsed < 10, elapsed
+    small, large = _calls(lambda: parse_text(text(500))), _calls(lambda: parse_text(text(1500)))
+    assert 2.9 < large / small < 3.1, (small, large)  # three times the file, three times the work
 
 
 # --- what asks ------------------------------------------------------------------------------
