@@ -1,9 +1,12 @@
 """The deck's own Korean font: subset to the characters its cards use, as content-named woff2 media.
 
 Cards must not depend on the reader's system fonts (many Android phones and Linux desktops have no
-Hangul font worth reading), and AnkiDroid keeps whole fonts in memory, so each build embeds only the
-glyphs its notes need. Subsetting a CJK font takes about a second, so subsets are cached on disk by
-(font file, character set): a rebuild with the same characters reuses the file.
+Hangul font worth reading), and AnkiDroid keeps whole fonts in memory, so a deck embeds a subset:
+the everyday set of Hangul, ASCII and punctuation (the base subset), plus, when its cards use
+characters beyond it that the font has, a small added subset of just those (named in the CSS by
+`unicode-range`). Cutting a CJK font takes seconds, so subsets are cached on disk by (font file,
+character set); the base subsets ship with deckgen, cut ahead (`python -m deckgen.fonts`), so a
+first build on a new machine cuts nothing unless its cards need more than the base.
 """
 
 from __future__ import annotations
@@ -50,10 +53,16 @@ _TAG = re.compile(r"<[^>]*>")
 
 @dataclass(frozen=True, slots=True)
 class FontFile:
-    """One embedded subset: its weight and the file Anki receives (named as the media name)."""
+    """One embedded subset: its weight, the file Anki receives (named as the media name) and, for an
+    added subset, the characters it holds (its CSS unicode-range); "" for a base subset."""
 
     weight: int
     path: Path
+    chars: str = ""
+
+
+BASE_CHARS = frozenset(c for c in _EXTRA if c.isprintable() or c in " \u00a0")
+"""The characters every deck's base subset holds (those of them the font has)."""
 
 
 def card_text(files: list[NoteFile]) -> str:
@@ -70,39 +79,61 @@ def card_text(files: list[NoteFile]) -> str:
     return "".join(sorted(seen))
 
 
-def charset(text: str) -> str:
-    """Return the sorted, de-duplicated characters to embed: the text's plus ASCII and punctuation."""
-    chars = {c for c in set(text) | set(_EXTRA) if c.isprintable() or c in " \u00a0"}
-    return "".join(sorted(chars))
+def added_chars(text: str, weight: int) -> str:
+    """Return, sorted, the characters of `text` beyond the base set that the font of `weight` has."""
+    beyond = {c for c in text if c not in BASE_CHARS and c.isprintable()}
+    if not beyond:
+        return ""
+    cmap = _font_cmap(weight)
+    return "".join(sorted(c for c in beyond if ord(c) in cmap))
 
 
 def subset_fonts(files: list[NoteFile]) -> list[FontFile]:
-    """Return the deck's font subsets (regular, bold), made or taken from the cache."""
-    chars = charset(card_text(files))
-    found = {weight: _lookup(weight, chars) for weight in sorted(_WEIGHTS)}
-    missing = [weight for weight, path in found.items() if path is None]
+    """Return the deck's font subsets: base regular and bold, then any added ones, made or cached."""
+    text = card_text(files)
+    base = "".join(sorted(BASE_CHARS))
+    wanted = [(weight, base, "") for weight in sorted(_WEIGHTS)]
+    wanted += [(weight, chars, chars) for weight in sorted(_WEIGHTS) if (chars := added_chars(text, weight))]
+    found = {(weight, chars): _lookup(weight, chars) for weight, chars, _ in wanted}
+    missing = [key for key, path in found.items() if path is None]
     if missing:
-        # Cutting a CJK font takes seconds and tens of MB: cut each weight in a fresh process,
-        # on its own core, so the build's own process never holds the whole font.
+        # Cutting a CJK font takes seconds and tens of MB: cut each subset in a fresh process,
+        # one a core, so the build's own process never holds the whole font.
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")
         with context.Pool(min(len(missing), os.cpu_count() or 1), initializer=ignore_interrupts) as pool:
-            cut = pool.starmap(_make_subset, [(source_font(w), chars, w) for w in missing])
-        for weight, data in zip(missing, cut, strict=True):
-            found[weight] = _store(weight, chars, data)
-    return [FontFile(weight, path) for weight, path in found.items()]
+            cut = pool.starmap(_make_subset, [(source_font(w), chars, w) for w, chars in missing])
+        for (weight, chars), data in zip(missing, cut, strict=True):
+            found[weight, chars] = _store(weight, chars, data)
+    return [FontFile(weight, found[weight, chars], shown) for weight, chars, shown in wanted]
 
 
 def font_face_css(fonts: list[FontFile]) -> str:
-    """Return @font-face rules naming the subsets by their exact media names."""
+    """Return @font-face rules naming the subsets by their exact media names.
+
+    An added subset comes after the base one of its weight, with a unicode-range: browsers look
+    for a character in the last matching rule first and fetch the file only when a card needs it.
+    """
     rules = []
     for font in fonts:
+        only = f" unicode-range: {unicode_range(font.chars)};" if font.chars else ""
         rules.append(
             f'@font-face {{ font-family: "{FAMILY}"; src: url("{font.path.name}") format("woff2"); '
-            f"font-weight: {font.weight}; font-style: normal; font-display: block; }}"
+            f"font-weight: {font.weight}; font-style: normal; font-display: block;{only} }}"
         )
     return "\n".join(rules) + "\n"
+
+
+def unicode_range(chars: str) -> str:
+    """Return a CSS unicode-range for the sorted `chars`, consecutive code points as one span."""
+    spans: list[list[int]] = []
+    for point in map(ord, chars):
+        if spans and point == spans[-1][1] + 1:
+            spans[-1][1] = point
+        else:
+            spans.append([point, point])
+    return ", ".join(f"U+{a:X}" if a == b else f"U+{a:X}-{b:X}" for a, b in spans)
 
 
 def source_font(weight: int) -> Path:
@@ -126,7 +157,7 @@ def _key(weight: int, chars: str) -> str:
 def _lookup(weight: int, chars: str) -> Path | None:
     """Return the cached subset for these characters, if there is one."""
     key, label = _key(weight, chars), _WEIGHTS[weight][0]
-    for root in _cache_roots():
+    for root in (shipped_dir(), *_cache_roots()):
         found = _cached(root / key, label)
         if found is not None:
             return found
@@ -135,11 +166,16 @@ def _lookup(weight: int, chars: str) -> Path | None:
 
 def _store(weight: int, chars: str, data: bytes) -> Path:
     """Put a freshly cut subset in the cache (or a folder of this process) and return its path."""
-    label, _ = _WEIGHTS[weight]
+    return _write(_cache_roots(), weight, chars, data)
+
+
+def _write(roots, weight: int, chars: str, data: bytes) -> Path:
+    """Write a subset under the first of `roots` that takes it, named by its content hash."""
+    label = _WEIGHTS[weight][0] + ("" if set(chars) == BASE_CHARS else "-x")
     key = _key(weight, chars)
     name = f"_dg-kr-{label}-{hashlib.sha256(data).hexdigest()[:10]}.woff2"
     problem = None
-    for root in _cache_roots():
+    for root in roots:
         folder, tmp = root / key, None
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -169,6 +205,28 @@ def _cached(folder: Path, label: str) -> Path | None:
         if path.stem.endswith(digest):
             return path
     return None
+
+
+def shipped_dir() -> Path:
+    """Return the folder of subsets cut ahead and shipped with deckgen: a read-only cache."""
+    return templates_dir() / "fonts" / "subsets"
+
+
+def write_shipped() -> list[Path]:
+    """Cut the base subsets of every weight into shipped_dir(), replacing what was there."""
+    base = "".join(sorted(BASE_CHARS))
+    shutil.rmtree(shipped_dir(), ignore_errors=True)
+    return [_write([shipped_dir()], weight, base, _make_subset(source_font(weight), base, weight))
+            for weight in sorted(_WEIGHTS)]
+
+
+@lru_cache(maxsize=4)
+def _font_cmap(weight: int) -> frozenset[int]:
+    """Return the code points the full font of `weight` draws."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(source_font(weight), lazy=True) as font:
+        return frozenset(font.getBestCmap())
 
 
 def _make_subset(source: Path, chars: str, weight: int) -> bytes:
@@ -228,3 +286,8 @@ def _process_folder() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="deckgen-fonts-"))
     atexit.register(shutil.rmtree, folder, True)
     return folder
+
+
+if __name__ == "__main__":
+    for made in write_shipped():
+        print(made.relative_to(templates_dir().parent))

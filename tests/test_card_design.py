@@ -19,8 +19,9 @@ from deckgen.style import card_css
 from tests.conftest import FIXTURES, copy_fixture
 
 FONT_FACE = re.compile(
-    r'@font-face \{ font-family: "Deckgen KR"; src: url\("(_dg-kr-(regular|bold)-[0-9a-f]{10}\.woff2)"\) '
-    r'format\("woff2"\); font-weight: (\d+);'
+    r'@font-face \{ font-family: "Deckgen KR"; src: url\("(_dg-kr-(regular|bold)(-x)?-[0-9a-f]{10}\.woff2)"\) '
+    r'format\("woff2"\); font-weight: (\d+); font-style: normal; font-display: block;'
+    r"(?: unicode-range: ([^;]+);)? \}"
 )
 
 
@@ -62,12 +63,17 @@ def test_anki_renders_the_designed_cards(run_cli, tmp_path, anki):
 
     notetype = card.note().note_type()
     faces = FONT_FACE.findall(notetype["css"])
-    assert sorted((label, weight) for _, label, weight in faces) == [("bold", "700"), ("regular", "400")]
+    # The base subsets, then added ones for the characters beyond the base set (σ, ², − here),
+    # each named by a unicode-range so that only cards using them fetch them.
+    assert [(label, added, weight) for _, label, added, weight, _ in faces] == [
+        ("regular", "", "400"), ("bold", "", "700"), ("regular", "-x", "400"), ("bold", "-x", "700")]
+    assert [ranges for *_, ranges in faces][:2] == ["", ""]
+    assert all("U+3C3" in ranges.split(", ") for *_, ranges in faces[2:])
     media = Path(anki.col.media.dir())
     with zipfile.ZipFile(package) as z:
         names = json.loads(z.read("media"))
         packaged = {name: z.read(number) for number, name in names.items()}
-    for name, _, _ in faces:
+    for name, *_ in faces:
         assert (media / name).read_bytes() == packaged[name]
     assert '"Deckgen KR", "Pretendard", "Noto Sans KR"' in notetype["css"]
 
@@ -82,10 +88,14 @@ def test_embedded_font_covers_every_character_on_the_cards(run_cli, tmp_path, an
     seen -= set(" \n\t")
     assert {"경", "학", "률", "σ", "∞", "—"} <= seen
     media = Path(anki.col.media.dir())
-    for name in media.glob("_dg-kr-*.woff2"):
-        cmap = TTFont(name).getBestCmap()
-        missing = sorted(c for c in seen if ord(c) not in cmap)
-        assert not missing, f"{name.name} lacks {missing}"
+    for weight, label in ((400, "regular"), (700, "bold")):
+        embedded = {}
+        for name in media.glob(f"_dg-kr-{label}-*.woff2"):
+            embedded |= TTFont(name).getBestCmap()
+        drawn = {c for c in seen if ord(c) in TTFont(fonts.source_font(weight)).getBestCmap()}
+        assert {"σ", "∞"} <= drawn
+        missing = sorted(c for c in drawn if ord(c) not in embedded)
+        assert not missing, f"the {label} subsets lack {missing}"
 
 
 def test_font_subsets_are_cached_deterministic_and_survive_an_unwritable_cache(tmp_path, monkeypatch):
@@ -93,8 +103,10 @@ def test_font_subsets_are_cached_deterministic_and_survive_an_unwritable_cache(t
     _, files, *_ = collect(config, Problems())
     monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "cache-a"))
     css, first = card_css(files)
-    assert all(p.is_relative_to(tmp_path / "cache-a") for p in first)
-    assert [p.name.split("-")[2] for p in first] == ["regular", "bold"]
+    # The base subsets ship with deckgen; the added ones (σ, ², −) are cut into the cache.
+    assert [p.name.split("-")[2] for p in first] == ["regular", "bold", "regular", "bold"]
+    assert all(p.is_relative_to(fonts.shipped_dir()) for p in first[:2])
+    assert all(p.is_relative_to(tmp_path / "cache-a") and "-x-" in p.name for p in first[2:])
     assert all(p.name == p.name.lower() and p.name.startswith("_") for p in first)
 
     stamps = [p.stat().st_mtime_ns for p in first]
@@ -106,7 +118,23 @@ def test_font_subsets_are_cached_deterministic_and_survive_an_unwritable_cache(t
     css_again, again = card_css(files)
     assert css_again == css  # same bytes, hence the same media names, from a fresh subset
     assert [p.read_bytes() for p in again] == [p.read_bytes() for p in first]
-    assert not any(p.is_relative_to(tmp_path) for p in again)
+    assert not any(p.is_relative_to(tmp_path) for p in again[2:])
 
-    chars = fonts.charset(fonts.card_text(files))
-    assert {"경", "A", "?", "·"} <= set(chars) and chars == "".join(sorted(set(chars)))
+    assert fonts.added_chars(fonts.card_text(files), 400) == "²σ−"
+    assert fonts.unicode_range("²σ−") == "U+B2, U+3C3, U+2212"
+    assert fonts.unicode_range("가각갂") == "U+AC00-AC02"
+
+
+def test_the_shipped_base_subsets_are_current_and_hold_the_base_set():
+    """The subsets cut ahead must match this font and these cutting options, or every first
+    build would cut them again; `python -m deckgen.fonts` remakes them."""
+    base = "".join(sorted(fonts.BASE_CHARS))
+    for weight, label in ((400, "regular"), (700, "bold")):
+        path = fonts._lookup(weight, base)
+        assert path is not None and path.is_relative_to(fonts.shipped_dir()), label
+        held = {chr(c) for c in TTFont(path).getBestCmap()}
+        drawn = {chr(c) for c in TTFont(fonts.source_font(weight)).getBestCmap()}
+        assert held == fonts.BASE_CHARS & drawn
+        assert {"가", "힝", "ㅋ", "A", "…"} <= held and len(held) > 2_500
+        assert TTFont(path)["name"].getDebugName(1) == fonts.FAMILY
+    assert len(list(fonts.shipped_dir().rglob("*.woff2"))) == 2

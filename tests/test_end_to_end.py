@@ -106,3 +106,6 @@ def test_wheel_ships_the_templates(tmp_path):
     for needed in ("deckgen/templates/front.html", "deckgen/templates/back.html", "deckgen/templates/style.css",
                    "deckgen/templates/fonts/Pretendard-Regular.otf", "deckgen/templates/fonts/OFL.txt"):
         assert needed in names
+    shipped = {f"deckgen/templates/{p.relative_to(ROOT / 'templates').as_posix()}"
+               for p in (ROOT / "templates" / "fonts" / "subsets").rglob("*.woff2")}
+    assert len(shipped) == 2 and shipped <= names  # the base subsets cut ahead

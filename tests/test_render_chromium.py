@@ -65,7 +65,7 @@ def show(driver, page: Path, width: int, height: int, phone: bool) -> dict:
             scrollWidth: document.documentElement.scrollWidth,
             innerWidth: window.innerWidth,
             height: document.documentElement.scrollHeight,
-            faces: faces.map(f => [f.weight, f.status]),
+            faces: faces.map(f => [f.weight, f.status, f.unicodeRange]),
             bundled: width(`700 40px "${arguments[0]}", monospace`),
             fallback: width("700 40px monospace"),
             questionFont: getComputedStyle(document.querySelector(".dg-question")).fontFamily,
@@ -132,7 +132,10 @@ def test_cards_render_without_sideways_scrolling_in_the_bundled_font(rendered, c
         results[view, n] = seen
         assert seen["innerWidth"] == spec["width"]
         assert seen["scrollWidth"] <= seen["innerWidth"], f"card {n} scrolls sideways in {view}: {seen}"
-        assert seen["faces"] and all(status == "loaded" for _, status in seen["faces"]), seen
+        # The base subsets load on every card; an added one (σ, ², −) only where a card uses it.
+        base = [status for _, status, where in seen["faces"] if where == "U+0-10FFFF"]
+        assert base == ["loaded", "loaded"], seen
+        assert all(status in ("loaded", "unloaded") for _, status, _ in seen["faces"]), seen
         assert seen["questionFont"].startswith(f'"{FAMILY}"')
         # Hangul measured in the bundled font has the bundled font's advance widths, not tofu's.
         assert abs(seen["bundled"] - expected) < 0.5, (seen, expected)
@@ -142,6 +145,9 @@ def test_cards_render_without_sideways_scrolling_in_the_bundled_font(rendered, c
             "width": spec["width"], "height": max(spec["height"], seen["height"]),
             "deviceScaleFactor": 1, "mobile": spec["phone"]})
         driver.save_screenshot(str(shots / f"card{n}-{view}.png"))
+    added = {(weight, status) for seen in results.values() for weight, status, where in seen["faces"]
+             if where != "U+0-10FFFF"}
+    assert ("400", "loaded") in added and ("400", "unloaded") in added, added
     (shots / "measurements.json").write_text(
         json.dumps({f"{v}/{n}": r for (v, n), r in results.items()}, indent=1), encoding="utf-8")
     if os.environ.get("DECKGEN_PNG_DIR"):  # to look at them after the run
@@ -156,7 +162,7 @@ def test_preview_page_toggles_dark_and_phone_and_loads_mathjax_only_for_math(tmp
     stub.write_text('document.body.dataset.mathjax = "ran";', encoding="utf-8")
     report = write_preview(BuildConfig(sources=(FIXTURES / "render",), outdir=out), out)
     assert report.mathjax == "mathjax/es5/tex-chtml.js"
-    assert sorted(p.name.split("-")[2] for p in out.glob("_dg-kr-*.woff2")) == ["bold", "regular"]
+    assert sorted(p.name.split("-")[2] for p in out.glob("_dg-kr-*.woff2")) == ["bold", "bold", "regular", "regular"]
 
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
