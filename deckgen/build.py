@@ -11,6 +11,7 @@ from deckgen import lock as deck_lock
 from deckgen.atomic import Staged
 from deckgen.cache import BuildRecords, Entry, ParseCache, Record, stamp
 from deckgen.errors import DeckgenError, Problems, ignore_interrupts
+from deckgen.fonts import file_chars
 from deckgen.ids import fold
 from deckgen.media import Media
 from deckgen.model import (
@@ -83,6 +84,7 @@ def _parse_one(job: ParseJob) -> ParseResult:
     problems = Problems()
     media = Media(root, problems, media_root=media_root)
     parsed = parse.parse_file(source, problems, shape=shape, media=media)
+    parsed = replace(parsed, chars=file_chars(parsed))  # here, on the worker's core, and cached
     return parsed, tuple(problems.items), media.files
 
 

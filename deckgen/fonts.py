@@ -69,14 +69,20 @@ def card_text(files: list[NoteFile]) -> str:
     """Return each character a reader sees on the deck's cards once (tags stripped, entities decoded)."""
     seen: set[str] = set()
     for f in files:
-        seen.update(f.source.rel)
-        for note in f.notes:
-            for fragment in (note.question, note.answer, note.context):
-                seen.update(html.unescape(_TAG.sub(" ", fragment)) if "<" in fragment or "&" in fragment
-                            else fragment)
-            for word in note.keywords:
-                seen.update(word)
+        seen |= file_chars(f) if f.chars is None else f.chars
     return "".join(sorted(seen))
+
+
+def file_chars(file: NoteFile) -> frozenset[str]:
+    """Return the characters a reader sees on one file's cards, and in its name (the Source field)."""
+    seen = set(file.source.rel)
+    for note in file.notes:
+        for fragment in (note.question, note.answer, note.context):
+            seen.update(html.unescape(_TAG.sub(" ", fragment)) if "<" in fragment or "&" in fragment
+                        else fragment)
+        for word in note.keywords:
+            seen.update(word)
+    return frozenset(seen)
 
 
 def added_chars(text: str, weight: int) -> str:
