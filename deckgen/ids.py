@@ -12,6 +12,7 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 ANSWER_SKETCH = 240
 """How much of an answer's text is kept to recognise it (in the lock, and while building)."""
@@ -43,9 +44,13 @@ class Seen:
     pinned: str = ""
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=1 << 16)  # a build folds each question several times (keys, matching, reports)
 def fold(text: str) -> str:
     """Fold text for comparison: case, spaces and punctuation do not count."""
-    return re.sub(r"[\W_]+", "", text.lower())
+    return _NOT_WORD.sub("", text.lower())
 
 
 def new_guid(namespace: str, key: str) -> str:
