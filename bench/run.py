@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import shutil
@@ -42,6 +43,7 @@ VENVS = HERE / ".venvs"
 PEER_TIMEOUT = 120.0
 OWN_TIMEOUT = 900.0
 EDIT_FILE_INDEX = 0
+BEYOND_BASE = "σλ똠"  # in the font, not in the everyday set it ships cut ahead
 
 
 # --- running one process --------------------------------------------------------------------
@@ -272,6 +274,18 @@ class Bench:
         self.cold(sample, outdir)
         self._record(self.case("sample deck build, cold font cache", "sample", base),
                      self.deckgen(sample, outdir, "sample-cold.log", timeout=120))
+        # The same with one more note whose characters lie beyond the shipped base subsets, so
+        # the build cuts an added subset of each weight.
+        extra = sample / "zz-beyond-base.md"
+        extra.write_text(f"- **{BEYOND_BASE} 는 무엇인가요?**\n  - 기호 {BEYOND_BASE} 의 뜻입니다.\n",
+                         encoding="utf-8")
+        try:
+            self.cold(sample, outdir)
+            self._record(self.case(f"sample deck build, cold font cache, +{len(BEYOND_BASE)} rare characters",
+                                   "sample", base),
+                         self.deckgen(sample, outdir, "sample-cold-rare.log", timeout=120))
+        finally:
+            extra.unlink()
         self.fonts_only(sample, outdir)
         full = self._record(self.case(f"sample deck build ({label})", "sample", base),
                             self.deckgen(sample, outdir, "sample-full.log", timeout=120))
@@ -342,6 +356,33 @@ NOT_RUN = [
     ("markdown2anki 0.2.0", "not run: interactive first-run wizard; writes CSV, not .apkg"),
     ("inka2 3.2.2", "not run: 730 MB with Anki; writes into an Anki profile, not an .apkg"),
 ]
+
+
+ENGINES = Peer("engines", "markdown engines", ["markdown-it-py>=4.1.0", "mdit-py-plugins>=0.5.0", "genanki>=0.13.1",
+                                               "markdown-it-pyrs==0.4.0", "pyromark==0.10.3"], "python",
+               lambda src, out: [])
+
+
+def run_engines(c: corpus.Corpus, reps: int) -> list[dict]:
+    """Time the markdown engines on the corpus's answers, in their own venv (see engines.py)."""
+    if ENGINES.install():
+        return []
+    done = subprocess.run([str(ENGINES.exe()), str(HERE / "engines.py"), str(c.shape("deckgen")),
+                           "--reps", str(reps)], capture_output=True, text=True, timeout=OWN_TIMEOUT)
+    if done.returncode != 0:
+        print(done.stderr, file=sys.stderr)
+        return []
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+def engines_table(rows: list[dict], size: str) -> str:
+    if not rows:
+        return "(not measured)"
+    lines = [f"Every answer of the {size} corpus ({rows[0]['answers']:,} answers) rendered to HTML in one "
+             "process, median of the repetitions (`bench/engines.py`, its own venv):", "",
+             "| engine | median wall | ratio |", "|---|---:|---:|"]
+    lines += [f"| {r['engine']} | {r['wall']:.2f} s | {r['ratio']:.2f}× |" for r in rows]
+    return "\n".join(lines)
 
 
 # --- the sample deck ------------------------------------------------------------------------
@@ -471,6 +512,14 @@ def goals(bench: Bench, sizes: list[str], notes: dict[str, int]) -> str:
         lines.append("| memory growth (full build), for information | — | "
                      + ", ".join(f"{s}: {rss[s]:.0f} MiB" for s in measured)
                      + f" (about {per_q:.0f} KiB per question) | — |")
+    for peer in PEERS:
+        theirs = wall(peer.label, ref)
+        for case in ("deckgen full build, cold", "deckgen rebuild, +1 question", "deckgen rebuild, no change"):
+            ours = wall(case, ref)
+            if theirs is None or ours is None:
+                continue
+            lines.append(f"| ahead of {peer.label}: {case.removeprefix('deckgen ')}, {ref} | "
+                         f"< {theirs:.2f} s (its build) | {ours:.2f} s | {'yes' if ours < theirs else '**no**'} |")
     sample_build = next((c.name for c in bench.cases.values() if c.name.startswith("sample deck build (")), "-")
     row("sample deck, whole process", "≤ 3× start-up", ratio(sample_build, "sample", "start-up@sample"),
         "{:.2f}× start-up", lambda v: v <= 3)
@@ -481,7 +530,7 @@ def goals(bench: Bench, sizes: list[str], notes: dict[str, int]) -> str:
 
 
 def write_results(path: Path, info: dict[str, str], tab: str, goal_tab: str, args: str,
-                  notes: dict[str, int]) -> None:
+                  notes: dict[str, int], engine_tab: str) -> None:
     text = f"""# Benchmark results
 
 Measured by `make bench` (`python bench/run.py{args}`): every case is a whole separate process,
@@ -494,7 +543,9 @@ slows a case and its baseline alike. deckgen is copied aside at the start of the
 measured from that copy.
 "Full build" has no `deckgen.lock`, an empty output folder and no parse cache; the font subsets
 (cached by their set of glyphs) are those of the cold build just before it. "Full build, cold"
-also starts with an empty font cache, so it includes cutting the Korean font.
+also starts with an empty font cache. deckgen ships the base font subsets (the everyday Hangul
+set, ASCII, punctuation) cut ahead, so a cold build cuts a font only for characters beyond them:
+the corpus has none; the sample case "+{len(BEYOND_BASE)} rare characters" adds a note with {BEYOND_BASE}.
 "+1 question" inserts one question in the middle of one file after a build, then rebuilds.
 The corpus (`bench/corpus.py`) is Korean questions in the bold-bullet shape, 500 per file, with
 inline and display math, fenced code, nested lists and sub-questions; the peers read the same
@@ -510,6 +561,10 @@ questions and answers in their own input shapes.
 ## Goals
 
 {goal_tab}
+
+## What bounds a full build: the markdown engine
+
+{engine_tab}
 """
     path.write_text(text, encoding="utf-8")
 
@@ -573,14 +628,19 @@ def main() -> None:
             if rep < n:
                 bench.size_round(corpora[size], peers, rep)
 
+    ref = "10k" if "10k" in corpora else sizes[-1][0]
+    engine_rows = run_engines(corpora[ref], max(n for s, n in sizes if s == ref)) if not args.no_peers else []
+    engine_tab = engines_table(engine_rows, ref)
     tab = table(bench, notes)
     goal_tab = goals(bench, [s for s, _ in sizes], notes)
     print(f"\nmachine: {info['cpu']}; python {info['python']}; {info['date']}\n")
     print(tab)
     print()
     print(goal_tab)
+    print()
+    print(engine_tab)
     if output is not None:
-        write_results(output, info, tab, goal_tab, shown_args, notes)
+        write_results(output, info, tab, goal_tab, shown_args, notes, engine_tab)
         print(f"\nwrote {output}", file=sys.stderr)
 
 
