@@ -140,7 +140,7 @@ def _build(config: BuildConfig) -> tuple[BuildReport, dict[str, Path]]:
     deck, files, images = collect(config, problems)
     problems.raise_if_failed(config.strict)
 
-    css, fonts = card_css(files)
+    css, fonts = card_css(files, deck.font)
     media = {p.name: p for p in fonts} | images.files
     if config.version is None and deck.version != "semver":
         config = replace(config, version=deck.version)  # deckgen.toml pins the version

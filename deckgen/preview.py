@@ -105,7 +105,7 @@ def write_preview(config: BuildConfig, outdir: Path, mathjax: Path | None = None
     problems = Problems()
     deck, files, media = collect(config, problems)
     problems.raise_if_failed(config.strict)
-    css, fonts = card_css(files)
+    css, fonts = card_css(files, deck.font)
     plan = deck_lock.plan(deck_lock.load(deck.root), deck, files, css, config)
 
     outdir.mkdir(parents=True, exist_ok=True)

@@ -22,8 +22,12 @@ def pygments_css() -> str:
     return f"/* code: light */\n{light}\n/* code: night mode */\n{dark}\n"
 
 
-def card_css(files: list[NoteFile]) -> tuple[str, list[Path]]:
-    """Return the CSS Anki receives and the media files it references (the deck's font subsets)."""
+def card_css(files: list[NoteFile], font: str = "bundled") -> tuple[str, list[Path]]:
+    """Return the CSS Anki receives and the media files it references (the deck's font subsets).
+
+    With font "system" the deck embeds no font: the stylesheet's family list falls through to the
+    reader's own Korean fonts.
+    """
     _, _, css = template_files()
-    subsets = fonts.subset_fonts(files)
+    subsets = fonts.subset_fonts(files) if font == "bundled" else []
     return fonts.font_face_css(subsets) + css + "\n" + pygments_css(), [f.path for f in subsets]

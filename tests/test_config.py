@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -154,3 +156,20 @@ def test_settings_reach_the_package(run_cli, tmp_path, anki):
     refused = run_cli("build", "notes")
     assert refused.exit_code == 1
     assert "error: version 3.0.0 was already released with other content" in refused.stderr
+
+
+def test_system_font_embeds_no_font(run_cli, tmp_path, anki):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("- **스택이란?**\n  - 나중에 넣은 것을 먼저 꺼내는 자료구조 σ\n", encoding="utf-8")
+    for font, version in (("bundled", "1.0.0"), ("system", "1.1.0")):
+        (notes / "deckgen.toml").write_text(f'font = "{font}"\nversion = "{version}"\n', encoding="utf-8")
+        result = run_cli("build", "notes")
+        assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(tmp_path / "dist" / "notes-v1.0.0.apkg") as bundled:
+        assert sum(name.startswith("_dg-kr-") for name in json.loads(bundled.read("media")).values()) == 4
+    with zipfile.ZipFile(tmp_path / "dist" / "notes-v1.1.0.apkg") as system:
+        assert json.loads(system.read("media")) == {}
+    anki.import_package(tmp_path / "dist" / "notes-v1.1.0.apkg")
+    css = anki.note_by_question("스택이란?").note_type()["css"]
+    assert "@font-face {" not in css and '"Deckgen KR", "Pretendard", "Noto Sans KR"' in css
