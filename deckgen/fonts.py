@@ -34,10 +34,10 @@ FAMILY = "Deckgen KR"
 _POSTSCRIPT = "DeckgenKR"
 _WEIGHTS = {400: ("regular", "Pretendard-Regular.otf"), 700: ("bold", "Pretendard-Bold.otf")}
 _SUBSET_FORMAT = "4"  # bump when the subsetting options change, to invalidate cached subsets
-# Always embedded besides the deck's own characters: the 2,350 Hangul syllables of KS X 1001 (the
-# everyday set), the compatibility jamo (ㅋㅋ, ㄱ-ㅎ), ASCII and common punctuation. An edit then
-# rarely changes the subset, so rebuilds reuse it and phones do not collect a new font per edit;
-# a deck using a rarer syllable still gets it, added to this set.
+# The base set, in every deck's base subsets: the 2,350 Hangul syllables of KS X 1001 (the everyday
+# set), the modern compatibility jamo (ㅋㅋ, ㄱ-ㅎ; the font lacks the archaic ones), ASCII and common
+# punctuation. Every deck then shares the same files, cut ahead; a deck using a rarer syllable or a
+# symbol gets it in a small added subset.
 _KS_X_1001_HANGUL = "".join(
     bytes([hi, lo]).decode("euc-kr") for hi in range(0xB0, 0xC9) for lo in range(0xA1, 0xFF)
 )
@@ -163,11 +163,12 @@ def _key(weight: int, chars: str) -> str:
 def _lookup(weight: int, chars: str) -> Path | None:
     """Return the cached subset for these characters, if there is one."""
     key, label = _key(weight, chars), _WEIGHTS[weight][0]
-    for root in (shipped_dir(), *_cache_roots()):
+    found = _cached(shipped_dir() / key, label)
+    for root in () if found is not None else _cache_roots():  # lazily: the last root is made on use
         found = _cached(root / key, label)
         if found is not None:
-            return found
-    return None
+            break
+    return found
 
 
 def _store(weight: int, chars: str, data: bytes) -> Path:
