@@ -71,25 +71,6 @@ class Node:
     def content(self) -> str:
         return self._head.content
 
-    @property
-    def info(self) -> str:
-        return self._head.info
-
-    @property
-    def markup(self) -> str:
-        return self._head.markup
-
-    @property
-    def hidden(self) -> bool:
-        return self._head.hidden
-
-    @property
-    def attrs(self) -> dict:
-        return self._head.attrs
-
-    def attrGet(self, name: str):  # noqa: N802 (markdown-it's name)
-        return self._head.attrGet(name)
-
     def to_tokens(self) -> list[Token]:
         """Return the tokens this node spans (a slice: no copies)."""
         return self._tokens[self._start : self._end]
