@@ -53,6 +53,41 @@ def assert_golden(golden: Path, got: dict) -> None:
     assert json.loads(golden.read_text(encoding="utf-8")) == got
 
 
+def parse_text(text: str, name: str = "note.md", shape: str | None = None):
+    """Parse note text as a build parses the file `name` (kept under the fixtures folder)."""
+    from deckgen.errors import Problems
+    from deckgen.model import SourceFile
+    from deckgen.parse import parse_file
+
+    source = SourceFile(path=FIXTURES / name, rel=name, display=name, text=text)
+    problems = Problems()
+    return parse_file(source, problems, shape=shape), problems
+
+
+def golden_view(parsed, problems) -> dict:
+    """Return what a golden file records of a parse: the file's notes as a reader gets them."""
+    return {
+        "shape": parsed.shape,
+        "title": parsed.title,
+        "tags": list(parsed.tags),
+        "skipped": parsed.skipped,
+        "notes": [
+            {
+                "question": note.question,
+                "answer": note.answer,
+                "context": note.context,
+                "parent": note.parent_key,
+                "tags": list(note.tags),
+                "keywords": list(note.keywords),
+                "location": str(note.location),
+                "anchor": note.anchor,
+            }
+            for note in parsed.notes
+        ],
+        "diagnostics": [str(d) for d in problems.items],
+    }
+
+
 def copy_fixture(name: str, dest: Path) -> Path:
     """Copy a fixture file or folder into `dest` and return the copy."""
     src = FIXTURES / name

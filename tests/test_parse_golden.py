@@ -14,11 +14,9 @@ import pytest
 from deckgen.errors import Problems
 from deckgen.model import NoteFile, SourceFile
 from deckgen.parse import parse_file
-from tests.conftest import assert_golden
+from tests.conftest import FIXTURES, assert_golden, golden_view, parse_text
 
-HERE = Path(__file__).resolve().parent
-FIXTURES = HERE / "fixtures"
-GOLDEN = HERE / "golden"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 
 CASES = (
     "anchored.md",
@@ -32,35 +30,12 @@ CASES = (
 
 def parse(name: str) -> tuple[NoteFile, Problems]:
     """Parse one fixture the way a build does, named by its file name."""
-    path = FIXTURES / name
-    source = SourceFile(path=path, rel=name, display=name, text=path.read_text(encoding="utf-8"))
-    problems = Problems()
-    return parse_file(source, problems), problems
-
-
-def serialise(parsed: NoteFile, problems: Problems) -> dict:
-    return {
-        "title": parsed.title,
-        "tags": list(parsed.tags),
-        "skipped": parsed.skipped,
-        "notes": [
-            {
-                "question": note.question,
-                "answer": note.answer,
-                "context": note.context,
-                "keywords": list(note.keywords),
-                "location": str(note.location),
-                "anchor": note.anchor,
-            }
-            for note in parsed.notes
-        ],
-        "diagnostics": [str(d) for d in problems.items],
-    }
+    return parse_text((FIXTURES / name).read_text(encoding="utf-8"), name)
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_fixture_matches_golden(name):
-    assert_golden(GOLDEN / (Path(name).stem + ".json"), serialise(*parse(name)))
+    assert_golden(GOLDEN / (Path(name).stem + ".json"), golden_view(*parse(name)))
 
 
 def questions(parsed: NoteFile) -> list[str]:
@@ -117,11 +92,7 @@ def test_unlinked_anchor_heading_inside_a_deeper_section_is_not_part_of_its_answ
         "## #2\n\n둘째 답이다.\n\n"
         "### #3\n\n목록에 없는 답이다.\n"
     )
-    source = SourceFile(
-        path=FIXTURES / "inline.md", rel="inline.md", display="inline.md", text=text
-    )
-    problems = Problems()
-    parsed = parse_file(source, problems)
+    parsed, problems = parse_text(text, "inline.md")
     assert [str(d) for d in problems.items] == [
         'inline.md:12: warning: answer section "#3" is not linked from the question list; skipped'
     ]
@@ -265,7 +236,7 @@ def test_code_is_highlighted_and_math_in_code_stays_code():
 
 
 def test_sample_sources_parse_cleanly():
-    sources = HERE.parent / "sources"
+    sources = Path(__file__).resolve().parent.parent / "sources"
     problems = Problems()
     counts = {}
     for path in sorted(sources.glob("*.md")):
@@ -279,7 +250,6 @@ def test_sample_sources_parse_cleanly():
 
 def test_keyword_line_written_as_a_list_item_becomes_keywords():
     text = "- **역전파란?**\n  - **키워드** : 역전파, 연쇄 법칙\n  - 출력의 오차를 거꾸로 전파한다.\n"
-    source = SourceFile(path=FIXTURES / "inline.md", rel="inline.md", display="inline.md", text=text)
-    parsed = parse_file(source, Problems())
+    parsed, _ = parse_text(text, "inline.md")
     assert parsed.notes[0].keywords == ("역전파", "연쇄 법칙")
     assert parsed.notes[0].answer == "<ul>\n<li>출력의 오차를 거꾸로 전파한다.</li>\n</ul>"

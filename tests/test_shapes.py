@@ -13,22 +13,13 @@ from pathlib import Path
 import pytest
 
 from deckgen.errors import Problems
-from deckgen.model import NoteFile, SourceFile
-from deckgen.parse import parse_file
+from deckgen.model import NoteFile
 from deckgen.shapes import asks
-from tests.conftest import assert_golden
+from tests.conftest import FIXTURES, assert_golden, golden_view, parse_text
 
-HERE = Path(__file__).resolve().parent
-FIXTURES = HERE / "fixtures"
-GOLDEN = HERE / "golden" / "shapes"
+GOLDEN = Path(__file__).resolve().parent / "golden" / "shapes"
 
 SHAPE_CASES = {"headings.md": "headings", "details.md": "details", "qa.md": "qa", "lists.md": "lists"}
-
-
-def parse_text(text: str, name: str = "note.md", shape: str | None = None) -> tuple[NoteFile, Problems]:
-    source = SourceFile(path=FIXTURES / name, rel=name, display=name, text=text)
-    problems = Problems()
-    return parse_file(source, problems, shape=shape), problems
 
 
 def parse(name: str, shape: str | None = None) -> tuple[NoteFile, Problems]:
@@ -36,31 +27,9 @@ def parse(name: str, shape: str | None = None) -> tuple[NoteFile, Problems]:
     return parse_text(text, name, shape)
 
 
-def serialise(parsed: NoteFile, problems: Problems) -> dict:
-    return {
-        "shape": parsed.shape,
-        "title": parsed.title,
-        "tags": list(parsed.tags),
-        "skipped": parsed.skipped,
-        "notes": [
-            {
-                "question": note.question,
-                "answer": note.answer,
-                "context": note.context,
-                "parent": note.parent_key,
-                "tags": list(note.tags),
-                "keywords": list(note.keywords),
-                "location": str(note.location),
-            }
-            for note in parsed.notes
-        ],
-        "diagnostics": [str(d) for d in problems.items],
-    }
-
-
 @pytest.mark.parametrize("name", sorted(SHAPE_CASES))
 def test_shape_fixture_matches_golden(name):
-    assert_golden(GOLDEN / (Path(name).stem + ".json"), serialise(*parse(name)))
+    assert_golden(GOLDEN / (Path(name).stem + ".json"), golden_view(*parse(name)))
 
 
 def questions(parsed: NoteFile) -> list[str]:
