@@ -5,15 +5,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 from deckgen.markdown import inline_text, markdown, slug
 from deckgen.shapes.anchored import anchored_questions
 from deckgen.shapes.common import inline_text_of, looks_like_anchor
+from deckgen.shapes.base import Question
 from deckgen.tree import Node
-
-if TYPE_CHECKING:
-    from deckgen.parse import Question
 
 
 def anchor_names(root: Node, found: list[Question], title: str) -> dict[str, str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -25,6 +24,7 @@ from deckgen.markdown import MAX_NESTING, inline_text, markdown, slug, tokens_te
 from deckgen.media import Media
 from deckgen.model import Note, NoteFile, SourceFile, SourceLocation
 from deckgen.references import fold_label, split_references
+from deckgen.shapes.base import Question
 from deckgen.sources import NOTE_SUFFIXES
 from deckgen.tree import Node
 
@@ -37,26 +37,6 @@ _GENERIC_LINK = re.compile(
     r"^(?:q?\d+|here|link|this|clickhere|more|seemore|여기|이곳|이것|링크|클릭|바로가기|참고|여기참고|"
     r"자세히|자세히보기|더보기|해당질문|이질문|질문|답변|answer|question)?$"
 )
-
-
-@dataclass(slots=True)
-class Question:
-    """A question found by a shape, before its answer is made into notes."""
-
-    inline: list[Token]
-    """The question's inline tokens (what the reader sees as the question)."""
-    line: int
-    """0-based line of the question (where the Source field points)."""
-    blocks: list[Node]
-    """The answer: block nodes as they stand in the file."""
-    anchor: str = ""
-    parent: Question | None = None
-    key: str = ""
-    """Identity key within the file: the anchor, else the question text."""
-    children: list[Question] = field(default_factory=list)
-    """Sub-questions the shape found (nested index links, headings or details blocks)."""
-    sections: tuple[str, ...] = ()
-    """Section headings a top-level question stands under (shown as Context, made a tag)."""
 
 
 def parse_file(

@@ -78,9 +78,20 @@ def test_unknown_front_matter_shape_is_a_warning_at_its_line():
     ]
 
 
-def test_the_shape_finding_the_most_questions_wins():
+def test_no_shape_drops_another_a_question_list_under_a_heading_question_is_its_sub_questions():
     text = (
         "## 스택이란?\n\n후입선출 구조다.\n\n"
+        "- 큐란 무엇인가요?\n  - 선입선출 구조다.\n- 덱은 무엇인가요?\n  - 양쪽에서 넣고 뺀다.\n"
+    )
+    parsed, _ = parse_text(text)
+    assert parsed.shape == "headings"
+    assert questions(parsed) == ["스택이란?", "큐란 무엇인가요?", "덱은 무엇인가요?"]
+    assert [n.parent_key for n in parsed.notes] == ["", "스택이란?", "스택이란?"]
+
+
+def test_the_finder_finding_the_most_questions_reads_a_stretch_between_headings():
+    text = (
+        "## 자료구조\n\n스택은 후입선출 구조다.\n\n"
         "- 큐란 무엇인가요?\n  - 선입선출 구조다.\n- 덱은 무엇인가요?\n  - 양쪽에서 넣고 뺀다.\n"
     )
     parsed, _ = parse_text(text)

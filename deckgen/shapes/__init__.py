@@ -1,25 +1,27 @@
-"""Where a note file keeps its questions: one finder per shape of notes people write.
+"""Where a note file keeps its questions: small finders, and one step that reads the file.
 
-Each finder (one module per shape, helpers in `common.py`) takes the file's block tree and returns
-`Question`s (question tokens + answer blocks); `parse.py` then applies the rules all shapes share.
-`find_questions` picks the shape:
+Each finder (one module per way of writing a question, helpers in `common.py`) proposes
+`Question`s (question tokens + answer blocks); `parse.py` then applies the rules all of them
+share. The ways people write questions:
 
 - anchored:     an index of `[question](#n)` links and `### #n` answer sections;
-- bold-bullets: `- **question?**` items with the answer nested below;
 - headings:     `### question?` headings, the answer up to the next heading of that level or above;
-- details:      `<details><summary>question</summary>` with a markdown answer inside;
+- bold-bullets: `- **question?**` items with the answer nested below;
+- details:      `<details><summary>question</summary>` with the answer inside;
 - qa:           `Q. question` paragraphs, each followed by its `A. answer`;
-- lists:        plain or numbered `1. question?` items with the answer nested below.
+- lists:        plain or numbered `1. question?` items with the answer nested below;
+- paragraphs:   a bold paragraph that asks, or a quote whose first line asks.
 
-Detection (no shape given) takes the anchored index when there is one, else the shape that finds
-the most questions (earlier in the list above on a tie). Every finder is one pass over the tree.
+A file is read the way a reader reads it (`reading.py`): numbered answer sections first, then
+the headings (which ask, or stand as the items of a Q&A sheet, or are named by its table of
+contents), then each stretch of text outside those questions with the finder that explains it
+best. A shape forced in `deckgen.toml` or front matter reads the whole file with that finder.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from deckgen.shapes.anchored import anchored_questions
+from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.bullets import bold_bullet_questions
 from deckgen.shapes.common import (
     A_MARKER,
@@ -29,6 +31,7 @@ from deckgen.shapes.common import (
     looks_like_anchor,
     paragraph,
     question_tokens,
+    section_paths,
     strip_marker,
     trim_rules,
     unwrap_bold,
@@ -39,17 +42,15 @@ from deckgen.shapes.lists import list_questions
 from deckgen.shapes.qa import qa_questions
 from deckgen.tree import Node
 
-if TYPE_CHECKING:
-    from deckgen.parse import Parser, Question
-
 __all__ = [
-    "A_MARKER", "Q_MARKER", "SHAPES", "anchored_questions", "asks", "bold_bullet_questions", "canonical",
-    "details_questions", "find_questions", "heading_questions", "inline_text_of", "list_questions",
-    "looks_like_anchor", "paragraph", "qa_questions", "question_tokens", "strip_marker", "trim_rules",
-    "unwrap_bold",
+    "A_MARKER", "Q_MARKER", "SHAPES", "Question", "Reading", "anchored_questions", "asks",
+    "bold_bullet_questions", "canonical", "details_questions", "find_questions", "heading_questions",
+    "inline_text_of", "list_questions", "looks_like_anchor", "paragraph", "qa_questions",
+    "question_tokens", "strip_marker", "trim_rules", "unwrap_bold",
 ]
 
 SHAPES = ("anchored", "bold-bullets", "headings", "details", "qa", "lists")
+"""The shapes a file can be told to be read in (detection also reads bold and quoted questions)."""
 _ALIASES = {
     "auto": "auto", "bullets": "bold-bullets", "bold": "bold-bullets", "heading": "headings",
     "list": "lists", "numbered": "lists", "q&a": "qa", "q/a": "qa",
@@ -63,39 +64,27 @@ def canonical(shape: str | None) -> str | None:
     return name if name == "auto" or name in SHAPES else None
 
 
-def find_questions(root: Node, parser: Parser, shape: str | None) -> tuple[str, list[Question]]:
-    """Find the questions of a file in its shape (detected unless given); return (shape, questions)."""
+def find_questions(root: Node, reading: Reading, shape: str | None) -> tuple[str, list[Question]]:
+    """Find the questions of a file (read as a reader does unless a shape is given): (shape, questions).
+
+    The shape returned names the ways the questions were written, e.g. "headings+details".
+    """
+    from deckgen.shapes.reading import read_file
+
     name = canonical(shape) or "auto"
-    if name == "anchored":
-        return name, anchored_questions(root, parser, warn=True)
-    if name == "auto" and anchored_questions(root, parser, warn=False):
-        return "anchored", anchored_questions(root, parser, warn=True)
-    names = SHAPES[1:] if name == "auto" else (name,)
-    best: tuple[str, list[Question], list] | None = None
-    for candidate in names:
-        if best is not None and len(best[1]) >= _most_possible(candidate, root):
-            continue  # it could at best tie, and ties go to the shape tried first
-        warnings: list = []
-        found = _FINDERS[candidate](root, parser, warnings)
-        if best is None or len(found) > len(best[1]):
-            best = (candidate, found, warnings)
-    chosen, questions, warnings = best
+    warnings: list[tuple[int, str]] = []
+    if name == "auto":
+        label, questions = read_file(root, reading, warnings)
+    elif name == "anchored":
+        label, questions = name, anchored_questions(root, reading, warn=True)
+    else:
+        paths = section_paths(root.children, getattr(reading, "title", ""))
+        label, questions = name, FINDERS[name](root.children, reading, paths, warnings)
     for line, message in warnings:
-        parser.problems.warn(parser.at(line), message)
-    if chosen != "bold-bullets":
+        reading.problems.warn(reading.at(line), message)
+    if label != "bold-bullets":
         _keep_sections_only_if_they_tell_apart(questions)
-    return (chosen if questions or name != "auto" else ""), questions
-
-
-def _most_possible(shape: str, root: Node) -> float:
-    """Bound how many questions a shape can find here, cheaply (detection runs on every file)."""
-    if shape == "lists":
-        return sum(len(n.children) for n in root.children if n.type in ("bullet_list", "ordered_list"))
-    if shape == "headings":
-        return sum(1 for n in root.children if n.type == "heading")
-    if shape == "details":
-        return sum(n.content.count("<details") for n in root.children if n.type == "html_block")
-    return float("inf")
+    return label, questions
 
 
 def _keep_sections_only_if_they_tell_apart(questions: list[Question]) -> None:
@@ -106,21 +95,11 @@ def _keep_sections_only_if_they_tell_apart(questions: list[Question]) -> None:
             q.sections = ()
 
 
-# Anchored and bold-bullets finders predate the shared (root, parser, warnings) signature.
-
-def _anchored(root: Node, parser: Parser, warnings: list) -> list[Question]:
-    return anchored_questions(root, parser, warn=True)
-
-
-def _bold(root: Node, parser: Parser, warnings: list) -> list[Question]:
-    return bold_bullet_questions(root, parser)
-
-
-_FINDERS = {
-    "anchored": _anchored,
-    "bold-bullets": _bold,
+FINDERS = {
+    "bold-bullets": bold_bullet_questions,
     "headings": heading_questions,
     "details": details_questions,
     "qa": qa_questions,
     "lists": list_questions,
 }
+"""Finders of questions in a run of blocks: (nodes, reading, section paths, warnings) -> questions."""

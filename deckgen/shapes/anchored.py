@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from deckgen.markdown import inline_text, slug
 from deckgen.references import fold_label
-from deckgen.shapes.common import looks_like_anchor, trim_rules
+from deckgen.shapes.base import Question, Reading
+from deckgen.shapes.common import inline_text_of, looks_like_anchor, trim_rules
 from deckgen.tree import Node
-
-if TYPE_CHECKING:
-    from deckgen.parse import Parser, Question
 
 
 def _headings(root: Node) -> list[tuple[int, int, str, str]]:
@@ -31,19 +28,29 @@ def _headings(root: Node) -> list[tuple[int, int, str, str]]:
     return out
 
 
-def _link_items(node: Node, parent: Node | None, out: list) -> None:
-    """Collect list items whose text is only a link to an anchor in this file."""
+def _link_items(node: Node, parent: Node | None, out: list, group: str = "") -> None:
+    """Collect list items whose text is only a link to an anchor in this file.
+
+    An entry with no link of its own that holds linked ones is a group label: it is passed on.
+    """
     for child in node.children:
         if child.type in ("bullet_list", "ordered_list"):
             for item in child.children:
                 link = _only_local_link(item)
                 if link is not None:
-                    out.append((item, link, parent))
+                    out.append((item, link, parent, group if parent is None else ""))
                     _link_items(item, item, out)
                 else:
-                    _link_items(item, parent, out)
+                    _link_items(item, parent, out, _item_label(item) if parent is None else group)
         elif child.type == "blockquote":
-            _link_items(child, parent, out)
+            _link_items(child, parent, out, group)
+
+
+def _item_label(item: Node) -> str:
+    """The text of a list item's first paragraph ('' when it has none)."""
+    if not item.children or item.children[0].type != "paragraph":
+        return ""
+    return inline_text(item.children[0].children[0].token)
 
 
 def _only_local_link(item: Node) -> tuple[list, str] | None:
@@ -66,10 +73,13 @@ def _only_local_link(item: Node) -> tuple[list, str] | None:
     return meaningful[1:-1], unquote(href[1:])
 
 
-def anchored_questions(root: Node, parser: Parser, warn: bool) -> list[Question]:
-    """Questions of a file whose index links `[question](#n)` point at answer headings."""
-    from deckgen.parse import Question
+def anchored_questions(root: Node, parser: Reading | None, warn: bool,
+                       numbered_only: bool = False) -> list[Question]:
+    """Questions of a file whose index links `[question](#n)` point at answer headings.
 
+    With `numbered_only`, only links to numbered answer sections (`### #12`) count: a link to a
+    heading with words of its own is navigation, and that heading is read for what it is.
+    """
     headings = _headings(root)
     by_slug = {h[2]: h for h in headings}
     sections: dict[str, tuple[int, int]] = {}
@@ -88,9 +98,13 @@ def anchored_questions(root: Node, parser: Parser, warn: bool) -> list[Question]
     found: dict[int, Question] = {}
     questions: list[Question] = []
     linked: set[str] = set()
-    for item, (text_tokens, anchor), parent_item in items:
+    for item, (text_tokens, anchor), parent_item, group in items:
         line = item.map[0]
         target = by_slug.get(anchor) or by_slug.get(slug(anchor))
+        if target is not None and numbered_only and not looks_like_anchor(target[3]):
+            continue
+        if target is None and numbered_only and not looks_like_anchor(anchor):
+            continue
         if target is None:
             if warn and _is_toc_line(line, root, sections):
                 parser.problems.warn(
@@ -116,6 +130,7 @@ def anchored_questions(root: Node, parser: Parser, warn: bool) -> list[Question]
             blocks=blocks,
             anchor=target[2],
             key=f"#{target[2]}",
+            group=group if group and group != inline_text_of(inline) else "",
         )
         linked.add(target[2])
         parent = found.get(id(parent_item)) if parent_item is not None else None

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.common import bold_span, inline_text_of
 from deckgen.tree import Node
 
-if TYPE_CHECKING:
-    from deckgen.parse import Parser, Question
 
-
-def bold_bullet_questions(root: Node, parser: Parser) -> list[Question]:
-    """Questions of a file of `- **question?**` items with the answer nested below."""
-    from deckgen.parse import Question
-
+def bold_bullet_questions(nodes: list[Node], reading: Reading, paths: list, warnings: list) -> list[Question]:
+    """`- **question?**` items with the answer nested below."""
     questions = []
-    for node in root.children:
+    for i, node in enumerate(nodes):
         if node.type not in ("bullet_list", "ordered_list"):
             continue
         for item in node.children:

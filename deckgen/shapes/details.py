@@ -1,110 +1,136 @@
-"""Details shape: `<details><summary>question</summary>` with a markdown answer inside -> Questions."""
+"""Details shape: `<details><summary>question</summary>` with the answer inside -> Questions.
+
+Blocks are found in the source text, not per markdown block: authors often write one toggle
+after another with no blank line between, which markdown reads as a single HTML block.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from deckgen.markdown import markdown
-from deckgen.shapes.common import inline_text_of, question_tokens, section_paths, trim_rules
+from deckgen.shapes.base import Question, Reading
+from deckgen.shapes.common import inline_text_of, question_tokens, trim_rules
 from deckgen.tree import Node
 
-if TYPE_CHECKING:
-    from deckgen.parse import Parser, Question
-
 _DETAILS_OPEN = re.compile(r"<details\b[^>]*>", re.I)
-_DETAILS_CLOSE = re.compile(r"</details\s*>", re.I)
+_DETAILS_TAG = re.compile(r"<(/?)details\b[^>]*>", re.I)
 _SUMMARY = re.compile(r"\s*<summary\b[^>]*>(.*?)</summary\s*>", re.I | re.S)
 _MARKDOWN_DIV = re.compile(r"^\s*<div\b[^>]*>\s*$|^\s*</div>\s*$", re.I | re.M)
+_CODE = re.compile(r"<code\b[^>]*>(.*?)</code\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"[ \t]*\n[ \t]*|[ \t]+")
 
 
-def details_questions(root: Node, parser: Parser, warnings: list) -> list[Question]:
-    """Questions in `<details><summary>question</summary> answer </details>` blocks."""
-    lines = parser.source.text.split("\n")
-    paths = section_paths(root.children, getattr(parser, "title", ""))
-    return _details_in(root.children, lines, parser, None, warnings, paths)
+def details_questions(nodes: list[Node], reading: Reading, paths: list, warnings: list,
+                      parent: Question | None = None, floor: int = 0,
+                      spans: list[tuple[int, int]] | None = None) -> list[Question]:
+    """Questions in `<details><summary>question</summary> answer </details>` blocks.
 
-
-def _details_in(nodes, lines, parser, parent, warnings, paths=None) -> list[Question]:
+    `floor` is the text offset to search from; `spans` collects the line span of each block.
+    """
+    text = reading.source.text
+    starts = _line_starts(text)
     found: list[Question] = []
-    i = 0
-    while i < len(nodes):
-        node = nodes[i]
-        if node.type != "html_block" or not node.content.lstrip().lower().startswith("<details"):
-            i += 1
+    resume = floor  # text offset already consumed by an earlier block
+    for i, node in enumerate(nodes):
+        if node.type != "html_block" or not node.map or "<details" not in node.content.lower():
             continue
-        depth, j = 0, i
-        while j < len(nodes):
-            if nodes[j].type == "html_block":
-                content = nodes[j].content
-                depth += len(_DETAILS_OPEN.findall(content)) - len(_DETAILS_CLOSE.findall(content))
-                if depth <= 0:
-                    break
-            j += 1
-        if j == len(nodes):
-            warnings.append((node.map[0], "<details> is never closed with </details>; it runs to the end of the file"))
-            j = len(nodes) - 1
-        made = _details_question(lines, node.map[0], nodes[j].map[1], parser, parent, warnings)
-        if made:
-            if paths is not None and made[0].parent is None:
-                made[0].sections = paths[i]
-            found.extend(made)
-        i = j + 1
+        pos = max(starts[node.map[0]], resume)
+        limit = starts[min(node.map[1], len(starts) - 1)]
+        while (opening := _DETAILS_OPEN.search(text, pos)) is not None and opening.start() < limit:
+            close = _matching_close(text, opening.start())
+            if close is None:
+                warnings.append((_line_of(starts, opening.start()),
+                                 "<details> is never closed with </details>; it runs to the end of the file"))
+                close = (len(text), len(text))
+            made = _details_question(text, starts, opening, close[0], reading, parent, warnings)
+            if spans is not None:
+                spans.append((_line_of(starts, opening.start()), _line_of(starts, close[1]) + 1))
+            if made:
+                if paths and made[0].parent is None:
+                    made[0].sections = paths[i]
+                found.extend(made)
+            pos = resume = close[1]
     return found
 
 
-def _details_question(lines, first, last, parser, parent, warnings) -> list[Question]:
-    """Make the question of one details block (lines first..last) and those nested in it."""
-    from deckgen.parse import Question
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(m.end() for m in re.finditer("\n", text))
+    return starts
 
-    text = "\n".join(lines[first:last])
-    opening = _DETAILS_OPEN.search(text)
-    summary = _SUMMARY.match(text, opening.end()) if opening else None
+
+def _line_of(starts: list[int], offset: int) -> int:
+    import bisect
+
+    return bisect.bisect_right(starts, offset) - 1
+
+
+def _matching_close(text: str, start: int) -> tuple[int, int] | None:
+    """Return (start, end) of the `</details>` that closes the block opened at `start`."""
+    depth = 0
+    for m in _DETAILS_TAG.finditer(text, start):
+        depth += -1 if m.group(1) else 1
+        if depth == 0:
+            return m.start(), m.end()
+    return None
+
+
+def _details_question(text, starts, opening, close, reading, parent, warnings) -> list[Question]:
+    """Make the question of one details block and those nested in it."""
+    first = _line_of(starts, opening.start())
+    summary = _SUMMARY.match(text, opening.end(), close)
     if summary is None:
         warnings.append((first, "<details> without a <summary> is not a question; skipped"))
         return []
-    close = max((m.start() for m in _DETAILS_CLOSE.finditer(text)), default=len(text))
-    words = re.sub(r"\s+", " ", _TAG.sub("", summary.group(1))).strip()
-    env = parser.env
-    inline = markdown().parseInline(words, env)[0].children or []
+    env = reading.env
+    line = _line_of(starts, summary.start(1))
+    inline, extra = _summary(summary.group(1), env, line)
     tokens, _ = question_tokens(inline)
     q_text = inline_text_of(tokens)
-    line = first + text.count("\n", 0, summary.start(1))
     key = q_text if parent is None else f"{parent.key}/{q_text}"
-    q = Question(inline=tokens, line=line, blocks=[], parent=parent, key=key)
-    body_start = summary.end()
-    body = _MARKDOWN_DIV.sub("", text[body_start:close])
-    offset = first + text.count("\n", 0, body_start) - 1
+    q = Question(inline=tokens, line=line, blocks=[], parent=parent, key=key, extra=extra)
+    body = _MARKDOWN_DIV.sub("", text[summary.end():close])
+    offset = _line_of(starts, summary.end()) - 1
     tokens_ = markdown().parse("\n" + body, env)
     for t in tokens_:
         if t.map:
             t.map = [t.map[0] + offset, t.map[1] + offset]
     inner = Node(tokens_)
-    nested = _details_in(inner.children, lines, parser, q, warnings)
+    spans: list[tuple[int, int]] = []
+    nested = details_questions(inner.children, reading, [], warnings, parent=q, floor=summary.end(),
+                               spans=spans)
     q.children = [n for n in nested if n.parent is q]
-    nested_lines = [(n_first, n_last) for n_first, n_last in _details_spans(inner.children)]
     q.blocks = trim_rules([
-        n for n in inner.children
-        if not any(a <= n.map[0] < b for a, b in nested_lines)
+        n for n in inner.children if not any(a <= n.map[0] < b for a, b in spans)
     ])
     return [q, *nested]
 
 
-def _details_spans(nodes) -> list[tuple[int, int]]:
-    """Line spans of the details blocks among nodes (nested ones, to leave out of an answer)."""
-    spans = []
-    depth, start = 0, None
-    for node in nodes:
-        if node.type == "html_block":
-            opens = len(_DETAILS_OPEN.findall(node.content))
-            closes = len(_DETAILS_CLOSE.findall(node.content))
-            if depth == 0 and opens:
-                start = node.map[0]
-            depth += opens - closes
-            if start is not None and depth <= 0:
-                spans.append((start, node.map[1]))
-                start, depth = None, 0
-    if start is not None:
-        spans.append((start, 1 << 30))
-    return spans
+def _summary(raw: str, env: dict, line: int) -> tuple[list, list[Node]]:
+    """Read a summary as the reader sees it: its first paragraph is the question; code or a list
+    written inside the summary (a script to explain) is shown under it."""
+    marked = _CODE.sub(lambda m: _code_span(_TAG.sub("", m.group(1))), raw)
+    plain = _TAG.sub("", marked).strip("\n")
+    tokens = markdown().parse(plain, env)
+    for t in tokens:
+        if t.map:
+            t.map = [t.map[0] + line, t.map[1] + line]
+    blocks = Node(tokens).children
+    if blocks and blocks[0].type == "paragraph":
+        inline = list(blocks[0].children[0].token.children or [])
+        return inline, blocks[1:]
+    words = _SPACES.sub(" ", plain).strip()
+    return list(markdown().parseInline(words, env)[0].children or []), blocks
+
+
+def _code_span(code: str) -> str:
+    """Write HTML `<code>` as a markdown code span, so `$@` inside it never becomes math."""
+    import html
+
+    code = html.unescape(code)
+    run = max((len(m) for m in re.findall(r"`+", code)), default=0)
+    fence = "`" * (run + 1)
+    pad = " " if code.startswith("`") or code.endswith("`") else ""
+    return f"{fence}{pad}{code}{pad}{fence}"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from markdown_it.token import Token
 
 from deckgen.markdown import inline_text
+from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.common import (
     asks,
     inline_text_of,
@@ -17,12 +18,18 @@ from deckgen.shapes.common import (
 )
 from deckgen.tree import Node
 
-if TYPE_CHECKING:
-    from deckgen.parse import Parser, Question
 
-
-def _heading_question(node: Node) -> tuple[list[Token], str] | None:
+def heading_question(node: Node) -> tuple[list[Token], str] | None:
     """Return (question tokens, text) if a heading asks, else None."""
+    asked = heading_text(node)
+    if asked is None:
+        return None
+    tokens, text, marked = asked
+    return (tokens, text) if marked or asks(text) else None
+
+
+def heading_text(node: Node) -> tuple[list[Token], str, bool] | None:
+    """Return (question tokens, text, marked with `Q.`) of a heading that could be a question."""
     if not node.children:
         return None
     children = node.children[0].token.children or []
@@ -30,26 +37,29 @@ def _heading_question(node: Node) -> tuple[list[Token], str] | None:
     text = inline_text_of(tokens)
     if not text or looks_like_anchor(text):
         return None
-    if marked or asks(text):
-        return tokens, text
-    return None
+    return tokens, text, marked
 
 
-def heading_questions(root: Node, parser: Parser, warnings: list) -> list[Question]:
-    """Questions that are headings; a question heading below a question heading is a sub-question."""
-    from deckgen.parse import Question
+def heading_questions(
+    nodes: list[Node], reading: Reading, paths: list, warnings: list,
+    is_question: Callable[[int], bool] | None = None,
+) -> list[Question]:
+    """Questions that are headings; a question heading below a question heading is a sub-question.
 
-    nodes = root.children
+    `is_question(i)` says which headings are questions (by default: those that ask).
+    """
     heads = [(i, int(n.tag[1])) for i, n in enumerate(nodes) if n.type == "heading"]
     stack: list[tuple[int, str, object]] = []  # (level, "q" | "s" | "t", Question | section text)
     spans: dict[int, tuple[int, int, int]] = {}  # id(question) -> (heading index, answer start, end)
     questions: list[Question] = []
-    title = getattr(parser, "title", "")
+    title = getattr(reading, "title", "")
     for pos, (i, level) in enumerate(heads):
         while stack and stack[-1][0] >= level:
             stack.pop()
         node = nodes[i]
-        asked = _heading_question(node)
+        asked = heading_text(node) if is_question is not None else heading_question(node)
+        if asked is not None and is_question is not None:
+            asked = asked[:2] if is_question(i) else None
         if asked is None:
             text = inline_text(node.children[0].token) if node.children else ""
             stack.append((level, "t" if is_title(node, nodes, title) else "s", text))

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from deckgen.shapes.common import asks, inline_text_of, question_tokens, section_paths, trim_rules
+from deckgen.shapes.base import Question, Reading
+from deckgen.shapes.common import asks, inline_text_of, question_tokens, trim_rules
 from deckgen.tree import Node
 
-if TYPE_CHECKING:
-    from deckgen.parse import Parser, Question
 
-
-def list_questions(root: Node, parser: Parser, warnings: list) -> list[Question]:
+def list_questions(nodes: list[Node], reading: Reading, paths: list, warnings: list) -> list[Question]:
     """`1. question?` items with the answer nested below (or, for a lone item, the blocks after it)."""
-    from deckgen.parse import Question
-
-    nodes = root.children
-    paths = section_paths(nodes, getattr(parser, "title", ""))
     questions: list[Question] = []
     trailing: Question | None = None
     for i, node in enumerate(nodes):

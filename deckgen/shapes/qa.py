@@ -2,34 +2,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from markdown_it.token import Token
 
+from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.common import (
     A_MARKER,
     Q_MARKER,
     inline_text_of,
     paragraph,
-    section_paths,
     strip_marker,
     trim_rules,
     unwrap_bold,
 )
 from deckgen.tree import Node
 
-if TYPE_CHECKING:
-    from deckgen.parse import Parser, Question
 
-
-def qa_questions(root: Node, parser: Parser, warnings: list) -> list[Question]:
+def qa_questions(nodes: list[Node], reading: Reading, paths: list, warnings: list) -> list[Question]:
     """`Q. question` paragraphs; the answer is what follows up to the next question or heading."""
-    from deckgen.parse import Question
-
-    paths = section_paths(root.children, getattr(parser, "title", ""))
     questions: list[Question] = []
     current: Question | None = None
-    for i, node in enumerate(root.children):
+    for i, node in enumerate(nodes):
         if node.type == "heading":
             current = None
             continue

@@ -1,0 +1,91 @@
+"""Questions written as paragraphs: a bold line that asks, or a quote whose first line asks.
+
+- bold paragraphs: `**What is X? 👶**` or `**1)** Write a query …`, the answer below it up to the
+  next such question, a heading, or a separator (`---`, a `<br>` line) after the answer;
+- quoted: `> 패킷(Packet)?` with the rest of the quote as the answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it.token import Token
+
+from deckgen.shapes.base import Question, Reading
+from deckgen.shapes.common import asks, bold_span, inline_text_of, paragraph, question_tokens, trim_rules
+from deckgen.tree import Node
+
+_NUMBER_MARK = re.compile(r"^\s*(?:Q\s*)?\d+(?:[-.]\d+)*\s*[.):]?\s*$", re.I)
+_SEPARATOR = re.compile(r"^\s*(?:<br\s*/?>\s*)+$", re.I)
+
+
+def bold_paragraph_questions(nodes: list[Node], reading: Reading, paths: list, warnings: list) -> list[Question]:
+    """Bold paragraphs that ask (or number a prompt), each answered by the blocks below it."""
+    questions: list[Question] = []
+    current: Question | None = None
+    for i, node in enumerate(nodes):
+        if node.type == "heading":
+            current = None
+            continue
+        asked = _bold_question(node) if node.type == "paragraph" else None
+        if asked is not None:
+            current = Question(inline=asked, line=node.map[0], blocks=[], key=inline_text_of(asked),
+                               sections=paths[i] if paths else ())
+            questions.append(current)
+            continue
+        if current is None:
+            continue
+        if is_separator(node) and any(not is_separator(b) for b in current.blocks):
+            current = None
+            continue
+        current.blocks.append(node)
+    for q in questions:
+        q.blocks = trim_rules([b for b in q.blocks if not is_separator(b)])
+    return [q for q in questions if q.blocks]
+
+
+def is_separator(node: Node) -> bool:
+    """Tell whether a block only separates others: `---` or a line of `<br>`s."""
+    return node.type == "hr" or (node.type == "html_block" and bool(_SEPARATOR.match(node.content)))
+
+
+def _bold_question(node: Node) -> list[Token] | None:
+    """Return the question of a paragraph that is a bold question or a bold-numbered prompt."""
+    children = [c for c in node.children[0].token.children or [] if not (c.type == "text" and not c.content.strip())]
+    if any(c.type in ("softbreak", "hardbreak") for c in children):
+        return None  # a bold lead-in to a longer paragraph, not a question line
+    inner = bold_span(children)
+    if inner is not None:
+        tokens, marked = question_tokens(inner, numbered=True)
+        text = inline_text_of(tokens)
+        return tokens if text and (marked or asks(text)) else None
+    # `**1)** Write a query …`: a bold number, then the prompt.
+    if len(children) >= 4 and children[0].type == "strong_open" and children[2].type == "strong_close":
+        if children[1].type == "text" and _NUMBER_MARK.match(children[1].content):
+            rest = children[3:]
+            text = inline_text_of(rest)
+            return question_tokens(rest)[0] if text.strip() else None
+    return None
+
+
+def quoted_questions(nodes: list[Node], reading: Reading, paths: list, warnings: list) -> list[Question]:
+    """Blockquotes whose first line asks, answered by the rest of the quote."""
+    questions: list[Question] = []
+    for i, node in enumerate(nodes):
+        if node.type != "blockquote" or not node.children or node.children[0].type != "paragraph":
+            continue
+        first = node.children[0]
+        children = list(first.children[0].token.children or [])
+        cut = next((k for k, c in enumerate(children) if c.type in ("softbreak", "hardbreak")), len(children))
+        tokens, marked = question_tokens(children[:cut])
+        text = inline_text_of(tokens)
+        if not text or not (marked or asks(text)):
+            continue
+        blocks = list(node.children[1:])
+        if cut < len(children) - 1:
+            blocks.insert(0, paragraph(children[cut + 1:], first.map[0] + 1))
+        if not blocks:
+            continue  # a quoted remark that asks, with nothing quoted under it
+        questions.append(Question(inline=tokens, line=first.map[0], blocks=blocks, key=text,
+                                  sections=paths[i] if paths else ()))
+    return questions

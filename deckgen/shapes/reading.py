@@ -1,0 +1,225 @@
+"""Read a file as a reader does: which headings, lines and toggles are its questions.
+
+1. Numbered answer sections (`### #12`) that an index links to are questions (anchored).
+2. A table of contents is navigation: never a question itself. Its entries may name questions
+   (a plain entry nested under a link names the heading of that text), or group them.
+3. Headings: one that asks is a question. Where a heading level is plainly the items of a Q&A
+   sheet (many of its headings ask, most of them do), every heading of that level with an answer
+   of its own is one ("C++ 실행 과정", "AOP 용어"), unless questions stand under it (a topic).
+4. What lies outside those questions, stretch by stretch between headings, is read by the
+   finder that finds the most answered questions there: toggles, `Q.` lines, bold bullets,
+   question lists, bold paragraphs or quoted questions.
+"""
+
+from __future__ import annotations
+
+import re
+
+from deckgen.markdown import inline_text
+from deckgen.references import fold_label
+from deckgen.shapes.anchored import anchored_questions
+from deckgen.shapes.base import Question, Reading
+from deckgen.shapes.bullets import bold_bullet_questions
+from deckgen.shapes.common import is_title, section_paths
+from deckgen.shapes.details import details_questions
+from deckgen.shapes.headings import heading_question, heading_questions, heading_text
+from deckgen.shapes.lists import list_questions
+from deckgen.shapes.paragraphs import bold_paragraph_questions, is_separator, quoted_questions
+from deckgen.shapes.qa import qa_questions
+from deckgen.tree import Node
+
+# Finders for the text between headings, in the order that wins a tie.
+_BLOCK_FINDERS = (
+    ("details", details_questions),
+    ("qa", qa_questions),
+    ("bold-bullets", bold_bullet_questions),
+    ("lists", list_questions),
+    ("paragraphs", bold_paragraph_questions),
+    ("quotes", quoted_questions),
+)
+_ITEMS_ASKED = 6
+"""How many headings of one level must ask before that level reads as a Q&A sheet's items."""
+_ITEMS_SHARE = 2 / 3
+# Headings that never stand for a question: parts of a page or of an answer.
+_NOT_ITEMS = re.compile(
+    r"^(?:references?|refs?|참고|참조|참고자료|참고문헌|출처|목차|contents|tableofcontents|index|toc|"
+    r"summary|요약|정리|마치며|마무리|결론|conclusion|intro|introduction|소개|들어가며|서론|예시|예제|"
+    r"example|examples|questions?|질문|질문목록|질문리스트|답변|answers?|qna|qa|faq|더보기|"
+    r"관련주제|기타|etc|부록|appendix|todo|tbd)$"
+)
+
+
+def read_file(root: Node, reading: Reading, warnings: list) -> tuple[str, list[Question]]:
+    """Find every question of a file; return the ways they were written and the questions."""
+    nodes = root.children
+    title = getattr(reading, "title", "")
+    paths = section_paths(nodes, title)
+    used: list[str] = []
+    owned: set[int] = set()
+
+    anchored = anchored_questions(root, reading, warn=True, numbered_only=True)
+    if anchored:
+        used.append("anchored")
+        owned |= _anchored_spans(nodes, anchored)
+    navigation = {i for i, n in enumerate(nodes) if i not in owned and _is_navigation(n)}
+    owned |= navigation
+    named = _named_entries([nodes[i] for i in sorted(navigation)])
+
+    is_question = _heading_classifier(nodes, owned, named, title)
+    headed = heading_questions(nodes, reading, paths, warnings,
+                               is_question=lambda i: i not in owned and is_question(i))
+    covered: set[int] = set(owned)
+    if headed:
+        used.append("headings")
+        index = {id(n): i for i, n in enumerate(nodes)}
+        heading_at = {n.map[0]: i for i, n in enumerate(nodes) if n.type == "heading" and n.map}
+        for q in headed:
+            q.blocks = [b for b in q.blocks if index.get(id(b)) not in owned]
+            covered.add(heading_at[q.line])
+            covered.update(index[id(b)] for b in q.blocks if id(b) in index)
+
+    found = list(anchored) + headed
+    for run in _free_runs(nodes, covered):
+        best: tuple[int, int, str, list[Question]] | None = None
+        for name, finder in _BLOCK_FINDERS:
+            made = finder([nodes[i] for i in run], reading, [paths[i] for i in run], [])
+            answered = sum(1 for q in made if q.blocks or q.children)
+            if made and (best is None or (answered, len(made)) > best[:2]):
+                best = (answered, len(made), name, made)
+        if best is not None:
+            name, made = best[2], best[3]
+            if name == "details":  # its warnings (an unclosed toggle) once, from the chosen reading
+                made = details_questions([nodes[i] for i in run], reading, [paths[i] for i in run], warnings)
+            used.append(name)
+            found.extend(made)
+    found.sort(key=lambda q: q.line)
+    _warn_unlisted(named, found, reading, warnings)
+    label = "+".join(dict.fromkeys(used)) if used else ""
+    return label, found
+
+
+def _anchored_spans(nodes: list[Node], questions: list[Question]) -> set[int]:
+    """The node indices each numbered answer section takes (its heading, question and answer)."""
+    index = {id(n): i for i, n in enumerate(nodes)}
+    heading_at = {n.map[0]: i for i, n in enumerate(nodes) if n.type == "heading" and n.map}
+    owned: set[int] = set()
+    for q in questions:
+        start = heading_at.get(q.line)
+        if start is None:
+            continue
+        ends = [index[id(b)] for b in q.blocks if id(b) in index]
+        end = max(ends, default=start) + 1
+        if end == start + 1 and start + 1 < len(nodes) and nodes[start + 1].type == "heading":
+            end += 1  # `## #12` then the question as a heading, and no answer under it
+        owned.update(range(start, end))
+    return owned
+
+
+def _is_navigation(node: Node) -> bool:
+    """Tell whether a list is a table of contents: most of its entries only link somewhere."""
+    if node.type not in ("bullet_list", "ordered_list") or not node.children:
+        return False
+    links = sum(1 for item in node.children if _link_only(item) is not None)
+    return links * 2 >= len(node.children) and links > 0
+
+
+def _link_only(item: Node) -> str | None:
+    """Return the href of a list item whose first paragraph is one link and nothing else."""
+    if not item.children or item.children[0].type != "paragraph":
+        return None
+    children = [c for c in item.children[0].children[0].token.children or []
+                if not (c.type in ("text", "softbreak", "hardbreak") and not c.content.strip())]
+    if len(children) < 2 or children[0].type != "link_open" or children[-1].type != "link_close":
+        return None
+    if any(c.type == "link_open" for c in children[1:-1]):
+        return None
+    return str(children[0].attrGet("href") or "")
+
+
+def _named_entries(lists: list[Node]) -> dict[str, tuple[str, int]]:
+    """Plain entries of a table of contents nested under a link: folded text -> (text, line)."""
+    named: dict[str, tuple[str, int]] = {}
+
+    def walk(node: Node, under_link: bool) -> None:
+        for child in node.children:
+            if child.type in ("bullet_list", "ordered_list"):
+                for item in child.children:
+                    link = _link_only(item)
+                    if link is None and under_link and item.children and item.children[0].type == "paragraph":
+                        text = inline_text(item.children[0].children[0].token)
+                        key = fold_label(text)
+                        if key:
+                            named.setdefault(key, (text, item.map[0]))
+                    walk(item, under_link or link is not None)
+
+    for node in lists:
+        holder = Node.__new__(Node)
+        holder.children = [node]
+        walk(holder, False)
+    return named
+
+
+def _heading_classifier(nodes: list[Node], owned: set[int], named: dict, title: str):
+    """Return is_question(i) for the headings of the file (see the module's docstring)."""
+    heads = [(i, int(n.tag[1])) for i, n in enumerate(nodes) if n.type == "heading" and i not in owned]
+    asked: dict[int, bool] = {}
+    items: dict[int, bool] = {}
+    for i, _level in heads:
+        node = nodes[i]
+        asked[i] = heading_question(node) is not None
+        text = heading_text(node)
+        label = fold_label(text[1]) if text else ""
+        items[i] = bool(label) and not _NOT_ITEMS.match(label) and not is_title(node, nodes, title)
+    per_level: dict[int, list[int]] = {}
+    for i, level in heads:
+        if items[i] or asked[i]:
+            per_level.setdefault(level, []).append(i)
+    item_levels = {
+        level for level, members in per_level.items()
+        if (n := sum(asked[i] for i in members)) >= _ITEMS_ASKED and n >= _ITEMS_SHARE * len(members)
+    }
+    chosen: dict[int, bool] = {}
+    for pos, (i, level) in enumerate(heads):
+        text = heading_text(nodes[i])
+        is_named = bool(text) and fold_label(text[1]) in named
+        chosen[i] = asked[i] or is_named
+    for pos, (i, level) in enumerate(heads):
+        if chosen[i] or level not in item_levels or not items[i]:
+            continue
+        below = []
+        for j, lv in heads[pos + 1:]:
+            if lv <= level:
+                break
+            below.append(j)
+        if any(chosen[j] for j in below):
+            continue  # questions stand under it: a topic
+        stop = below[0] if below else next((j for j, lv in heads[pos + 1:] if lv <= level), len(nodes))
+        if any(not is_separator(nodes[k]) for k in range(i + 1, stop)):
+            chosen[i] = True
+    return lambda i: chosen.get(i, False)
+
+
+def _free_runs(nodes: list[Node], covered: set[int]) -> list[list[int]]:
+    """Runs of consecutive blocks outside every question, broken at headings."""
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for i, node in enumerate(nodes):
+        if i in covered or node.type in ("heading", "front_matter"):
+            if current:
+                runs.append(current)
+            current = []
+            continue
+        current.append(i)
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _warn_unlisted(named: dict, found: list[Question], reading: Reading, warnings: list) -> None:
+    """A question the table of contents lists that has no section anywhere has no answer."""
+    from deckgen.shapes.common import asks, inline_text_of
+
+    seen = {fold_label(inline_text_of(q.inline)) for q in found}
+    for key, (text, line) in named.items():
+        if key not in seen and asks(text):
+            warnings.append((line, f'question listed in the table of contents has no answer in the file; skipped: "{text}"'))
