@@ -10,7 +10,7 @@ from deckgen import config as deck_config
 from deckgen import lock as deck_lock
 from deckgen.atomic import Staged
 from deckgen.cache import BuildRecords, Entry, ParseCache, Record, stamp
-from deckgen.errors import DeckgenError, Problems, ignore_interrupts
+from deckgen.errors import DeckgenError, Problems, count, ignore_interrupts
 from deckgen.fonts import file_chars
 from deckgen.ids import fold
 from deckgen.media import Media
@@ -57,7 +57,7 @@ def collect(config: BuildConfig, problems: Problems) -> tuple[DeckConfig, list[N
             used = {name: Path(p) for name, p, _, _ in hit.media}
         problems.extend(diagnostics)
         media.files.update(used)
-        if not parsed.notes and not parsed.skipped:
+        if not parsed.notes and not parsed.skipped and not _is_index(source):
             problems.warn(SourceLocation(source.display, 0), "no questions found in this file")
         if path.resolve() in titles:  # a collection's table of contents names its files best
             parsed = replace(parsed, title=titles[path.resolve()])
@@ -65,9 +65,29 @@ def collect(config: BuildConfig, problems: Problems) -> tuple[DeckConfig, list[N
     files.sort(key=lambda f: f.order)
     if not any(f.notes for f in files) and not problems.errors:
         where = ", ".join(str(p) for p in config.sources)
-        problems.error(None, f"no questions found in {where}")
+        if any(f.skipped for f in files):  # questions without answers yet: nothing to review, no error
+            problems.warn(None, f"no answered questions in {where}: every question found has no answer yet")
+        else:
+            read = ", ".join(f.source.display for f in files[:5]) + (", …" if len(files) > 5 else "")
+            problems.error(None, f"no questions found in {where}\n"
+                           f"note: read {count(len(files), 'note file')}{': ' + read if files else ''}\n"
+                           f"note: {NO_QUESTIONS_HINT}")
     _warn_duplicates(files, problems)
     return deck, files, media
+
+
+NO_QUESTIONS_HINT = (
+    "deckgen finds questions written as headings that ask (`## 스택이란?`), numbered answer sections "
+    "linked from an index (`[q](#1)` + `### #1`), `- **question?**` bullets, `<details><summary>`, "
+    "`Q.`/`A.` lines, question lists, and bold or quoted questions; to force a reading, set "
+    "`shape = \"...\"` for the file in deckgen.toml or `deckgen: {shape: ...}` in its front matter "
+    "(anchored, bold-bullets, headings, details, qa, lists)"
+)
+
+
+def _is_index(source: SourceFile) -> bool:
+    """A README: a collection's front page, often only a table of contents."""
+    return source.path.name.lower() == "readme.md"
 
 
 _PARALLEL_BYTES = 200_000  # below this, starting worker processes costs more than it saves

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from deckgen.build import collect
-from deckgen.errors import Problems
+from deckgen.errors import Problems, count
 from deckgen.model import BuildConfig, Diagnostic, NoteFile
 from deckgen.sources import display_path
 
@@ -47,8 +47,3 @@ def run_check(config: BuildConfig) -> CheckReport:
         lines.append(f'ok: deck "{deck.title}" from {display_path(deck.root)}; nothing was written')
     failed = bool(errors or (warnings and config.strict))
     return CheckReport(tuple(problems.items), tuple(lines), 1 if failed else 0)
-
-
-def count(n: int, word: str) -> str:
-    """Say how many of a thing: "1 file", "2 files"."""
-    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -12,6 +12,11 @@ def ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def count(n: int, word: str) -> str:
+    """Say how many of a thing: "1 file", "2 files"."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 class DeckgenError(Exception):
     """A problem the user can fix; the CLI prints it without a traceback and exits 1.
 

@@ -49,8 +49,10 @@ def find_note_files(paths: tuple[Path, ...], root: Path, exclude: tuple[str, ...
         rel = _relative(path, root)
         if any(_excluded(rel, pattern) for pattern in exclude):
             continue
-        # A collection's index files are read for titles, not as notes, unless named outright.
-        if path.name.lower() in ("readme.md", "summary.md", "changelog.md") and path not in named:
+        # A book's index and a change log are read for titles, not as notes, unless named outright.
+        # A README is read like any note file: many collections keep their questions there, and
+        # one that only lists the other files (a table of contents) simply holds no question.
+        if path.name.lower() in ("summary.md", "changelog.md") and path not in named:
             continue
         files.append(path)
     return files
