@@ -20,6 +20,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from deckgen.cjk import cjk_friendly_plugin
+
 _FORMATTER = HtmlFormatter(nowrap=True)
 MAX_NESTING = 100
 """Deeper blocks are not parsed (markdown-it recurses per level); parse_file warns when it is hit."""
@@ -60,7 +62,11 @@ def _lexer(name: str):
 
 @lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
-    """Return the shared parser: CommonMark + GFM (tables, autolinks, footnotes) + math."""
+    """Return the shared parser: CommonMark + GFM (tables, autolinks, footnotes) + math.
+
+    Emphasis follows the CJK-friendly flanking rules (deckgen.cjk), so `**용어(term)**는`
+    is bold; text without CJK characters parses exactly as CommonMark says.
+    """
     md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": False, "highlight": _highlight,
                                    "maxNesting": MAX_NESTING})
     md.use(gfm_plugin, front_matter=False)
@@ -73,6 +79,7 @@ def markdown() -> MarkdownIt:
         double_inline=True,
         renderer=_math,
     )
+    md.use(cjk_friendly_plugin)
     return md
 
 
