@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 from markdown_it.token import Token
 
-from deckgen import frontmatter, render, shapes
+from deckgen import answers, frontmatter, render, shapes
 from deckgen.anchors import anchor_names, names_of_file
 from deckgen.cache import stamp
 from deckgen.errors import Problems
@@ -29,7 +29,13 @@ from deckgen.sources import NOTE_SUFFIXES
 from deckgen.tree import Node
 
 _KEYWORD_LABELS = {"keyword", "keywords", "키워드", "핵심", "핵심 키워드"}
-_PLACEHOLDER = re.compile(r"^(?:\.{2,}|…+|todo|tbd|tba|wip|-+|\?+|작성\s*중|준비\s*중)[.!]*$", re.I)
+_PLACEHOLDER = re.compile(
+    r"^(?:\.{2,}|…+|todo|tbd|tba|wip|-+|\?+|작성\s*중|준비\s*중|(?:your\s+)?answers?\s+(?:goes\s+)?here"
+    r"|(?:please\s+)?refer\s+to\s+the\s+(?:above|previous)\s+answer|see\s+(?:the\s+)?(?:answer\s+)?above"
+    r"|위\s*(?:의\s*)?(?:답변|내용)?\s*참고|답변\s*(?:작성\s*)?예정)[.!:)]*$",
+    re.I,
+)
+_EMPTY_PARAGRAPH = re.compile(r"\n?<p>\s*</p>")
 _PINNED = re.compile(r"<!--\s*id\s*:\s*([\w.-]+)\s*-->")
 _QUESTION_END = re.compile(r"[?？]\s*$")
 # Link text that says nothing without its target: a bare number or anchor, "here", "여기".
@@ -158,6 +164,8 @@ class Parser:
     ) -> tuple[Note | None, list[Note]]:
         """Make the notes of one question: its own (None if skipped) and all, in reading order."""
         q_html = render.inline(q.inline, self.env, self.image, q.line)
+        if q.extra:  # code or a list written inside the question itself
+            q_html += render.blocks(q.extra, self.env, self.image, self.link)
         q_text = _inline_plain(q.inline)
         pinned = _pinned_inline(q.inline)
         keywords: list[str] = []
@@ -168,6 +176,20 @@ class Parser:
         leading = True
         while queue:
             node = queue.pop(0)
+            if answers.is_chrome(node):
+                continue  # `[Top](#top)`, `↥ back to top`: the page's, not the answer's
+            if node.type == "blockquote":
+                kept_quote, quoted = answers.quoted_sub_questions(node, q)
+                subs.extend(quoted)
+                if kept_quote is None:
+                    continue
+                node = kept_quote
+            if answers.is_follow_up_list(node):
+                for item in node.children:  # questions asked after it, none answered
+                    self.skipped += 1
+                    text = inline_text(item.children[0].children[0].token)
+                    self.problems.warn(self.at(item.map[0]), f'follow-up question has no answer; skipped: "{text}"')
+                continue
             if node.type == "html_block" and (m := _PINNED.search(node.content)):
                 pinned = pinned or m.group(1)
                 continue
@@ -204,7 +226,8 @@ class Parser:
                     continue
                 if len(kept) != len(node.children):
                     node = _with_children(node, kept)
-            if node.type == "list_item" or (node.type == "paragraph" and not inline_text(node.children[0].token)):
+            if node.type == "list_item" or (node.type == "paragraph" and not inline_text(node.children[0].token)
+                                             and not _shows_image(node)):
                 continue
             leading = False
             direct.append(node)
@@ -226,8 +249,9 @@ class Parser:
                 shown.append((own.question, own.answer))
 
         direct = shapes.trim_rules(direct)
-        direct_html = render.blocks(direct, self.env, self.image, self.link)
-        if not direct_html.strip() and not shown:
+        # A paragraph left empty (a math-service image drawn as its TeX elsewhere) shows nothing.
+        direct_html = _EMPTY_PARAGRAPH.sub("", render.blocks(direct, self.env, self.image, self.link))
+        if not answers.has_content(direct_html) and not shown:
             self.skipped += 1
             what = "sub-question" if context else "question"
             why = "only references" if refs else "empty or a placeholder"
@@ -240,11 +264,11 @@ class Parser:
             question_text=q_text,
             answer=direct_html + render.subquestions(shown) + refs_html,
             answer_text="\n".join([answer_text, *(n.answer_text for n in sub_notes)])[:ANSWER_SKETCH],
-            context=context[0] if context else _section_context(q),
+            context=context[0] if context else (html.escape(q.group) or _section_context(q)),
             keywords=tuple(keywords),
             location=self.at(q.line),
             anchor=q.anchor,
-            parent_key=context[1] if context else "",
+            parent_key=context[1] if context else q.group,
             pinned_id=pinned,
             tags=_section_tags(q),
         )
@@ -269,6 +293,12 @@ class Parser:
             parent=parent,
             key=f"{parent.key}/{fold(text)}",
         )
+
+
+def _shows_image(node: Node) -> bool:
+    """Tell whether a paragraph holds an image (`![](x.png)` has no text of its own)."""
+    return any(c.type == "image" or (c.type == "html_inline" and "<img" in c.content.lower())
+               for c in node.children[0].token.children or ())
 
 
 def _keyword_item(item: Node) -> list[str] | None:

@@ -17,8 +17,18 @@ _ASKS = re.compile(
     r"|(?<![혼반계파노내전])란"
     r"|[은는]"
     r"|(?:해|려|어|워|줘|써|봐)\s?(?:주세요|주십시오|주시겠어요|보세요|볼래요|줄래요?)"
-    r"|하시오|(?:설명|서술|비교|기술|정의|논|말)하(?:세요|라)"
+    r"|[하보]시오|(?:설명|서술|비교|기술|정의|논|말)하(?:세요|라)|(?:[는은인]|했는|하는)지"
     r")$"
+)
+# English asks at its start: a question word, or a verb that sets a task ("Explain X").
+_ASKS_EN = re.compile(
+    r"^(?:what|why|how|when|where|which|who|whom|whose"
+    r"|explain|describe|define|compare|contrast|discuss|illustrate|elaborate|summari[sz]e|differentiate"
+    r"|distinguish|(?:write|give|list|name|show|tell|state|implement|design|calculate|derive|prove|suggest"
+    r"|find|identify|mention)\s+(?:a|an|the|me|us|how|what|why|which|your|some|all|two|three|\d)"
+    r"|(?:is|are|do|does|did|can|could|should|would|will|have|has)\s+\S+\s+\S+"
+    r")\b",
+    re.I,
 )
 _TRAILING = re.compile(r"(?:\s*[(\[][^()\[\]]*[)\]]|\s*[.!~…*]+|\s+)$")
 Q_MARKER = re.compile(r"^\s*(?:(?:Q|질문)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]|Q\d+(?:[-.]\d+)*(?=\s))\s*")
@@ -32,6 +42,8 @@ def asks(text: str) -> bool:
     A trailing aside does not count: "스택이란? (기출)" and "설명해 주세요." both ask.
     """
     text = text.strip()
+    if _ASKS_EN.match(text):
+        return True
     for _ in range(4):
         if len(text) > 1 and _ASKS.search(text):
             return True
