@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import stat
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -166,8 +167,21 @@ def _unchanged(stamps) -> bool:
 
 
 def _hash_file(h, path: Path) -> None:
+    """Hash a file's name and bytes; only a regular file is read (a named pipe would never end)."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         data = b"\xff missing"
+    else:
+        try:
+            st = os.fstat(fd)
+            if stat.S_ISREG(st.st_mode):
+                with os.fdopen(os.dup(fd), "rb") as f:
+                    data = f.read()
+            else:
+                data = f"\xff not a file {st.st_mode}".encode()
+        except OSError:
+            data = b"\xff unreadable"
+        finally:
+            os.close(fd)
     h.update(str(path).encode("utf-8", "surrogatepass") + b"\0" + hashlib.sha256(data).digest())

@@ -22,6 +22,7 @@ import tomllib
 from pathlib import Path
 
 from deckgen.errors import Problems
+from deckgen.ids import nfc
 from deckgen.model import BuildConfig, DeckConfig, SourceLocation
 from deckgen.shapes import SHAPES, canonical
 from deckgen.sources import display_path
@@ -32,7 +33,7 @@ _STRING_KEYS = {"title", "slug", "version", "font", "media_root"}
 _LIST_KEYS = {"tags", "exclude"}
 _KEYS = _STRING_KEYS | _LIST_KEYS | {"files"}
 _FILE_KEYS = {"deck", "shape"}
-_VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
+_VERSION = re.compile(r"[0-9]{1,9}\.[0-9]{1,9}\.[0-9]{1,9}")
 
 
 def slugify(text: str) -> str:
@@ -85,30 +86,43 @@ class _Reader:
 def load(root: Path, build: BuildConfig, problems: Problems) -> DeckConfig:
     """Read deckgen.toml (if any) and merge the command line over it."""
     path = root / CONFIG_NAME
-    data: dict = {}
     text = ""
     if path.is_file():
         try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            line = path.read_bytes()[: exc.start].count(b"\n") + 1 if isinstance(exc, UnicodeDecodeError) else 0
-            problems.error(SourceLocation(display_path(path), line),
+            data = path.read_bytes()
+        except OSError as exc:
+            problems.error(SourceLocation(display_path(path), 0), f"cannot read the settings: {exc.strerror or exc}")
+            data = b""
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            problems.error(SourceLocation(display_path(path), data[: exc.start].count(b"\n") + 1),
                            "cannot read the settings as UTF-8 (TOML files are UTF-8); save it as UTF-8")
-            text = ""
+    return from_text(root, path, text, build, problems)
+
+
+def from_text(root: Path, path: Path, text: str, build: BuildConfig, problems: Problems) -> DeckConfig:
+    """The settings that the TOML `text` of `path` gives, merged under the command line."""
+    text = nfc(text)  # names in NFD (as macOS tools write Korean) name the same files and decks
+    data: dict = {}
+    if text:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
             reason = re.sub(r"\s*\(at line \d+, column (\d+)\)", r" (column \1)", str(exc))
             problems.error(SourceLocation(display_path(path), int(m.group(1)) if m else 0), f"invalid TOML: {reason}")
-            data = {}
+        except RecursionError:
+            problems.error(SourceLocation(display_path(path), 0), "invalid TOML: nested too deeply")
+        except ValueError as exc:  # e.g. a number with more digits than Python reads
+            problems.error(SourceLocation(display_path(path), 0), f"invalid TOML: {exc}")
     read = _Reader(path, text, problems)
     for key in data:
         if key not in _KEYS:
             read.error((key,), f'unknown setting "{key}"')
 
-    title = build.deck_name or read.string(data, "title") or root.name
-    slug = read.string(data, "slug") or root.name
+    title = build.deck_name or read.string(data, "title") or nfc(root.name)
+    slug = read.string(data, "slug") or nfc(root.name)
     version = read.string(data, "version") or "semver"
     if version != "semver" and not _VERSION.fullmatch(version):
         read.error(("version",), f'"version" must be "semver" or a version like "1.2.0", not "{version}"')
@@ -120,7 +134,7 @@ def load(root: Path, build: BuildConfig, problems: Problems) -> DeckConfig:
         read.error(("font",), f'"font" must be "bundled" or "system", not "{font}"')
         font = "bundled"
     media_root = read.string(data, "media_root") or None
-    if media_root is not None and not (root / media_root).is_dir():
+    if media_root is not None and not _is_dir(root / media_root):
         read.error(("media_root",), f'"media_root" is not a folder: {display_path(root / media_root)}')
         media_root = None
     tags = tuple(re.sub(r"\s+", "_", t) for t in read.strings(data, "tags"))
@@ -129,12 +143,31 @@ def load(root: Path, build: BuildConfig, problems: Problems) -> DeckConfig:
         title=title.replace("::", ":"),
         slug=slugify(slug),
         tags=tags,
-        exclude=read.strings(data, "exclude"),
+        exclude=_exclude(data, read),
         files=_files(data.get("files"), read),
         version=version,
         font=font,
         media_root=media_root,
     )
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):  # a name too long, or with a NUL in it
+        return False
+
+
+def _exclude(data: dict, read: _Reader) -> tuple[str, ...]:
+    """The `exclude` globs; one that names nothing (`"/"`) is an error, not "every file"."""
+    kept = []
+    for pattern in read.strings(data, "exclude"):
+        if not pattern.strip("/").strip():
+            read.error(("exclude",), f'"exclude" pattern "{pattern}" names no file: patterns are relative to the '
+                       'notes folder (e.g. "drafts/*.md", or "drafts" for a whole folder)')
+        else:
+            kept.append(pattern)
+    return tuple(kept)
 
 
 def _files(value: object, read: _Reader) -> tuple[tuple[str, dict[str, str]], ...]:

@@ -7,12 +7,57 @@ import re
 import yaml
 
 from deckgen.errors import Problems
+from deckgen.ids import nfc
 from deckgen.markdown import inline_text
 from deckgen.model import SourceFile, SourceLocation
 from deckgen.shapes import SHAPES, canonical
 from deckgen.tree import Node
 
 _UNCLOSED_FRONT_MATTER = re.compile(r"---[ \t]*\n[ \t]*[\w-]+[ \t]*:(?:[ \t]|\n)")
+MAX_VALUES = 10_000
+"""Values front matter may hold, counting each use of a YAML alias (`*name`) as a copy."""
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _load(text: str):
+    """yaml.safe_load, bounded: aliases that multiply (a "billion laughs") are refused unbuilt."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_VALUES:
+            raise _TooBig
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Count the values of a YAML node graph as if every alias were written out, in linear time."""
+    size: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        children = [] if isinstance(node, yaml.ScalarNode) else (
+            [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else node.value
+        )
+        if finished:
+            open_nodes.discard(id(node))
+            size[id(node)] = min(1 + sum(size[id(c)] for c in children), MAX_VALUES + 1)
+            continue
+        if id(node) in size:
+            continue
+        if id(node) in open_nodes:  # an alias inside its own anchor: endless when written out
+            return MAX_VALUES + 1
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in size)
+    return size[id(root)]
 
 
 def read(root: Node, source: SourceFile, problems: Problems) -> dict:
@@ -26,7 +71,14 @@ def read(root: Node, source: SourceFile, problems: Problems) -> dict:
             )
         return {}
     try:
-        meta = yaml.safe_load(first.content)
+        meta = _load(first.content)
+    except _TooBig:
+        problems.error(SourceLocation(source.display, 1),
+                       f"front matter: more than {MAX_VALUES:,} values once its aliases (*name) are expanded")
+        return {}
+    except RecursionError:
+        problems.error(SourceLocation(source.display, 1), "front matter: nested too deeply")
+        return {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 1
@@ -51,7 +103,8 @@ def title(meta: dict, root: Node, source: SourceFile) -> str:
             text = inline_text(node.children[0].token)
             if text:
                 return text
-    return re.sub(r"^\d+[-_. ]+", "", source.path.stem) or source.path.stem
+    stem = nfc(source.path.stem)  # a file saved under an NFD name is titled as under its NFC one
+    return re.sub(r"^\d+[-_. ]+", "", stem) or stem
 
 
 def tags(meta: dict) -> tuple[str, ...]:
@@ -63,6 +116,8 @@ def tags(meta: dict) -> tuple[str, ...]:
             value = [v for v in re.split(r"[,\s]+", value) if v]
         if isinstance(value, list):
             for v in value:
+                if not isinstance(v, str | int | float):
+                    continue  # a list or table inside the tags names no tag
                 tag = re.sub(r"\s+", "_", str(v).strip())
                 if tag and tag not in tags:
                     tags.append(tag)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -47,10 +48,19 @@ class Seen:
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+def nfc(text: str) -> str:
+    """Compose text to Unicode NFC: "한" typed, or as macOS tools write it (ㅎ+ㅏ+ㄴ), is one text.
+
+    Every text and file name is composed as it is read, so identity, matching and messages never
+    depend on how an editor or file system happened to store it. Fast when it already is NFC.
+    """
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 @lru_cache(maxsize=1 << 16)  # a build folds each question several times (keys, matching, reports)
 def fold(text: str) -> str:
-    """Fold text for comparison: case, spaces and punctuation do not count."""
-    return _NOT_WORD.sub("", text.lower())
+    """Fold text for comparison: composition (NFC), case, spaces and punctuation do not count."""
+    return _NOT_WORD.sub("", nfc(text).lower())
 
 
 def new_guid(namespace: str, key: str) -> str:

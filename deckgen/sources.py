@@ -6,9 +6,11 @@ import codecs
 import fnmatch
 import os
 import re
+import stat
 from pathlib import Path
 
 from deckgen.errors import DeckgenError, Problems
+from deckgen.ids import nfc
 from deckgen.model import SourceFile, SourceLocation
 
 NOTE_SUFFIXES = (".md", ".markdown")
@@ -77,22 +79,38 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def read_source(path: Path, root: Path, problems: Problems) -> SourceFile | None:
-    """Read one note file as text, whatever editor wrote it; None if it cannot be read."""
-    shown = display_path(path)
+    """Read one note file as text, whatever editor wrote it; None if it cannot be read.
+
+    Its text and names are composed to NFC: a file saved in NFD (as macOS tools write Korean),
+    or under an NFD name, is the same file with the same questions.
+    """
+    shown = nfc(display_path(path))
     where = SourceLocation(shown, 0)
     try:
-        data = path.read_bytes()
+        # Not blocking: a named pipe opens at once, and is then skipped rather than waited on.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         problems.error(where, f"cannot read file: {exc.strerror or exc}")
         return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            problems.warn(where, "not a regular file (a pipe, socket or device); skipped")
+            return None
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        problems.error(where, f"cannot read file: {exc.strerror or exc}")
+        return None
+    finally:
+        os.close(fd)
     text = decode(data, where, problems)
     if text is None:
         return None
-    return SourceFile(path=path, rel=_relative(path, root), display=shown, text=text)
+    return SourceFile(path=path, rel=nfc(_relative(path, root)), display=shown, text=text)
 
 
 def decode(data: bytes, where: SourceLocation, problems: Problems) -> str | None:
-    """Decode UTF-8 (with or without BOM) or, with a warning, CP949; normalise line ends."""
+    """Decode UTF-8 (with or without BOM) or, with a warning, CP949; normalise line ends and NFC."""
     if b"\x00" in data[:8192]:
         problems.error(where, "not a text file (it contains NUL bytes)")
         return None
@@ -114,7 +132,7 @@ def decode(data: bytes, where: SourceLocation, problems: Problems) -> str | None
         problems.warn(where, "file is not UTF-8; read it as CP949 (EUC-KR) — consider saving it as UTF-8")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
+    return nfc(text)
 
 
 # Link texts that say where to click, not what the file is about: the file's own title is better.
