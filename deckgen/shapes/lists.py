@@ -7,16 +7,28 @@ from deckgen.shapes.common import asks, inline_text_of, question_tokens, trim_ru
 from deckgen.tree import Node
 
 
+_ANSWER_AFTER_LIST = ("table", "fence", "code_block")
+
+
+def made_last(node: Node, made: list[Question]) -> Question | None:
+    """The question of the list's last item, if that item is one."""
+    last = node.children[-1]
+    return made[-1] if made and last.map and made[-1].line == last.map[0] else None
+
+
 def list_questions(nodes: list[Node], reading: Reading, paths: list, warnings: list) -> list[Question]:
     """`1. question?` items with the answer nested below (or, for a lone item, the blocks after it)."""
     questions: list[Question] = []
     trailing: Question | None = None
+    lone = False
     for i, node in enumerate(nodes):
         if node.type not in ("bullet_list", "ordered_list"):
             if node.type == "heading":
                 trailing = None
-            elif trailing is not None:
+            elif trailing is not None and (lone or node.type in _ANSWER_AFTER_LIST):
                 trailing.blocks.append(node)
+            else:
+                trailing = None
             continue
         made = []
         for item in node.children:
@@ -28,18 +40,16 @@ def list_questions(nodes: list[Node], reading: Reading, paths: list, warnings: l
                 continue
             q = Question(inline=tokens, line=item.map[0], blocks=list(item.children[1:]), key=text,
                          sections=paths[i])
-            if len(item.children) < 2:
-                if len(node.children) != 1:
-                    continue  # a list of bare questions: no answers to make cards of
-                made.append(q)
-                break
-            made.append(q)
+            made.append(q)  # a bare question has no answer: it is reported, never a card
         if not made:
-            if trailing is not None:
+            if trailing is not None and lone:
                 trailing.blocks.append(node)  # `1. question?`, a blank line, then the answer
             continue
         questions.extend(made)
-        trailing = made[-1] if not made[-1].blocks else None
+        # The last question's answer may follow the list: anything after a lone item; after a
+        # longer list only what cannot be indented into it (a table at column 0).
+        lone = len(node.children) == 1
+        trailing = made[-1] if not made[-1].blocks and made[-1] is made_last(node, made) else None
     for q in questions:
         q.blocks = trim_rules(q.blocks)
     return questions

@@ -20,7 +20,7 @@ from deckgen.references import fold_label
 from deckgen.shapes.anchored import anchored_questions
 from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.bullets import bold_bullet_questions
-from deckgen.shapes.common import is_title, section_paths
+from deckgen.shapes.common import asks, inline_text_of, is_title, section_paths
 from deckgen.shapes.details import details_questions
 from deckgen.shapes.headings import heading_question, heading_questions, heading_text
 from deckgen.shapes.lists import list_questions
@@ -61,7 +61,8 @@ def read_file(root: Node, reading: Reading, warnings: list) -> tuple[str, list[Q
     if anchored:
         used.append("anchored")
         owned |= _anchored_spans(nodes, anchored)
-    navigation = {i for i, n in enumerate(nodes) if i not in owned and _is_navigation(n)}
+    navigation = {i for i, n in enumerate(nodes)
+                  if i not in owned and _is_navigation(n, nodes[i + 1] if i + 1 < len(nodes) else None)}
     owned |= navigation
     named = _named_entries([nodes[i] for i in sorted(navigation)])
 
@@ -82,20 +83,35 @@ def read_file(root: Node, reading: Reading, warnings: list) -> tuple[str, list[Q
     for run in _free_runs(nodes, covered):
         best: tuple[int, int, str, list[Question]] | None = None
         for name, finder in _BLOCK_FINDERS:
-            made = finder([nodes[i] for i in run], reading, [paths[i] for i in run], [])
+            made = _plausible(name, finder([nodes[i] for i in run], reading, [paths[i] for i in run], []))
             answered = sum(1 for q in made if q.blocks or q.children)
             if made and (best is None or (answered, len(made)) > best[:2]):
                 best = (answered, len(made), name, made)
         if best is not None:
             name, made = best[2], best[3]
             if name == "details":  # its warnings (an unclosed toggle) once, from the chosen reading
-                made = details_questions([nodes[i] for i in run], reading, [paths[i] for i in run], warnings)
+                made = _plausible(name, details_questions([nodes[i] for i in run], reading,
+                                                          [paths[i] for i in run], warnings))
             used.append(name)
             found.extend(made)
     found.sort(key=lambda q: q.line)
     _warn_unlisted(named, found, reading, warnings)
     label = "+".join(dict.fromkeys(used)) if used else ""
     return label, found
+
+
+def _plausible(name: str, found: list[Question]) -> list[Question]:
+    """Keep what a reader takes for questions among what a finder proposes in running text.
+
+    A toggle or item that only holds a table of contents is navigation. Bold labels that do not
+    ask are a study note's terms unless most of their neighbours ask.
+    """
+    found = [q for q in found if not (q.blocks and all(_is_navigation(b) or is_separator(b) for b in q.blocks))]
+    if name == "bold-bullets":
+        asking = [q for q in found if asks(inline_text_of(q.inline))]
+        if len(asking) * 2 < len(found):
+            found = asking
+    return found
 
 
 def _anchored_spans(nodes: list[Node], questions: list[Question]) -> set[int]:
@@ -115,11 +131,18 @@ def _anchored_spans(nodes: list[Node], questions: list[Question]) -> set[int]:
     return owned
 
 
-def _is_navigation(node: Node) -> bool:
-    """Tell whether a list is a table of contents: most of its entries only link somewhere."""
+def _is_navigation(node: Node, after: Node | None = None) -> bool:
+    """Tell whether a list is a table of contents: most of its entries only link somewhere.
+
+    A single linked entry with nothing nested and text under it (`after`, before any heading) is
+    a question written as a link, its answer below it, not an index.
+    """
     if node.type not in ("bullet_list", "ordered_list") or not node.children:
         return False
     links = sum(1 for item in node.children if _link_only(item) is not None)
+    if len(node.children) == 1 and len(node.children[0].children) < 2 and after is not None \
+            and after.type not in ("heading", "hr"):
+        return False
     return links * 2 >= len(node.children) and links > 0
 
 
@@ -217,8 +240,6 @@ def _free_runs(nodes: list[Node], covered: set[int]) -> list[list[int]]:
 
 def _warn_unlisted(named: dict, found: list[Question], reading: Reading, warnings: list) -> None:
     """A question the table of contents lists that has no section anywhere has no answer."""
-    from deckgen.shapes.common import asks, inline_text_of
-
     seen = {fold_label(inline_text_of(q.inline)) for q in found}
     for key, (text, line) in named.items():
         if key not in seen and asks(text):
