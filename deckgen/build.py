@@ -8,7 +8,7 @@ from pathlib import Path
 
 from deckgen import config as deck_config
 from deckgen import lock as deck_lock
-from deckgen.atomic import Staged
+from deckgen.atomic import JOURNAL_NAME, BuildLock, InterruptGuard, Staged, recover
 from deckgen.cache import BuildRecords, Entry, ParseCache, Record, stamp
 from deckgen.errors import DeckgenError, Problems, count, ignore_interrupts
 from deckgen.fonts import file_chars
@@ -136,16 +136,45 @@ def _warn_duplicates(files: list[NoteFile], problems: Problems) -> None:
 
 
 def build(config: BuildConfig) -> BuildReport:
-    """Build one versioned package from the sources, or fail having changed nothing."""
-    records = BuildRecords(sources_root(config.sources), config.outdir)
-    last = records.get(_fingerprint(config))
-    if last is not None:  # nothing changed since the last build: say so, and stop here
-        return replace(last.report, changes=(), up_to_date=True)
-    report, media = _build(config)
-    if report.package is not None:
-        stamps = tuple((str(p), *stamp(p)) for p in media.values())
-        records.put(Record(fingerprint=_fingerprint(config), report=report, media=stamps))
-    return report
+    """Build one versioned package from the sources, or fail having changed nothing.
+
+    One build of the same notes at a time (see BuildLock); a commit that an earlier build left
+    half-done is finished or undone first (see atomic.recover).
+    """
+    root = sources_root(config.sources)
+    guard = InterruptGuard()
+    try:
+        with BuildLock(root, config.outdir) as held:
+            notes = [*held.diagnostics, *_recover(root)]
+            records = BuildRecords(root, config.outdir)
+            last = records.get(_fingerprint(config))
+            if last is not None:  # nothing changed since the last build: say so, and stop here
+                report = replace(last.report, changes=(), up_to_date=True)
+            else:
+                report, media = _build(config, guard)
+                if report.package is not None:
+                    stamps = tuple((str(p), *stamp(p)) for p in media.values())
+                    records.put(Record(fingerprint=_fingerprint(config), report=report, media=stamps))
+    finally:
+        interrupted = guard.release()
+    if interrupted:  # it came while the files were replaced: too late to stop, so they all were
+        notes.append(Diagnostic("warning", "interrupted while the package was being written; it was finished first"))
+    return replace(report, diagnostics=(*notes, *report.diagnostics)) if notes else report
+
+
+def _recover(root: Path) -> list[Diagnostic]:
+    """Finish or undo what a killed build left half-written, without stopping half-way itself."""
+    guard = InterruptGuard()
+    guard.hold()
+    try:
+        done = recover(root / JOURNAL_NAME)
+    finally:
+        interrupted = guard.release()
+    if interrupted:
+        if done is None:
+            raise KeyboardInterrupt
+        raise DeckgenError(f"interrupted: {done.location}: {done.message}; nothing else was changed")
+    return [done] if done else []
 
 
 def _fingerprint(config: BuildConfig) -> str:
@@ -155,16 +184,22 @@ def _fingerprint(config: BuildConfig) -> str:
     return BuildRecords.fingerprint(sources_root(config.sources), config.sources, options, templates_dir())
 
 
-def _build(config: BuildConfig) -> tuple[BuildReport, dict[str, Path]]:
+def _build(config: BuildConfig, guard: InterruptGuard | None = None) -> tuple[BuildReport, dict[str, Path]]:
     problems = Problems()
     deck, files, images = collect(config, problems)
+    try:
+        state = deck_lock.read(deck, problems)
+    except DeckgenError as exc:  # reported with every other problem, the lock's advice last
+        raise DeckgenError(exc.message, (*problems.items, *exc.diagnostics)) from exc
     problems.raise_if_failed(config.strict)
 
     css, fonts = card_css(files, deck.font)
     media = {p.name: p for p in fonts} | images.files
     if config.version is None and deck.version != "semver":
         config = replace(config, version=deck.version)  # deckgen.toml pins the version
-    state = deck_lock.load(deck.root)
+    if state is None:  # no lock: rebuilt from the newest package, if there is one
+        state = deck_lock.recover(deck, config.outdir, files, css, problems)
+        problems.raise_if_failed(config.strict)
     plan = deck_lock.plan(state, deck, files, css, config)
     report_args = dict(
         version=plan.version,
@@ -182,14 +217,17 @@ def _build(config: BuildConfig) -> tuple[BuildReport, dict[str, Path]]:
             f"{target}: error: version {plan.version} was already written with other content; "
             "versions are never overwritten (pass --version to choose a new one)"
         )
-    with Staged() as staged:
+    # Read before anything is written: a changelog that cannot be kept stops the build here.
+    changelog = None if plan.up_to_date else deck_lock.changelog_text(config.outdir)
+    # The package and changelog are replaced first and the lock last: the lock records the build.
+    with Staged(journal=deck.root / JOURNAL_NAME, guard=guard) as staged:
         if not up_to_date:
             from deckgen.package import write_package  # genanki: only when writing
 
             write_package(staged, target, list(plan.cards), css, plan.notetype_mtime, deck.title,
                           plan.description, media)
+        if changelog is not None:
+            deck_lock.append_changelog(staged, plan, config.outdir, target, changelog)
         if plan.state != state:  # e.g. an id pinned without any change to the cards
             deck_lock.write_lock(staged, deck.root, plan)
-        if not plan.up_to_date:
-            deck_lock.append_changelog(staged, plan, config.outdir, target)
     return BuildReport(package=target, up_to_date=up_to_date, **report_args), media

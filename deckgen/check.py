@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from deckgen import lock as deck_lock
+from deckgen.atomic import JOURNAL_NAME
 from deckgen.build import collect
-from deckgen.errors import Problems, count
-from deckgen.model import BuildConfig, Diagnostic, NoteFile
+from deckgen.errors import DeckgenError, Problems, count
+from deckgen.model import BuildConfig, Diagnostic, NoteFile, SourceLocation
 from deckgen.sources import display_path
 
 
@@ -30,6 +32,16 @@ def run_check(config: BuildConfig) -> CheckReport:
     """Read the settings and parse every note file like a build, then summarise."""
     problems = Problems()
     deck, files, _media = collect(config, problems)
+    advice = ""
+    try:  # the lock as a build reads it: a broken one stops a build, so it fails the check too
+        deck_lock.read(deck, problems)
+    except DeckgenError as exc:
+        problems.extend(exc.diagnostics)
+        advice = exc.message
+    journal = deck.root / JOURNAL_NAME
+    if journal.exists():
+        problems.warn(SourceLocation(display_path(journal), 0),
+                      "a build was interrupted while it wrote its files; the next build finishes or undoes it")
     lines = [file_line(f) for f in files]
     notes = [n for f in files for n in f.notes]
     subs = sum(1 for n in notes if n.parent_key)
@@ -39,6 +51,8 @@ def run_check(config: BuildConfig) -> CheckReport:
         f"{count(subs, 'sub-question')}, {sum(f.skipped for f in files)} skipped; "
         f"{count(errors, 'error')}, {count(warnings, 'warning')}"
     )
+    if advice:
+        lines.append(advice)
     if errors:
         lines.append(f"check failed: {count(errors, 'error')}")
     elif warnings and config.strict:

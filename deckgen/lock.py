@@ -3,6 +3,10 @@
 `deckgen.lock` (JSON, committed beside the notes) remembers every note's GUID and when its content
 last changed. Anki updates a note only when the incoming mtime is strictly newer, so an unchanged
 note keeps its old mtime (its tags and fields in Anki are left alone) and an edited one gets a new one.
+
+The lock is read strictly: anything a hand, a merge or another tool may have broken is an error at
+its line, never a silent fresh start (new GUIDs would duplicate every card). A deleted lock is
+rebuilt from the newest package deckgen wrote, which holds every note's GUID, fields and mtime.
 """
 
 from __future__ import annotations
@@ -10,21 +14,36 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
+import shutil
+import sqlite3
+import stat
+import tempfile
 import time
+import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from deckgen import ids
 from deckgen.atomic import Staged
-from deckgen.errors import DeckgenError
-from deckgen.model import BuildConfig, CardNote, Change, DeckConfig, Note, NoteFile
-from deckgen.notetype import notetype_hash
+from deckgen.errors import DeckgenError, Problems
+from deckgen.model import BuildConfig, CardNote, Change, DeckConfig, Diagnostic, Note, NoteFile, SourceLocation
+from deckgen.notetype import FIELDS, NOTETYPE_NAME, notetype_hash, template_files
 from deckgen.sources import display_path
 
 LOCK_NAME = "deckgen.lock"
 LOCK_FORMAT = 1
+CHANGELOG_NAME = "CHANGELOG.md"
+MAX_TIME = 253_402_300_799
+"""The last second of the year 9999: no mtime or date in a lock may be later (nor negative)."""
+_MAX_DEPTH = 32  # a lock nests four levels; anything deeper is not one
+_MAX_LISTED = 20  # problems listed for one lock file; the rest are counted
+_MAX_COLLECTION = 1 << 30  # bytes of a package's collection read to recover a lock
+_VERSION = re.compile(r"[0-9]{1,9}\.[0-9]{1,9}\.[0-9]{1,9}")
+_CONFLICT = re.compile(r"^(<{7}|>{7}|={7}|\|{7})(?=\s|$)", re.M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,38 +60,543 @@ class Plan:
     state: dict
 
 
+def _restore_advice(shown: str) -> str:
+    return (
+        f"restore it from version control (e.g. `git checkout -- {shown}`), or move it away and build: "
+        "the GUIDs are then recovered from the newest package in the output folder"
+    )
+
+
+def _read_regular(path: Path, what: str) -> bytes:
+    """Read a file that must be a regular one (a pipe would hang the build, a folder is no file)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise _Problem(0, f"cannot read the {what}: {exc.strerror or exc}") from exc
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise _Problem(0, f"the {what} is a folder, not a file; move it away")
+        if not stat.S_ISREG(mode):
+            raise _Problem(0, f"the {what} is not a regular file (a pipe or a device); move it away")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise _Problem(0, f"cannot read the {what}: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+
+
 def load(root: Path) -> dict | None:
-    """Read the lock; a broken one is an error, never a silent fresh start (that duplicates cards)."""
+    """Read and check the lock; None if there is none. A broken one raises DeckgenError."""
     path = root / LOCK_NAME
-    if not path.exists():
+    if not os.path.exists(path):  # a link to a lock not written yet is no lock, too
         return None
     shown = display_path(path)
-    how = (
-        f"restore it from version control (e.g. `git checkout -- {shown}`); deleting it makes "
-        "every card a new note in Anki"
-    )
     try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DeckgenError(f"{shown}: error: cannot read the lock file: {exc}; {how}") from exc
-    except json.JSONDecodeError as exc:
-        raise DeckgenError(f"{shown}:{exc.lineno}: error: the lock file is corrupt ({exc.msg}); {how}") from exc
-    if not isinstance(state, dict) or not isinstance(state.get("notes"), list):
-        raise DeckgenError(f"{shown}: error: the lock file is not a deckgen lock; {how}")
-    fmt = state.get("format")
-    if not isinstance(fmt, int) or fmt > LOCK_FORMAT:
-        raise DeckgenError(
-            f"{shown}: error: the lock file was written by a newer deckgen (format {fmt}); "
-            "upgrade deckgen to build this deck"
-        )
-    for n, entry in enumerate(state["notes"]):
-        if not isinstance(entry, dict) or not all(
-            isinstance(entry.get(k), str) for k in ("guid", "key", "file", "question", "hash")
-        ) or not isinstance(entry.get("mtime"), int):
-            raise DeckgenError(f"{shown}: error: the lock file's note {n + 1} is malformed; {how}")
-    if not re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", str(state.get("version", ""))):
-        raise DeckgenError(f"{shown}: error: the lock file has no valid version; {how}")
+        data = _read_regular(path, "lock file")
+    except _Problem as exc:
+        _fail(shown, [(exc.line, exc.message)])
+    return parse(data, shown)
+
+
+def read(deck: DeckConfig, problems: Problems) -> dict | None:
+    """Read the lock of `deck` (None if there is none); warn in `problems` if it is another deck's.
+
+    A broken lock raises DeckgenError: its diagnostics are the problems at their lines, its
+    message says how to restore the lock.
+    """
+    state = load(deck.root)
+    if state is not None:
+        _warn_other_deck(state, deck, problems)
     return state
+
+
+def _warn_other_deck(state: dict, deck: DeckConfig, problems: Problems) -> None:
+    old_slug, old_title = state.get("slug"), state.get("title")
+    path = deck.root / LOCK_NAME
+    if old_slug not in (None, deck.slug):
+        line = _lines_of(path).get(("slug",), 0)
+        problems.warn(
+            SourceLocation(display_path(path), line),
+            f'this lock was written for the deck "{old_title}" (slug "{old_slug}"), not for this deck '
+            f'"{deck.title}" (slug "{deck.slug}"); its GUIDs are used, so importing updates the notes '
+            f'of "{old_title}" in Anki (move the lock away to make this a deck of its own)',
+        )
+    elif old_title not in (None, deck.title):
+        line = _lines_of(path).get(("title",), 0)
+        problems.warn(
+            SourceLocation(display_path(path), line),
+            f'the deck is renamed from "{old_title}" (the lock\'s title) to "{deck.title}"; Anki keeps '
+            f'the existing cards in "{old_title}": move them by hand, or set the old title back',
+        )
+
+
+def _lines_of(path: Path) -> dict[tuple, int]:
+    try:
+        return _Lines.of(_read_regular(path, "lock file").decode("utf-8-sig"))
+    except (_Problem, UnicodeDecodeError):
+        return {}
+
+
+def parse(data: bytes, shown: str) -> dict:
+    """Parse and check a lock file's bytes; every problem is a DeckgenError at its line."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        _fail(shown, [(line, "the lock file is not UTF-8 text; it is not a deckgen lock")])
+    if m := _CONFLICT.search(text):
+        line = text.count("\n", 0, m.start()) + 1
+        raise DeckgenError(
+            f"error: {shown} has unresolved merge conflicts; keep one side whole "
+            f"(e.g. `git checkout --theirs -- {shown}`) and build: deckgen matches the other "
+            "side's questions again by their text",
+            (Diagnostic("error", f"the lock file has a merge conflict marker ({m.group(1)})",
+                        SourceLocation(shown, line)),),
+        )
+    duplicated: list[str] = []
+
+    def pairs(items: list[tuple[str, object]]) -> dict:
+        found = dict(items)
+        if len(found) != len(items):
+            duplicated.append("")
+        return found
+
+    def constant(name: str) -> None:
+        raise ValueError(f"{name} is not a number JSON allows")
+
+    try:
+        state = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+    except json.JSONDecodeError as exc:
+        _fail(shown, [(exc.lineno, f"the lock file is corrupt ({exc.msg})")])
+    except (ValueError, RecursionError) as exc:
+        problem = _Lines.problem(text)
+        _fail(shown, [problem or (0, f"the lock file is corrupt ({exc})")])
+    if duplicated:
+        problem = _Lines.problem(text)
+        _fail(shown, [problem or (0, "the lock file has a key twice in one object")])
+    if isinstance(state, dict) and type(state.get("format")) is int and state["format"] > LOCK_FORMAT:
+        line = _Lines.of(text).get(("format",), 0)
+        raise DeckgenError(
+            f"error: {shown} cannot be used: upgrade deckgen to build this deck",
+            (Diagnostic("error", f"the lock file was written by a newer deckgen (format {state['format']})",
+                        SourceLocation(shown, line)),),
+        )
+    problems = _check(state)
+    if problems:
+        lines = _Lines.of(text)
+        found = []
+        for path, message, *also in problems:
+            if also:
+                message = message.replace("{line}", str(_line(lines, also[0])))
+            found.append((_line(lines, path), message))
+        _fail(shown, found)
+    _normalise(state)
+    return state
+
+
+def _fail(shown: str, problems: list[tuple[int, str]]) -> NoReturn:
+    listed = [Diagnostic("error", message, SourceLocation(shown, line)) for line, message in problems[:_MAX_LISTED]]
+    if len(problems) > _MAX_LISTED:
+        listed.append(Diagnostic("error", f"… and {len(problems) - _MAX_LISTED} more problems in the lock file",
+                                 SourceLocation(shown, 0)))
+    raise DeckgenError(f"error: {shown} cannot be used: {_restore_advice(shown)}", tuple(listed))
+
+
+def _line(lines: dict[tuple, int], path: tuple) -> int:
+    for n in range(len(path), -1, -1):
+        if path[:n] in lines:
+            return lines[path[:n]]
+    return 0
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    return {int: "a number", float: "a number", str: "a string", list: "a list", dict: "an object",
+            type(None): "null"}.get(type(value), "a value")
+
+
+def _check(state: object) -> list[tuple]:
+    """List what is wrong with a parsed lock: (path of the value, message[, path it refers to])."""
+    if not isinstance(state, dict):
+        return [((), f"the lock file is not a deckgen lock (it holds {_kind(state)}, not an object)")]
+    found: list[tuple] = []
+
+    def whole(where: tuple, value: object, name: str) -> None:
+        if type(value) is not int:
+            found.append((where, f'"{name}" must be a whole number, not {_kind(value)}'))
+        elif not 0 <= value <= MAX_TIME:
+            found.append((where, f'"{name}" is out of range ({value}): a time in seconds from 0 to {MAX_TIME}'))
+
+    def text(where: tuple, value: object, name: str, required: bool = True) -> None:
+        if value is None and not required:
+            return
+        if not isinstance(value, str):
+            found.append((where, f'"{name}" must be a string, not {_kind(value)}' if value is not None
+                          else f'"{name}" is missing'))
+
+    if type(state.get("format")) is not int or state["format"] < 1:
+        found.append((("format",), f'"format" must be a whole number from 1 to {LOCK_FORMAT}'))
+    version = state.get("version")
+    if not isinstance(version, str) or not _VERSION.fullmatch(version):
+        found.append((("version",), f'"version" must be a version like "1.2.0", not {json.dumps(version)[:40]}'))
+    text(("slug",), state.get("slug"), "slug", required=False)
+    text(("title",), state.get("title"), "title", required=False)
+    if "created" in state:
+        whole(("created",), state["created"], "created")
+    notetype = state.get("notetype")
+    if notetype is not None:
+        if not isinstance(notetype, dict):
+            found.append((("notetype",), f'"notetype" must be an object with "hash" and "mtime", not {_kind(notetype)}'))
+        else:
+            text(("notetype", "hash"), notetype.get("hash"), "notetype.hash")
+            whole(("notetype", "mtime"), notetype.get("mtime"), "notetype.mtime")
+    notes = state.get("notes")
+    if not isinstance(notes, list):
+        found.append((("notes",), f'"notes" must be a list of notes, not {_kind(notes)}'
+                       if notes is not None else 'the lock file is not a deckgen lock (it has no "notes")'))
+        return found
+    guids: dict[str, int] = {}
+    for n, entry in enumerate(notes):
+        where = ("notes", n)
+        label = f"the lock file's note {n + 1} is malformed"
+        if not isinstance(entry, dict):
+            found.append((where, f"{label}: it is {_kind(entry)}, not an object"))
+            continue
+        before = len(found)
+        for key in ("guid", "key", "file", "question", "hash"):
+            text((*where, key), entry.get(key), key)
+        for key in ("answer", "deck", "pinned"):
+            text((*where, key), entry.get(key), key, required=False)
+        if "mtime" not in entry:
+            found.append(((*where,), '"mtime" is missing'))
+        else:
+            whole((*where, "mtime"), entry["mtime"], "mtime")
+        for k in range(before, len(found)):
+            found[k] = (found[k][0], f"{label}: {found[k][1]}")
+        guid = entry.get("guid")
+        if not isinstance(guid, str):
+            continue
+        if not _valid_guid(guid):
+            found.append(((*where, "guid"), f"{label}: the GUID {json.dumps(guid)[:80]} is not one deckgen writes"))
+        elif guid in guids:
+            first = guids[guid]
+            found.append((
+                (*where, "guid"),
+                f'note {n + 1} has the GUID "{guid}" of note {first + 1} (line {{line}}); two notes cannot share '
+                "one: remove the copy, or restore the lock",
+                ("notes", first, "guid"),
+            ))
+        else:
+            guids[guid] = n
+    return found
+
+
+def _valid_guid(guid: str) -> bool:
+    return 0 < len(guid) <= 64 and not any(c.isspace() or not c.isprintable() for c in guid)
+
+
+_TEXT_KEYS = ("key", "file", "question", "answer", "deck", "pinned")
+
+
+def _normalise(state: dict) -> None:
+    """Compose every text to NFC, as notes are read: a lock written from NFD files still matches."""
+    for key in ("slug", "title"):
+        if isinstance(state.get(key), str):
+            state[key] = ids.nfc(state[key])
+    for entry in state["notes"]:
+        for key in _TEXT_KEYS:
+            if key in entry:
+                entry[key] = ids.nfc(entry[key])
+
+
+class _Problem(Exception):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_WORD = re.compile(r"true|false|null")
+_CONSTANT = re.compile(r"-?Infinity|NaN")
+
+
+class _Lines:
+    """Where each value of a JSON text starts: {path: line}, for messages (json gives no lines).
+
+    Also finds what `json` reports without a line: nesting too deep, a key given twice in one
+    object, a number too long to read.
+    """
+
+    def __init__(self, text: str):
+        self.text, self.pos, self.line = text, 0, 1
+        self.found: dict[tuple, int] = {}
+
+    @classmethod
+    def of(cls, text: str) -> dict[tuple, int]:
+        scan = cls(text)
+        try:
+            scan.value((), 0)
+        except (_Problem, ValueError, IndexError):
+            pass
+        return scan.found
+
+    @classmethod
+    def problem(cls, text: str) -> tuple[int, str] | None:
+        scan = cls(text)
+        try:
+            scan.value((), 0)
+        except _Problem as exc:
+            return exc.line, exc.message
+        except (ValueError, IndexError):
+            return None
+        return None
+
+    def _skip(self) -> None:
+        end = _SPACE.match(self.text, self.pos).end()
+        self.line += self.text.count("\n", self.pos, end)
+        self.pos = end
+
+    def _expect(self, char: str) -> None:
+        self._skip()
+        if self.text[self.pos : self.pos + 1] != char:
+            raise ValueError(char)
+        self.pos += 1
+
+    def value(self, path: tuple, depth: int) -> None:
+        self._skip()
+        self.found.setdefault(path, self.line)
+        if depth > _MAX_DEPTH:
+            raise _Problem(self.line, f"the lock file is nested too deeply (more than {_MAX_DEPTH} levels); "
+                           "it is not a deckgen lock")
+        char = self.text[self.pos : self.pos + 1]
+        if char == "{":
+            self.pos += 1
+            keys: set[str] = set()
+            self._skip()
+            if self.text[self.pos : self.pos + 1] == "}":
+                self.pos += 1
+                return
+            while True:
+                self._skip()
+                if self.text[self.pos : self.pos + 1] != '"':
+                    raise ValueError("key")
+                line = self.line
+                key, self.pos = json.decoder.scanstring(self.text, self.pos + 1)
+                if key in keys:
+                    raise _Problem(line, f'the lock file has the key "{key[:40]}" twice in one object')
+                keys.add(key)
+                self.found.setdefault((*path, key), line)
+                self._expect(":")
+                self.value((*path, key), depth + 1)
+                self._skip()
+                if self.text[self.pos : self.pos + 1] == ",":
+                    self.pos += 1
+                    continue
+                self._expect("}")
+                return
+        if char == "[":
+            self.pos += 1
+            self._skip()
+            if self.text[self.pos : self.pos + 1] == "]":
+                self.pos += 1
+                return
+            n = 0
+            while True:
+                self.value((*path, n), depth + 1)
+                n += 1
+                self._skip()
+                if self.text[self.pos : self.pos + 1] == ",":
+                    self.pos += 1
+                    continue
+                self._expect("]")
+                return
+        if char == '"':
+            _, self.pos = json.decoder.scanstring(self.text, self.pos + 1)
+            return
+        if m := _CONSTANT.match(self.text, self.pos):
+            raise _Problem(self.line, f"the lock file has {m.group()}, which is not a number JSON allows")
+        m = _NUMBER.match(self.text, self.pos) or _WORD.match(self.text, self.pos)
+        if m is None:
+            raise ValueError("value")
+        if len(m.group()) > 4000:
+            raise _Problem(self.line, "the lock file has a number too long to be one deckgen writes")
+        self.pos = m.end()
+
+
+def changelog_text(outdir: Path) -> str:
+    """The current CHANGELOG.md (a new one's heading if there is none); unreadable is an error."""
+    log = outdir / CHANGELOG_NAME
+    if not os.path.lexists(log):
+        return "# Changelog\n\n"
+    shown = display_path(log)
+    try:
+        data = _read_regular(log, "changelog")
+    except _Problem as exc:
+        raise DeckgenError(f"{shown}: error: {exc.message}") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DeckgenError(
+            f"{shown}:{line}: error: the changelog is not UTF-8 (deckgen adds each version to it and "
+            "keeps the rest as it is); save it as UTF-8 (e.g. `iconv -f CP949 -t UTF-8`)"
+        ) from exc
+
+
+# -- A lock rebuilt from the newest package ---------------------------------------------------
+
+
+def recover(deck: DeckConfig, outdir: Path, files: list[NoteFile], css: str, problems: Problems) -> dict | None:
+    """Rebuild a missing lock from the newest package of this deck in `outdir`, with a warning.
+
+    None when there is no package: a first build. With packages that cannot be read, or a
+    changelog that lists versions whose packages are gone, the build stops: starting over would
+    give every note a new GUID.
+    """
+    lock = display_path(deck.root / LOCK_NAME)
+    where = SourceLocation(lock, 0)
+    pattern = re.compile(rf"{re.escape(deck.slug)}-v([0-9]{{1,9}})\.([0-9]{{1,9}})\.([0-9]{{1,9}})\.apkg")
+    try:
+        found = [(tuple(int(g) for g in m.groups()), p) for p in outdir.iterdir()
+                 if (m := pattern.fullmatch(p.name)) and p.is_file()]
+    except OSError:
+        found = []
+    unreadable: list[str] = []
+    for version, path in sorted(found, reverse=True):
+        try:
+            state = _state_from(_read_package(path), ".".join(map(str, version)), deck, files, css)
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, zipfile.BadZipFile,
+                sqlite3.Error, RecursionError) as exc:
+            unreadable.append(f"{display_path(path)} ({getattr(exc, 'strerror', None) or exc})")
+            continue
+        also = f" ({', '.join(unreadable)} could not be read)" if unreadable else ""
+        problems.warn(
+            where,
+            f"no lock file: recovered the GUIDs and times of {len(state['notes'])} notes from "
+            f"{display_path(path)}, the newest package{also}; commit the new {LOCK_NAME} with the notes",
+        )
+        return state
+    if unreadable:
+        raise DeckgenError(
+            f"{lock}: error: no lock file, and the GUIDs cannot be recovered from the packages in "
+            f"{display_path(outdir)}: {', '.join(unreadable)}; restore the lock from version control, or move "
+            "the packages away to start the deck anew (every card then becomes a new note in Anki)"
+        )
+    try:
+        log = changelog_text(outdir)
+    except DeckgenError:
+        log = ""
+    if f"`{deck.slug}-v" in log:
+        raise DeckgenError(
+            f"{lock}: error: no lock file, and no package is left in {display_path(outdir)} to recover the "
+            f"GUIDs from, but {display_path(outdir / CHANGELOG_NAME)} lists earlier versions of this deck; "
+            "restore the lock from version control, or move the changelog away to start the deck anew "
+            "(every card then becomes a new note in Anki)"
+        )
+    return None
+
+
+def _read_package(path: Path) -> dict:
+    """Read what a deckgen package holds: its notes (guid, mtime, tags, fields, deck) and notetype."""
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        member = next((n for n in ("collection.anki21", "collection.anki2") if n in names), None)
+        if member is None:
+            raise ValueError("it holds no collection")
+        info = archive.getinfo(member)
+        if info.file_size > _MAX_COLLECTION:
+            raise ValueError("its collection is too large")
+        with tempfile.TemporaryDirectory(prefix="deckgen-") as folder:
+            db = Path(folder) / "collection.db"
+            with archive.open(info) as src, open(db, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
+            try:
+                models, decks = conn.execute("select models, decks from col").fetchone()
+                notes = conn.execute("select id, guid, mid, mod, tags, flds from notes order by id").fetchall()
+                cards = conn.execute("select nid, did from cards order by ord desc").fetchall()
+            finally:
+                conn.close()
+    models, decks = json.loads(models), json.loads(decks)
+    model_id, model = next(
+        ((int(i), m) for i, m in models.items()
+         if m.get("name") == NOTETYPE_NAME and [f.get("name") for f in m.get("flds", ())] == list(FIELDS)),
+        (None, None),
+    )
+    if model is None:
+        raise ValueError("it is not a deckgen package (no deckgen notetype)")
+    deck_names = {int(i): d["name"] for i, d in decks.items()}
+    deck_of = {nid: deck_names.get(did, "") for nid, did in cards}
+    roots = [d["name"] for d in decks.values() if "built by deckgen" in str(d.get("desc", ""))]
+    kept, guids = [], set()
+    for nid, guid, mid, mod, tags, flds in notes:
+        fields = tuple(str(flds or "").split("\x1f"))
+        if mid != model_id or len(fields) != len(FIELDS) or not isinstance(guid, str) or not _valid_guid(guid):
+            continue
+        if guid in guids:
+            continue
+        guids.add(guid)
+        kept.append((guid, int(mod), tuple(str(tags or "").split()), fields, deck_of.get(nid, "")))
+    template = model["tmpls"][0]
+    return {
+        "notes": kept,
+        "title": roots[0] if roots else None,
+        "notetype": (template.get("qfmt"), template.get("afmt"), model.get("css"), int(model.get("mod", 0))),
+    }
+
+
+def _plain(markup: str) -> str:
+    """The text of an HTML field, as near as can be to what the parse calls the question's text."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]*>", " ", markup))).strip()
+
+
+def _state_from(package: dict, version: str, deck: DeckConfig, files: list[NoteFile], css: str) -> dict:
+    """A lock as the build that wrote `package` would have left it, as far as the package tells."""
+    minted = {}  # the GUID a note gets when first seen: a note with it is that note, still
+    for _file, _note, seen in _seen(files):
+        guid = ids.new_guid(deck.slug, f"pin:{seen.pinned}" if seen.pinned else seen.key)
+        minted.setdefault(guid, seen)
+    entries = []
+    for guid, mtime, tags, fields, deck_name in package["notes"]:
+        source = fields[4].rsplit(":", 1)[0]
+        question = _plain(fields[0])
+        seen = minted.get(guid)
+        entry = {
+            "guid": guid,
+            "key": seen.key if seen else f"{source}::{ids.fold(question)}",
+            "file": source,
+            "question": question,
+            "answer": _plain(fields[1])[: ids.ANSWER_SKETCH],
+            "hash": _content_hash(fields, tags, deck_name),
+            "mtime": min(max(mtime, 0), MAX_TIME),
+            "deck": deck_name,
+        }
+        if seen and seen.pinned:
+            entry["pinned"] = seen.pinned
+        entries.append(entry)
+    front, back, _ = template_files()
+    qfmt, afmt, old_css, nt_mtime = package["notetype"]
+    same = (qfmt, afmt, old_css) == (front, back, css)
+    state = {
+        "format": LOCK_FORMAT,
+        "slug": deck.slug,
+        "title": package["title"] or deck.title,
+        "version": version,
+        "created": min(max([nt_mtime, *(e["mtime"] for e in entries)]), MAX_TIME),
+        "notetype": {"hash": notetype_hash(css) if same else "recovered", "mtime": min(max(nt_mtime, 0), MAX_TIME)},
+        "notes": entries,
+    }
+    _normalise(state)
+    if _check(state):
+        raise ValueError("its notes do not make a lock")
+    return state
+
+
+# -- This build's plan ------------------------------------------------------------------------
 
 
 def _fields(note: Note, file: NoteFile) -> tuple[str, ...]:
@@ -98,6 +622,21 @@ def _key(file: NoteFile, note: Note) -> str:
     )
 
 
+def _seen(files: list[NoteFile]) -> list[tuple[NoteFile, Note, ids.Seen]]:
+    """Every note of this build with its identity key (a key met twice gets a `~2` suffix)."""
+    seen_keys: dict[str, int] = {}
+    found = []
+    for f in files:
+        for n in f.notes:
+            key = _key(f, n)
+            count = seen_keys.get(key, 0)
+            seen_keys[key] = count + 1
+            if count:
+                key = f"{key}~{count + 1}"
+            found.append((f, n, ids.Seen(key, f.source.rel, n.question_text, n.answer_text, n.pinned_id)))
+    return found
+
+
 def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, config: BuildConfig) -> Plan:
     """Give every note its GUID and mtime, decide the version, and list what changed."""
     now = int(config.timestamp if config.timestamp is not None else time.time())
@@ -106,16 +645,9 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
         ids.Known(e["guid"], e["key"], e["file"], e["question"], e.get("answer", ""), e.get("pinned", ""))
         for e in old_notes
     ]
-    found: list[tuple[NoteFile, Note]] = [(f, n) for f in files for n in f.notes]
-    seen_keys: dict[str, int] = {}
-    seen: list[ids.Seen] = []
-    for f, n in found:
-        key = _key(f, n)
-        count = seen_keys.get(key, 0)
-        seen_keys[key] = count + 1
-        if count:
-            key = f"{key}~{count + 1}"
-        seen.append(ids.Seen(key, f.source.rel, n.question_text, n.answer_text, n.pinned_id))
+    everything = _seen(files)
+    found: list[tuple[NoteFile, Note]] = [(f, n) for f, n, _ in everything]
+    seen: list[ids.Seen] = [s for _, _, s in everything]
     pairs = ids.match(known, seen)
 
     used_guids = {k.guid for k in known}
@@ -268,14 +800,14 @@ def changelog_entry(plan: Plan, package: Path) -> str:
 
 
 def write_lock(staged: Staged, root: Path, plan: Plan) -> None:
-    """Stage the new lock so it lands together with the package."""
+    """Stage the new lock: the commit record, so it is replaced after the package and changelog."""
     text = json.dumps(plan.state, ensure_ascii=False, indent=1) + "\n"
-    staged.write_text(root / LOCK_NAME, text)
+    staged.write_text(root / LOCK_NAME, text, record=True)
 
 
-def append_changelog(staged: Staged, plan: Plan, outdir: Path, package: Path) -> None:
-    """Stage CHANGELOG.md with this version's entry on top."""
-    log = outdir / "CHANGELOG.md"
-    previous = log.read_text(encoding="utf-8") if log.exists() else "# Changelog\n\n"
+def append_changelog(staged: Staged, plan: Plan, outdir: Path, package: Path, previous: str | None = None) -> None:
+    """Stage CHANGELOG.md with this version's entry on top (`previous`: its text, read beforehand)."""
+    if previous is None:
+        previous = changelog_text(outdir)
     head, _, rest = previous.partition("\n\n")
-    staged.write_text(log, head + "\n\n" + changelog_entry(plan, package) + rest.lstrip("\n"))
+    staged.write_text(outdir / CHANGELOG_NAME, head + "\n\n" + changelog_entry(plan, package) + rest.lstrip("\n"))

@@ -53,20 +53,21 @@ def test_corrupt_lock_is_an_error_with_a_way_out(run_cli, built):
 def test_hand_broken_note_entry_is_named(run_cli, built):
     state = json.loads(built.read_text(encoding="utf-8"))
     del state["notes"][3]["guid"]
-    built.write_text(json.dumps(state), encoding="utf-8")
-    _rebuild_fails(run_cli, built, "notes/deckgen.lock: error: the lock file's note 4 is malformed")
+    text = json.dumps(state, ensure_ascii=False, indent=1)
+    built.write_text(text, encoding="utf-8")
+    starts = [n for n, row in enumerate(text.splitlines(), 1) if row == "  {"]
+    _rebuild_fails(
+        run_cli, built, f'notes/deckgen.lock:{starts[3]}: error: the lock file\'s note 4 is malformed: "guid" is missing'
+    )
 
 
 def test_lock_from_a_newer_deckgen_is_refused(run_cli, built):
     state = json.loads(built.read_text(encoding="utf-8"))
     state["format"] = 99
-    built.write_text(json.dumps(state), encoding="utf-8")
-    _rebuild_fails(
-        run_cli,
-        built,
-        "notes/deckgen.lock: error: the lock file was written by a newer deckgen (format 99); "
-        "upgrade deckgen to build this deck",
-    )
+    built.write_text(json.dumps(state, indent=1), encoding="utf-8")
+    _rebuild_fails(run_cli, built, "notes/deckgen.lock:2: error: the lock file was written by a newer deckgen (format 99)")
+    result = run_cli("build", "notes")
+    assert "error: notes/deckgen.lock cannot be used: upgrade deckgen to build this deck" in result.stderr
 
 
 def test_pinned_id_keeps_the_note_through_a_full_rewrite(run_cli, built, tmp_path):

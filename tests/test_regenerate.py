@@ -123,10 +123,14 @@ def test_same_version_rebuilt_is_byte_identical(run_cli, tmp_path):
 
 def test_a_version_is_never_overwritten(run_cli, tmp_path):
     notes, dist = _built_v1(run_cli, tmp_path)
-    (notes / "deckgen.lock").unlink()
+    old_lock = (notes / "deckgen.lock").read_bytes()
     (notes / "b.md").write_text("- **새 질문?**\n  - 새 답\n", encoding="utf-8")
-    before = (dist / "notes-v1.0.0.apkg").read_bytes()
+    assert run_cli("build", str(notes), "-o", str(dist)).exit_code == 0  # 1.1.0
+    (notes / "deckgen.lock").write_bytes(old_lock)  # an older lock, e.g. one never committed since
+    (notes / "b.md").write_text("- **다른 질문?**\n  - 다른 답\n", encoding="utf-8")
+    before = (dist / "notes-v1.1.0.apkg").read_bytes()
     result = run_cli("build", str(notes), "-o", str(dist))
     assert result.exit_code == 1
-    assert "notes-v1.0.0.apkg: error: version 1.0.0 was already written with other content" in result.stderr
-    assert (dist / "notes-v1.0.0.apkg").read_bytes() == before
+    assert "notes-v1.1.0.apkg: error: version 1.1.0 was already written with other content" in result.stderr
+    assert (dist / "notes-v1.1.0.apkg").read_bytes() == before
+    assert (notes / "deckgen.lock").read_bytes() == old_lock
