@@ -11,13 +11,20 @@ import click
 from deckgen import __version__
 from deckgen.errors import DeckgenError
 from deckgen.model import BuildConfig, BuildReport, Diagnostic
+from deckgen.textsafe import printable
 
 _SOURCES = click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 
 
+def _echo(text: str, err: bool = False) -> None:
+    """Print output: what comes from the notes (a question, a file name) may hold escape sequences
+    or bidi controls, which are shown, never sent to the terminal as they are."""
+    click.echo("\n".join(map(printable, text.split("\n"))), err=err)
+
+
 def _print_diagnostics(diagnostics: tuple[Diagnostic, ...]) -> None:
     for d in diagnostics:
-        click.echo(str(d), err=True)
+        _echo(str(d), err=True)
 
 
 def _run(action):
@@ -25,7 +32,7 @@ def _run(action):
         return action()
     except DeckgenError as exc:
         _print_diagnostics(exc.diagnostics)
-        click.echo(exc.message, err=True)
+        _echo(exc.message, err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("interrupted: nothing was changed", err=True)
@@ -72,8 +79,8 @@ def preview(sources: tuple[Path, ...], outdir: Path, mathjax: Path | None) -> No
     config = BuildConfig(sources=sources or (Path("sources"),), outdir=outdir)
     report = _run(lambda: write_preview(config, outdir, mathjax))
     _print_diagnostics(report.diagnostics)
-    click.echo(f"wrote {report.index} ({report.cards} cards; "
-               + (f"math by {report.mathjax})" if report.mathjax else "math as TeX: no MathJax found)"))
+    _echo(f"wrote {report.index} ({report.cards} cards; "
+          + (f"math by {report.mathjax})" if report.mathjax else "math as TeX: no MathJax found)"))
 
 
 @cli.command()
@@ -86,7 +93,8 @@ def check(sources: tuple[Path, ...], strict: bool) -> None:
     report = _run(lambda: run_check(BuildConfig(sources=sources or (Path("sources"),), outdir=Path("dist"),
                                                 strict=strict)))
     _print_diagnostics(report.diagnostics)
-    click.echo("\n".join(report.lines))
+    for line in report.lines:
+        _echo(line)
     sys.exit(report.exit_code)
 
 
@@ -101,12 +109,12 @@ _MOST_SHOWN = 25  # added or edited notes listed on the terminal; CHANGELOG.md h
 
 def _print_report(report: BuildReport) -> None:
     if report.up_to_date:
-        click.echo(f"{report.package} is up to date (version {report.version}); nothing to do")
+        _echo(f"{report.package} is up to date (version {report.version}); nothing to do")
         return
     from deckgen.errors import count
 
-    click.echo(f"wrote {report.package}")
-    click.echo(
+    _echo(f"wrote {report.package}")
+    _echo(
         f"  {count(report.notes, 'note')} ({count(report.subquestions, 'sub-question')}) "
         f"from {count(report.files, 'file')}, "
         f"{report.skipped} skipped"
@@ -117,12 +125,12 @@ def _print_report(report: BuildReport) -> None:
         if shown[change.kind] > _MOST_SHOWN and change.kind in ("added", "edited"):
             continue  # removed and re-identified notes are always listed: they may need a hand
         if change.kind == "re-identified":
-            click.echo(f"  re-identified: {change.detail} -> {change.question}")
+            _echo(f"  re-identified: {change.detail} -> {change.question}")
         else:
-            click.echo(f"  {change.kind}: {change.question}" + (f" ({change.detail})" if change.detail else ""))
+            _echo(f"  {change.kind}: {change.question}" + (f" ({change.detail})" if change.detail else ""))
     for kind, n in shown.items():
         if n > _MOST_SHOWN and kind in ("added", "edited"):
-            click.echo(f"  … and {n - _MOST_SHOWN} more {kind} (all in CHANGELOG.md)")
+            _echo(f"  … and {n - _MOST_SHOWN} more {kind} (all in CHANGELOG.md)")
 
 
 def main() -> None:
