@@ -2,7 +2,9 @@
 
 Anki never replaces a media file whose name it already has (AnkiDroid never; desktop only for
 mixed case), so every name is lowercase and carries a hash of the file's bytes: an edited image
-gets a new name and reaches the phone. Only files inside the collection may be packaged.
+gets a new name and reaches the phone. Only files inside the collection may be packaged: its git
+repository (else the notes folder), or `media_root`, which must lie inside it — every path is
+checked after its symlinks are resolved, so no link leads out of it.
 """
 
 from __future__ import annotations
@@ -41,13 +43,52 @@ def _remotes(repo: Path) -> set[tuple[str, str]]:
 
 
 def repository_root(root: Path, configured: str | None = None) -> Path:
-    """Return where `/path` images resolve: media_root, else the nearest folder with .git."""
-    if configured:
+    """Return where `/path` images resolve: media_root, else the nearest folder with .git.
+
+    A media_root that `media_root_problem` refuses is not used.
+    """
+    if configured and media_root_problem(root, configured) is None:
         return (root / configured).resolve()
+    return _repository(root)
+
+
+def _repository(root: Path) -> Path:
+    """The git repository holding the notes (the nearest folder with .git), else the notes folder."""
     for folder in (root, *root.parents):
         if (folder / ".git").exists():
             return folder
     return root
+
+
+def media_root_problem(root: Path, configured: str) -> str | None:
+    """Say why `media_root` cannot be used, or None if it can.
+
+    It must be a folder inside the git repository that holds the notes, or, with no repository,
+    the notes folder or its parent (a book's `images/` beside its `answers/`): never a folder
+    above that, the home folder or `/`, from which any picture on the computer could be packaged.
+    """
+    root = root.resolve()
+    folder = root / configured
+    try:
+        real = folder.resolve()
+        is_dir = real.is_dir()
+    except (OSError, RuntimeError, ValueError):
+        real, is_dir = folder, False
+    if not is_dir:
+        return f'"media_root" is not a folder: {configured}'
+    repo = _repository(root)
+    limit = repo if repo != root or (root / ".git").exists() else root.parent
+    try:
+        home = Path.home().resolve()
+    except (OSError, RuntimeError):  # no home folder known
+        home = None
+    if (not real.is_relative_to(limit) or real == Path(real.anchor)
+            or (home is not None and home.is_relative_to(real))):
+        where = f"the repository that holds the notes ({repo})" if limit == repo else (
+            f"the notes folder or its parent ({limit})")
+        return (f'"media_root" = "{configured}" lies outside {where}: images from anywhere on '
+                "this computer could be packaged; use a folder inside it")
+    return None
 
 
 class Media:
@@ -56,6 +97,8 @@ class Media:
     def __init__(self, root: Path, problems: Problems, media_root: str | None = None):
         self.root = root.resolve()
         self.repo = repository_root(self.root, media_root)
+        # Where packaged files may lie: the notes' repository (or folder) and the media root.
+        self.inside = tuple(dict.fromkeys((_repository(self.root), self.repo)))
         self.problems = problems
         self.files: dict[str, Path] = {}
         self._remotes: set[tuple[str, str]] | None = None
@@ -76,9 +119,12 @@ class Media:
         path = self.repo / unquote(rel)
         try:
             real = path.resolve(strict=True)
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):
             return None
-        return real if real.is_file() and real.is_relative_to(self.repo) else None
+        return real if real.is_file() and self._inside(real) else None
+
+    def _inside(self, real: Path) -> bool:
+        return any(real.is_relative_to(folder) for folder in self.inside)
 
     def resolve(self, src: str, note_file: Path, where: SourceLocation) -> str | None:
         """Return the packaged name for an image `src`, or None (already warned) to drop it."""
@@ -100,12 +146,12 @@ class Media:
         rel = unquote(parsed.path)
         path = (self.repo / rel.lstrip("/")) if rel.startswith("/") else (note_file.parent / rel)
         try:
-            real = path.resolve(strict=True)
-        except (OSError, RuntimeError):
+            real = path.resolve(strict=True)  # every symlink on the way, followed
+        except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in the name
             self.problems.error(where, f'image "{src}" not found')
             return None
-        # The collection: its git repository (or media_root), else the notes folder itself.
-        if not real.is_relative_to(self.repo):
+        # The collection: its git repository (or the notes folder), and media_root inside it.
+        if not self._inside(real):
             self.problems.error(where, f'image "{src}" lies outside the notes folder; copy it inside')
             return None
         if not real.is_file() or real.suffix.lower() not in _IMAGE_SUFFIXES:
