@@ -2,6 +2,7 @@
 
 Math arrives as \\(...\\)/\\[...\\] (see markdown.py), code as Pygments classes; raw HTML that users
 write is kept but cleaned with an allowlist, because a card runs in a web view with JavaScript.
+Every image, written in markdown or in HTML, is packaged or turned into a link.
 """
 
 from __future__ import annotations
@@ -33,7 +34,11 @@ _ATTRS = {
 }
 
 
-_DATA_URL = re.compile(r'\s(?:href="data:[^"]*"|src="data:(?!image/)[^"]*")', re.I)
+# nh3 writes every attribute in double quotes, so this sees each URL it kept.
+_URL_ATTR = re.compile(r'\s(href|src)="([^"]*)"')
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_URL_TRIM = "".join(map(chr, range(0x21)))  # what a browser strips from both ends of a URL
+_URL_DROPPED = re.compile(r"[\t\n\r]")  # and removes anywhere in it
 
 
 def sanitize(fragment: str) -> str:
@@ -47,25 +52,65 @@ def sanitize(fragment: str) -> str:
         strip_comments=True,
         filter_style_properties={"text-align"},  # tables align cells; nothing may move or cover the card
     )
-    # `data:` only as an inline image: a data: link could carry a page with a script. (nh3 writes
-    # every attribute in double quotes, so this sees each one; no Python callback runs inside nh3.)
-    return _DATA_URL.sub("", clean) if "data:" in clean else clean
+    # nh3 lets `data:` through for inline images, and reads `" data:…"` or `"da&#9;ta:…"` as no
+    # scheme at all, where a browser strips the space and the tab and opens the page. Every URL is
+    # read here the way a browser reads it (no Python callback runs inside nh3).
+    return _URL_ATTR.sub(_safe_url, clean) if ("href=" in clean or "src=" in clean) else clean
+
+
+def _safe_url(m: re.Match) -> str:
+    return m.group(0) if url_allowed(m.group(1), html.unescape(m.group(2))) else ""
+
+
+def url_allowed(attribute: str, url: str) -> bool:
+    """Tell whether a link (`href`) or an image (`src`) may keep this URL on a card.
+
+    Links: the web and mail, or a place with no scheme; images: also inline image data.
+    """
+    url = _URL_DROPPED.sub("", url.strip(_URL_TRIM))
+    m = _SCHEME.match(url)
+    if m is None:
+        return True
+    scheme = m.group(1).lower()
+    if scheme in ("http", "https"):
+        return True
+    if attribute == "href":
+        return scheme == "mailto"
+    return url[:11].lower() == "data:image/"
 
 
 ImageResolver = Callable[[str, int], "str | None"]
 """(src, 0-based line) -> packaged media name, the remote URL unchanged, or None to drop."""
+
+class _Placed:
+    """An image resolver that remembers what it gave, to tell a placed image from one it never saw."""
+
+    def __init__(self, resolve: ImageResolver):
+        self.resolve = resolve
+        self.names: set[str] = set()
+
+    def __call__(self, src: str, line: int) -> str | None:
+        placed = self.resolve(src, line)
+        if placed is not None and not _is_remote(placed):
+            self.names.add(placed)
+        return placed
 
 
 def inline(tokens: list[Token], env: dict, images: ImageResolver | None = None, line: int = 0) -> str:
     """Render a question's inline tokens to HTML (its images packaged like an answer's)."""
     md = markdown()
     kept = [t for t in tokens if not (t.type == "html_inline" and t.content.startswith("<!--"))]
-    if images is not None and any(t.type in ("image", "html_inline") for t in kept):
+    placed = _Placed(images) if images is not None else None
+    if placed is not None and any(t.type in ("image", "html_inline") for t in kept):
         holder = _copy(Token("inline", "", 0, map=[line, line + 1], children=kept))
-        _place_images([holder], images)
+        _place_images([holder], placed)
         kept = holder.children or []
     html_out = md.renderer.renderInline(kept, md.options, env).strip()
-    return sanitize(html_out) if any(t.type == "html_inline" for t in kept) else html_out
+    if any(t.type == "html_inline" for t in kept):
+        html_out = sanitize(html_out)
+        if placed is not None:
+            html_out = _unplaced_images(html_out, placed, line)
+    return html_out
 
 
 
@@ -93,10 +138,16 @@ def blocks(
         tokens.extend(node_tokens)
     _unlink_local(tokens, links)
     _math_images(tokens)
-    if images is not None:
-        _place_images(tokens, images)
+    placed = _Placed(images) if images is not None else None
+    if placed is not None:
+        _place_images(tokens, placed)
     html_out = md.renderer.render(tokens, md.options, env).strip()
-    return sanitize(html_out) if _has_raw_html(tokens) else html_out
+    first = next((t.map[0] for t in tokens if t.map), 0)
+    if _has_raw_html(tokens):
+        html_out = sanitize(html_out)
+        if placed is not None:
+            html_out = _unplaced_images(html_out, placed, first)
+    return html_out
 
 
 def _has_raw_html(tokens: list[Token]) -> bool:
@@ -130,7 +181,72 @@ def references(fragment: str) -> str:
     return f'<div class="dg-refs">{fragment}</div>' if fragment.strip() else ""
 
 
-_HTML_IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(["'])(.*?)\1[^>]*>""", re.I | re.S)
+_IMG_START = re.compile(r"<img(?=[\t\n\f\r />])", re.I)
+_HTML_WS = "\t\n\f\r "
+
+
+def _start_tag(text: str, pos: int) -> tuple[int, list[tuple[str, str]]] | None:
+    """Read the start tag at `pos` as a browser does: (where it ends, its attributes in order).
+
+    Values may be double-, single- or unquoted, attributes separated by spaces or `/`; None if the
+    tag never ends (a browser then drops it).
+    """
+    n = len(text)
+    i = pos + 1
+    while i < n and text[i] not in _HTML_WS + "/>":
+        i += 1
+    attrs: list[tuple[str, str]] = []
+    while i < n:
+        c = text[i]
+        if c in _HTML_WS or c == "/":
+            i += 1
+            continue
+        if c == ">":
+            return i + 1, attrs
+        j = i + 1
+        while j < n and text[j] not in _HTML_WS + "/>=":
+            j += 1
+        name = text[i:j].lower()
+        i = j
+        while i < n and text[i] in _HTML_WS:
+            i += 1
+        value = ""
+        if i < n and text[i] == "=":
+            i += 1
+            while i < n and text[i] in _HTML_WS:
+                i += 1
+            if i < n and text[i] in "\"'":
+                close = text.find(text[i], i + 1)
+                if close < 0:
+                    return None
+                value, i = text[i + 1:close], close + 1
+            else:
+                j = i
+                while j < n and text[j] not in _HTML_WS + ">":
+                    j += 1
+                value, i = text[i:j], j
+        attrs.append((name, html.unescape(value)))
+    return None
+
+
+def _attr(attrs: list[tuple[str, str]], name: str) -> str | None:
+    """An attribute's value; the first one counts, as in a browser."""
+    return next((v for k, v in attrs if k == name), None)
+
+
+def _img_src(tag: str) -> str | None:
+    """The src of an `<img>` tag, as a browser reads it."""
+    read = _start_tag(tag, 0)
+    return _attr(read[1], "src") if read is not None else None
+
+
+_ATTR_NAME = re.compile(r"[A-Za-z_:][-A-Za-z0-9_:.]*")
+
+
+def _img_tag(attrs: list[tuple[str, str]]) -> str:
+    """Write an `<img>` tag back (the sanitiser then keeps only what it allows)."""
+    parts = "".join(f' {k}="{html.escape(v)}"' for k, v in attrs if _ATTR_NAME.fullmatch(k))
+    return f"<img{parts}>"
 
 # Older notes put TeX in a comment beside an image of it rendered by a web service; the TeX is
 # typeset and the image dropped. A service image with no comment beside it gives its TeX from the URL.
@@ -141,7 +257,7 @@ _MATH_SERVICE = re.compile(
 )
 _HTML_PIECE = re.compile(
     r"(?P<tex><!--\s*(?P<d>\$\$?)(?P<body>.+?)(?P=d)\s*-->)"
-    r"|(?P<img><img\b[^>]*>)"
+    r"|(?P<img><img(?=[\t\n\f\r />])(?:[^>\"']|\"[^\"]*\"|'[^']*')*>)"
     r"|(?P<comment><!--.*?-->)"
     r"|(?P<tag></?[a-zA-Z][^>]*>)"
     r"|(?P<text>[^<]+|<)",
@@ -193,7 +309,7 @@ def _math_images(tokens: list[Token]) -> None:
     state = _TexPairs()
     for token in tokens:
         if token.type == "html_block":
-            block = not _HTML_IMG.search(token.content) or bool(
+            block = not _IMG_START.search(token.content) or bool(
                 re.match(r"\s*(?:<!--.*?-->\s*)*<(?:div|p|center|figure|img)\b", token.content, re.S | re.I)
             )
             token.content = _math_in_html(token.content, state, block)
@@ -244,15 +360,15 @@ def _math_in_html(fragment: str, state: _TexPairs, block: bool) -> str:
             out.append(_tex_html(m.group("body"), display))
             state.pending = "tex"
         elif m.group("img") is not None:
-            src = _HTML_IMG.match(m.group("img"))
-            if src is None or not _math_src(src.group(2)):
+            src = _img_src(m.group("img"))
+            if src is None or not _math_src(src):
                 state.reset()
                 out.append(m.group(0))
                 continue
             if state.pending == "tex":
                 state.reset()
                 continue
-            tex = _tex_from_url(src.group(2))
+            tex = _tex_from_url(src)
             if tex is None:
                 state.reset()
                 out.append(m.group(0))
@@ -272,7 +388,10 @@ _EMPTY_BOX = re.compile(r"<(p|div|center|figure)\b[^>]*>\s*</\1\s*>", re.I)
 
 
 def _place_images(tokens: list[Token], images: ImageResolver) -> None:
-    """Point images at packaged media; remote ones become links (a phone may be offline)."""
+    """Point images at packaged media; remote ones become links (a phone may be offline).
+
+    An image written in HTML is treated as one written in markdown, whatever its quoting.
+    """
     line = 0
     for token in tokens:
         if token.map:
@@ -288,30 +407,82 @@ def _place_images(tokens: list[Token], images: ImageResolver) -> None:
             placed = images(src, line)
             if placed is None:
                 token.children[i] = Token("text", "", 0, content="")
-            elif placed.startswith("data:"):
-                child.attrSet("src", placed)
-            elif "://" in placed or placed.startswith("//"):
+            elif _is_remote(placed):
                 alt = child.content or placed
                 token.children[i] = Token("html_inline", "", 0, content=_remote_link(placed, alt))
             else:
                 child.attrSet("src", placed)
 
 
+def _is_remote(placed: str) -> bool:
+    return ("://" in placed or placed.startswith("//")) and not placed.startswith("data:")
+
+
 def _remote_link(url: str, label: str) -> str:
     return f'<a class="remote-image" href="{html.escape(url)}">{html.escape(label)}</a>'
 
 
-def _html_images(fragment: str, line: int, images: ImageResolver) -> str:
-    def img(m: re.Match) -> str:
-        placed = images(html.unescape(m.group(2)), line)
-        if placed is None:
-            return ""
-        if ("://" in placed or placed.startswith("//")) and not placed.startswith("data:"):
-            return _remote_link(placed, placed)
-        return m.group(0).replace(m.group(2), html.escape(placed), 1)
+_HTML_IMAGE_OR_COMMENT = re.compile(r"<!--.*?(?:-->|$)|<img(?=[\t\n\f\r />])", re.I | re.S)
 
-    placed = _HTML_IMG.sub(img, fragment)
-    return _EMPTY_BOX.sub("", placed) if placed != fragment else placed
+
+def _html_images(fragment: str, line: int, images: ImageResolver) -> str:
+    """Place the `<img>` tags of raw HTML (those in comments stay as they are, unread)."""
+    if "<" not in fragment:
+        return fragment
+    out: list[str] = []
+    at = 0
+    for m in _HTML_IMAGE_OR_COMMENT.finditer(fragment):
+        if m.start() < at or m.group().startswith("<!--"):
+            continue
+        read = _start_tag(fragment, m.start())
+        if read is None:
+            break
+        end, attrs = read
+        src = _attr(attrs, "src")
+        if src is None:
+            continue
+        out.append(fragment[at:m.start()])
+        at = end
+        placed = images(src, line + fragment.count("\n", 0, m.start()))
+        if placed is None:
+            continue
+        if _is_remote(placed):
+            out.append(_remote_link(placed, _attr(attrs, "alt") or placed))
+            continue
+        attrs = [(k, placed if k == "src" else v) for k, v in attrs]
+        out.append(_img_tag(attrs))
+    if not out:
+        return fragment
+    out.append(fragment[at:])
+    return _EMPTY_BOX.sub("", "".join(out))
+
+
+_CLEAN_IMG = re.compile(r'<img(?:\s[^\s=>]+(?:="[^"]*")?)*\s*/?>')
+_CLEAN_SRC = re.compile(r'\ssrc="([^"]*)"')
+
+
+def _unplaced_images(clean: str, placed: _Placed, line: int) -> str:
+    """Place any image the sanitised HTML still holds that was never placed (written in a way
+    only a browser reads as an image): each is packaged, reported or made a link like any other."""
+    if "<img" not in clean:
+        return clean
+
+    def img(m: re.Match) -> str:
+        src = _CLEAN_SRC.search(m.group())
+        if src is None:
+            return m.group()
+        url = html.unescape(src.group(1))
+        if url in placed.names or url[:11].lower() == "data:image/":
+            return m.group()
+        where = placed(url, line)
+        if where is None:
+            return ""
+        if _is_remote(where):
+            alt = re.search(r'\salt="([^"]*)"', m.group())
+            return _remote_link(where, html.unescape(alt.group(1)) if alt else where)
+        return m.group().replace(src.group(0), f' src="{html.escape(where)}"', 1)
+
+    return _CLEAN_IMG.sub(img, clean)
 
 
 def _shown(token: Token) -> Token:
