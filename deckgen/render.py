@@ -2,7 +2,8 @@
 
 Math arrives as \\(...\\)/\\[...\\] (see markdown.py), code as Pygments classes; raw HTML that users
 write is kept but cleaned with an allowlist, because a card runs in a web view with JavaScript.
-Every image, written in markdown or in HTML, is packaged or turned into a link.
+Every field leaves here with the math commands Anki's MathJax must not run taken out (mathsafe.py),
+and every image, written in markdown or in HTML, packaged or turned into a link.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 import nh3
 from markdown_it.token import Token
 
+from deckgen import mathsafe
 from deckgen.markdown import escape_math, markdown
 from deckgen.tree import Node
 
@@ -82,6 +84,10 @@ def url_allowed(attribute: str, url: str) -> bool:
 ImageResolver = Callable[[str, int], "str | None"]
 """(src, 0-based line) -> packaged media name, the remote URL unchanged, or None to drop."""
 
+Warn = Callable[[int, str], None]
+"""(0-based line, message): record a warning about the notes at that line."""
+
+
 class _Placed:
     """An image resolver that remembers what it gave, to tell a placed image from one it never saw."""
 
@@ -96,7 +102,8 @@ class _Placed:
         return placed
 
 
-def inline(tokens: list[Token], env: dict, images: ImageResolver | None = None, line: int = 0) -> str:
+def inline(tokens: list[Token], env: dict, images: ImageResolver | None = None, line: int = 0,
+           warn: Warn | None = None) -> str:
     """Render a question's inline tokens to HTML (its images packaged like an answer's)."""
     md = markdown()
     kept = [t for t in tokens if not (t.type == "html_inline" and t.content.startswith("<!--"))]
@@ -110,7 +117,8 @@ def inline(tokens: list[Token], env: dict, images: ImageResolver | None = None, 
         html_out = sanitize(html_out)
         if placed is not None:
             html_out = _unplaced_images(html_out, placed, line)
-    return html_out
+    holder = Token("inline", "", 0, map=[line, line + 1], children=kept)
+    return _safe_math(html_out, [holder], warn, line)
 
 
 
@@ -125,8 +133,12 @@ def blocks(
     env: dict,
     images: ImageResolver | None = None,
     links: LinkResolver | None = None,
+    warn: Warn | None = None,
 ) -> str:
-    """Render answer blocks to HTML; a paragraph lifted out of a tight list gets its <p> back."""
+    """Render answer blocks to HTML; a paragraph lifted out of a tight list gets its <p> back.
+
+    `warn` hears about math commands that were taken out (see mathsafe.py), at their line.
+    """
     if not nodes:
         return ""
     md = markdown()
@@ -147,7 +159,34 @@ def blocks(
         html_out = sanitize(html_out)
         if placed is not None:
             html_out = _unplaced_images(html_out, placed, first)
-    return html_out
+    return _safe_math(html_out, tokens, warn, first)
+
+
+def _safe_math(fragment: str, tokens: list[Token], warn: Warn | None, line: int) -> str:
+    """Take out the math commands MathJax must not run on a card, warning at the line of each."""
+    cleaned = mathsafe.neutralise_html(fragment)
+    if warn is not None:
+        for name in cleaned.refused:
+            warn(_line_naming(tokens, name, line), mathsafe.message(name))
+    return cleaned.text
+
+
+def _line_naming(tokens: list[Token], name: str, default: int) -> int:
+    """The first line whose source names `\\name` (the source as written, entities decoded)."""
+    line = default
+    for token in tokens:
+        if token.map:
+            line = token.map[0]
+        texts = [token.content, *(c.content for c in token.children or ())]
+        if any(_names(text, name) for text in texts):
+            return line
+    return default
+
+
+def _names(text: str, name: str) -> bool:
+    if "&" in text:
+        text = html.unescape(text)
+    return re.search(rf"\\{name}(?![A-Za-z])", text) is not None
 
 
 def _has_raw_html(tokens: list[Token]) -> bool:
