@@ -7,6 +7,7 @@ kind, so this schema is fixed for good; CSS and template HTML may change and upd
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +37,35 @@ def template_files() -> tuple[str, str, str]:
     """Return (front, back, css) as shipped."""
     d = templates_dir()
     return tuple((d / name).read_text(encoding="utf-8") for name in ("front.html", "back.html", "style.css"))
+
+
+# What Anki turns into sound, speech or a LaTeX image wherever it appears in a card's HTML:
+# `[sound:x.mp3]` plays any file of the collection's media. Written `&#91;sound:`, it shows as
+# `[sound:` and plays nothing.
+_AV_TAG = re.compile(r"\[(?=sound:|anki:|/anki:|latex\]|/latex\]|\$\$?\]|/\$\$?\])", re.I)
+
+
+def field_values(values: tuple[str, ...]) -> tuple[str, ...]:
+    """What each field holds in Anki: the last pass over every value before it leaves deckgen.
+
+    The Source field is text (a file name may hold anything): no tag of it survives. In every
+    field, math commands MathJax must not run are taken out (they can reach a field outside the
+    rendered markdown: a heading, a keyword, a file name) and Anki's sound, speech and LaTeX tags
+    are written so that Anki shows them and does not act on them.
+    """
+    from deckgen import mathsafe
+
+    out = []
+    for name, value in zip(FIELDS, values, strict=True):
+        if name == "Source" and ("<" in value or "&" in value):
+            import nh3
+
+            value = nh3.clean(value, tags=set())
+        value = mathsafe.neutralise_html(value).text
+        if "[" in value:
+            value = _AV_TAG.sub("&#91;", value)
+        out.append(value)
+    return tuple(out)
 
 
 def make_notetype(css: str) -> genanki.Model:

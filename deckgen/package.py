@@ -18,7 +18,7 @@ import genanki
 from deckgen.atomic import Staged
 from deckgen.errors import DeckgenError
 from deckgen.model import CardNote
-from deckgen.notetype import make_notetype
+from deckgen.notetype import field_values, make_notetype
 
 
 class _TimedNote(genanki.Note):
@@ -37,6 +37,14 @@ def deck_id(name: str) -> int:
     return 1 + int.from_bytes(hashlib.sha256(name.encode()).digest()[:7], "big")
 
 
+def safe_description(description: str) -> str:
+    """The deck description as Anki shows it (HTML, on the deck's overview): bold, italics and
+    line breaks only, so a deck title can never bring a tag of its own."""
+    import nh3
+
+    return nh3.clean(description, tags={"b", "i", "em", "strong", "small", "br"}, attributes={})
+
+
 def write_package(
     staged: Staged,
     target: Path,
@@ -50,7 +58,7 @@ def write_package(
     """Stage the package for `target`; it replaces nothing until the whole build succeeds."""
     model = make_notetype(css)
     decks: dict[str, genanki.Deck] = {
-        root_deck: genanki.Deck(deck_id(root_deck), root_deck, description=description)
+        root_deck: genanki.Deck(deck_id(root_deck), root_deck, description=safe_description(description))
     }
     for card in cards:
         deck = decks.get(card.deck)
@@ -58,7 +66,8 @@ def write_package(
             deck = decks[card.deck] = genanki.Deck(deck_id(card.deck), card.deck)
         deck.add_note(
             _TimedNote(
-                model=model, fields=list(card.fields), tags=list(card.tags), guid=card.guid, mtime=card.mtime
+                model=model, fields=list(field_values(card.fields)), tags=list(card.tags), guid=card.guid,
+                mtime=card.mtime,
             )
         )
     tmp = staged.path_for(target, last=True)

@@ -18,7 +18,7 @@ from deckgen import lock as deck_lock
 from deckgen.build import collect
 from deckgen.errors import Problems
 from deckgen.model import BuildConfig, Diagnostic
-from deckgen.notetype import FIELDS, template_files
+from deckgen.notetype import FIELDS, field_values, template_files
 from deckgen.style import card_css
 
 CSS_NAME = "card.css"
@@ -28,7 +28,8 @@ _MATHJAX_FOLDERS = ("", "es5")
 # Anki's MathJax reads only \(...\) and \[...\]; the preview configures MathJax the same way.
 _MATHJAX_CONFIG = (
     "window.MathJax={tex:{inlineMath:[['\\\\(','\\\\)']],displayMath:[['\\\\[','\\\\]']],"
-    "processEscapes:false}};"
+    "processEscapes:false,processEnvironments:false,processRefs:false},"
+    "options:{ignoreHtmlClass:'tex2jax_ignore',processHtmlClass:'tex2jax_process'}};"
 )
 _SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
 _FIELD = re.compile(r"\{\{([^#^/}][^}]*)\}\}")
@@ -61,7 +62,7 @@ def render_template(template: str, fields: dict[str, str]) -> str:
 def card_sides(values: tuple[str, ...]) -> tuple[str, str]:
     """Return a note's front and back HTML as Anki renders them from the shipped templates."""
     front_t, back_t, _ = template_files()
-    fields = dict(zip(FIELDS, values, strict=True))
+    fields = dict(zip(FIELDS, field_values(values), strict=True))
     front = render_template(front_t, fields)
     return front, render_template(back_t, {**fields, "FrontSide": front})
 
@@ -124,7 +125,7 @@ def write_preview(config: BuildConfig, outdir: Path, mathjax: Path | None = None
             f'{html.escape(card_document(side, mathjax=script), quote=True)}"></iframe></figure>'
             for label, side in (("front", front), ("back", back))
         )
-        where = html.escape(card.fields[4])  # the font subset has its characters; deck names it may not
+        where = field_values(card.fields)[4]  # HTML text; the font subset has its characters
         sections.append(f'<section class="pv-card" id="card-{n}"><h2>#{n} <small>{where}</small></h2>'
                         f'<div class="pv-sides">{frames}</div></section>')
     math_note = (f"MathJax: {html.escape(script)}" if script else
