@@ -230,29 +230,35 @@ def _check(state: object) -> list[tuple]:
         elif not 0 <= value <= MAX_TIME:
             found.append((where, f'"{name}" is out of range ({value}): a time in seconds from 0 to {MAX_TIME}'))
 
-    def text(where: tuple, value: object, name: str, required: bool = True) -> None:
-        if value is None and not required:
+    def text(where: tuple, holder: dict, name: str, required: bool = True) -> None:
+        if name not in holder:
+            if required:
+                found.append((where, f'"{name}" is missing'))
             return
-        if not isinstance(value, str):
-            found.append((where, f'"{name}" must be a string, not {_kind(value)}' if value is not None
-                          else f'"{name}" is missing'))
+        if not isinstance(holder[name], str):
+            found.append((where, f'"{name.rsplit(".", 1)[-1]}" must be a string, not {_kind(holder[name])}'))
 
     if type(state.get("format")) is not int or state["format"] < 1:
         found.append((("format",), f'"format" must be a whole number from 1 to {LOCK_FORMAT}'))
     version = state.get("version")
     if not isinstance(version, str) or not _VERSION.fullmatch(version):
         found.append((("version",), f'"version" must be a version like "1.2.0", not {json.dumps(version)[:40]}'))
-    text(("slug",), state.get("slug"), "slug", required=False)
-    text(("title",), state.get("title"), "title", required=False)
+    text(("slug",), state, "slug", required=False)
+    text(("title",), state, "title", required=False)
     if "created" in state:
         whole(("created",), state["created"], "created")
-    notetype = state.get("notetype")
-    if notetype is not None:
+    if "notetype" in state:
+        notetype = state["notetype"]
         if not isinstance(notetype, dict):
             found.append((("notetype",), f'"notetype" must be an object with "hash" and "mtime", not {_kind(notetype)}'))
         else:
-            text(("notetype", "hash"), notetype.get("hash"), "notetype.hash")
-            whole(("notetype", "mtime"), notetype.get("mtime"), "notetype.mtime")
+            for key in ("hash", "mtime"):
+                if key not in notetype:
+                    found.append((("notetype",), f'"notetype" has no "{key}"'))
+            if "hash" in notetype:
+                text(("notetype", "hash"), notetype, "hash")
+            if "mtime" in notetype:
+                whole(("notetype", "mtime"), notetype["mtime"], "mtime")
     notes = state.get("notes")
     if not isinstance(notes, list):
         found.append((("notes",), f'"notes" must be a list of notes, not {_kind(notes)}'
@@ -267,9 +273,9 @@ def _check(state: object) -> list[tuple]:
             continue
         before = len(found)
         for key in ("guid", "key", "file", "question", "hash"):
-            text((*where, key), entry.get(key), key)
+            text((*where, key) if key in entry else where, entry, key)
         for key in ("answer", "deck", "pinned"):
-            text((*where, key), entry.get(key), key, required=False)
+            text((*where, key), entry, key, required=False)
         if "mtime" not in entry:
             found.append(((*where,), '"mtime" is missing'))
         else:
