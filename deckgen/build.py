@@ -207,7 +207,6 @@ def _build(config: BuildConfig, guard: InterruptGuard | None = None) -> tuple[Bu
         subquestions=sum(1 for c in plan.cards if c.note.parent_key),
         skipped=sum(f.skipped for f in files),
         files=len(files),
-        diagnostics=tuple(problems.items),
         changes=plan.changes,
     )
     target = config.outdir / f"{deck.slug}-v{plan.version}.apkg"
@@ -224,10 +223,13 @@ def _build(config: BuildConfig, guard: InterruptGuard | None = None) -> tuple[Bu
         if not up_to_date:
             from deckgen.package import write_package  # genanki: only when writing
 
-            write_package(staged, target, list(plan.cards), css, plan.notetype_mtime, deck.title,
-                          plan.description, media)
+            written = write_package(staged, target, list(plan.cards), css, plan.notetype_mtime, deck.title,
+                                    plan.description, media)
+            problems.extend(written or ())  # what the package writer warns about, at each note
+            problems.raise_if_failed(config.strict)  # before anything is replaced
         if changelog is not None:
             deck_lock.append_changelog(staged, plan, config.outdir, target, changelog)
         if plan.state != state:  # e.g. an id pinned without any change to the cards
             deck_lock.write_lock(staged, deck.root, plan)
-    return BuildReport(package=target, up_to_date=up_to_date, **report_args), media
+    report = BuildReport(package=target, up_to_date=up_to_date, diagnostics=tuple(problems.items), **report_args)
+    return report, media

@@ -262,3 +262,12 @@ def test_a_second_build_waits_for_the_first(run_cli, tmp_path):
     assert proc.returncode == 0, out + err
     assert "dist: waiting for another deckgen build to finish…" in err.splitlines()
     assert "wrote dist/notes-v1.1.0.apkg" in out
+
+
+def test_a_failed_first_build_leaves_no_output_folder(run_cli, tmp_path, monkeypatch):
+    shutil.copytree(FIXTURES / "regen" / "v1", tmp_path / "notes")
+    _failing_rename(monkeypatch, "deckgen.lock")
+    result = run_cli("build", "notes", "-o", "out/dist")
+    assert result.exit_code == 1 and "notes/deckgen.lock: error: cannot write" in result.stderr
+    assert not (tmp_path / "out").exists()
+    assert sorted(p.name for p in (tmp_path / "notes").iterdir()) == ["a.md", "b.md"]
