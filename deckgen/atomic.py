@@ -190,9 +190,15 @@ class Staged:
                 done.append(entry)
             for folder in dict.fromkeys(Path(e["target"]).parent for e in entries):
                 _fsync_dir(folder)
-        except BaseException:
-            _undo(entries)
-            _finish(self._journal, entries)
+        except BaseException as exc:
+            try:
+                _undo(entries)
+                _finish(self._journal, entries)
+            except OSError as again:
+                raise DeckgenError(
+                    f"{display_path(self._journal)}: error: a file could not be replaced, and putting the "
+                    f"others back failed too ({again.strerror or again}); the next build puts them back"
+                ) from exc
             raise
         _finish(self._journal, entries)
 

@@ -271,3 +271,28 @@ def test_a_failed_first_build_leaves_no_output_folder(run_cli, tmp_path, monkeyp
     assert result.exit_code == 1 and "notes/deckgen.lock: error: cannot write" in result.stderr
     assert not (tmp_path / "out").exists()
     assert sorted(p.name for p in (tmp_path / "notes").iterdir()) == ["a.md", "b.md"]
+
+
+def test_a_commit_that_cannot_be_undone_is_undone_by_the_next_build(run_cli, tmp_path, monkeypatch):
+    notes, dist = _first_build(run_cli, tmp_path)
+    _edit(notes)
+    before = _snapshot(notes, dist)
+    real = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if Path(dst).name == "deckgen.lock" or str(src).endswith(".old"):
+            raise OSError(5, "Input/output error")  # the lock cannot be replaced, nor the others put back
+        real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    result = run_cli("build", "notes", "-o", "dist")
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert ("notes/.deckgen-journal.json: error: a file could not be replaced, and putting the others back "
+            "failed too (Input/output error); the next build puts them back") in result.stderr.splitlines()
+    monkeypatch.setattr(os, "replace", real)
+    again = run_cli("build", "notes", "-o", "dist")
+    assert again.exit_code == 0, again.output
+    assert "put back the files it had replaced" in again.stderr
+    assert (dist / "CHANGELOG.md").read_text(encoding="utf-8").count("## 1.1.0") == 1
+    assert before["notes/b.md"] == (notes / "b.md").read_bytes()
+    assert not _leftovers(notes, dist)
