@@ -10,7 +10,7 @@ import re
 from markdown_it.token import Token
 
 from deckgen.shapes.base import Question
-from deckgen.shapes.common import Q_MARKER, asks, inline_text_of, question_tokens, strip_marker
+from deckgen.shapes.common import Q_MARKER, asks, inline_text_of, question_lines, question_tokens, strip_marker
 from deckgen.tree import Node
 
 # Link texts and lines that only move the reader around the page.
@@ -20,13 +20,28 @@ _NAV = re.compile(
     r"previous|next|prev)\W*$",
     re.I,
 )
+_ENDS_ASKING = re.compile(r"[?？][\W_]*$")
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
+# A line that advertises rather than answers: "Explore all 100 answers here 👉 [site](…)".
+_PROMO = re.compile(
+    r"(?:👉|➡️|⇒)\s*$|\b(?:all|more|\d+)\s+(?:\w+\s+){0,2}(?:answers|questions)\b.*\bhere\b|"
+    r"\b(?:subscribe|sponsor(?:ed)?|star\s+(?:this|the)\s+repo)\b",
+    re.I,
+)
+# A page's closing line: `_Network.end_`, `끝`.
+_FOOTER = re.compile(r"^(?:[\w .-]+\.end|the\s+end|끝|fin)\.?$", re.I)
 _TAG = re.compile(r"<[^>]+>")
 _NOT_TEXT = re.compile(r"[\W_]+")
 
 
 def is_chrome(node: Node) -> bool:
-    """Tell whether a block only navigates: `[Top](#x)`, `↥ back to top`, `📌 관련: [a](#a), [b](#b)`."""
+    """Tell whether a block is the page's, not the answer's: navigation (`[Top](#x)`, `↥ back to
+    top`, `📌 관련: [a](#a), [b](#b)`), an advertising line, or a closing footer."""
+    if node.type in ("heading", "paragraph") and node.children and _promotes(node.children[0].token):
+        return True
+    if node.type == "paragraph" and _FOOTER.match(inline_text_of(node.children[0].token.children or [])) \
+            and any(c.type in ("em_open", "strong_open") for c in node.children[0].token.children or ()):
+        return True
     if node.type == "html_block":
         text = _visible(node.content)
         return bool(text) and bool(_NAV.match(_SHORTCODE.sub("", text))) and "<img" not in node.content.lower()
@@ -56,6 +71,50 @@ def is_chrome(node: Node) -> bool:
     navigating = all(_NAV.match(_SHORTCODE.sub("", t)) or not _NOT_TEXT.sub("", _SHORTCODE.sub("", t))
                      for _, t in links)
     return navigating or all(href.startswith("#") for href, _ in links)
+
+
+def _promotes(inline: Token) -> bool:
+    """Tell whether a line links out of the page to advertise (`… answers here 👉 [site](url)`)."""
+    children = inline.children or []
+    external = [c for c in children if c.type == "link_open" and "://" in str(c.attrGet("href") or "")]
+    if not external:
+        return False
+    outside, inside = [], False
+    for c in children:
+        if c.type == "link_open":
+            inside = True
+        elif c.type == "link_close":
+            inside = False
+        elif c.type == "text" and not inside:
+            outside.append(c.content)
+    text = " ".join(outside).strip()
+    return bool(text) and len(text.split()) <= 12 and bool(_PROMO.search(text))
+
+
+def only_links(nodes: list[Node]) -> bool:
+    """Tell whether an answer is nothing but one link elsewhere (a reader learns nothing here)."""
+    if len(nodes) != 1 or sum(1 for t in nodes[0].to_tokens() if t.type == "inline"
+                              for c in t.children or () if c.type == "link_open") != 1:
+        return False
+    for node in nodes:
+        if node.type != "paragraph":
+            return False
+        children = node.children[0].token.children or []
+        if not any(c.type == "link_open" for c in children):
+            return False
+        inside, outside = False, []
+        for c in children:
+            if c.type == "link_open":
+                inside = True
+            elif c.type == "link_close":
+                inside = False
+            elif c.type in ("text", "code_inline") and not inside:
+                outside.append(c.content)
+            elif c.type == "image":
+                return False
+        if len(_NOT_TEXT.sub("", "".join(outside))) > 3:
+            return False
+    return True
 
 
 def _visible(markup: str) -> str:
@@ -118,6 +177,31 @@ def _asks_in_quote(node: Node) -> list[Token] | None:
     return None
 
 
+def _lone_question(node: Node) -> list[Token] | None:
+    """The question of a one-item list that asks and holds nothing else (`1. …?` then its answer
+    as paragraphs below, not indented)."""
+    if node.type not in ("bullet_list", "ordered_list") or len(node.children) != 1:
+        return None
+    item = node.children[0]
+    if len(item.children) != 1 or item.children[0].type != "paragraph":
+        return None
+    tokens, marked = question_tokens(item.children[0].children[0].token.children or [])
+    return tokens if marked or _ENDS_ASKING.search(inline_text_of(tokens)) else None
+
+
+def _numbered_paragraph_questions(blocks: list[Node]) -> list[Question]:
+    """`1. …?` one-item lists, each answered by the blocks after it up to the next one."""
+    starts = [k for k, b in enumerate(blocks) if _lone_question(b) is not None]
+    found = []
+    for n, k in enumerate(starts):
+        stop = starts[n + 1] if n + 1 < len(starts) else len(blocks)
+        answer = [b for b in blocks[k + 1:stop] if not is_chrome(b)]
+        if answer:
+            tokens = _lone_question(blocks[k])
+            found.append(Question(inline=tokens, line=blocks[k].map[0], blocks=answer, key=inline_text_of(tokens)))
+    return found
+
+
 def _with_children(container: Node, children: list[Node]) -> Node:
     """Return a copy of a container node (list, quote) holding only some of its children."""
     opening, closing = container.nester_tokens
@@ -126,3 +210,43 @@ def _with_children(container: Node, children: list[Node]) -> Node:
         tokens.extend(child.to_tokens())
     tokens.append(closing)
     return Node(tokens).children[0]
+
+
+def inner_questions(blocks: list[Node], parent: Question, reading) -> tuple[list[Node], list[Question]]:
+    """Split off the questions an answer goes on to ask in other shapes: a bold paragraph that
+    asks, or a toggle whose summary asks, each with its own answer. Return the parent's own
+    blocks and those sub-questions."""
+    from deckgen.shapes.details import details_questions
+    from deckgen.shapes.paragraphs import bold_paragraph_questions, bold_question
+
+    def asking_toggle(node: Node) -> bool:
+        return node.type == "html_block" and "<summary" in node.content.lower()
+
+    def plain_question(node: Node) -> bool:  # inside an answer, a bold label is only a label
+        asked = bold_question(node) if node.type == "paragraph" else None
+        return asked is not None and bool(_ENDS_ASKING.search(inline_text_of(asked)))
+
+    start = next((k for k, b in enumerate(blocks)
+                  if plain_question(b) or asking_toggle(b) or _lone_question(b) is not None), None)
+    if start is None:
+        return blocks, []
+    rest = blocks[start:]
+    found = [q for q in bold_paragraph_questions(rest, reading, [], [])
+             if _ENDS_ASKING.search(inline_text_of(q.inline))]
+    found += _numbered_paragraph_questions(rest)
+    toggles = [q for q in details_questions(rest, reading, [], []) if q.parent is None
+               and asks(inline_text_of(q.inline))]
+    taken: set[int] = set()
+    subs: list[Question] = []
+    for q in sorted(found + toggles, key=lambda q: q.line):
+        lines = question_lines(q)
+        if lines & taken:
+            continue
+        taken |= lines
+        q.parent = parent
+        q.key = f"{parent.key}/{inline_text_of(q.inline)}"
+        subs.append(q)
+    if not subs:
+        return blocks, []
+    kept = blocks[:start] + [b for b in rest if b.map and not set(range(b.map[0], b.map[1])) & taken]
+    return kept, subs

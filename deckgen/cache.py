@@ -75,7 +75,7 @@ class ParseCache:
         """Store a parse; a cache that cannot be written is silently skipped."""
         used = []
         for name, path in media.items():
-            if any(f'src="{name}"' in note.answer for note in file.notes):
+            if any(f'src="{name}"' in note.answer or f'src="{name}"' in note.question for note in file.notes):
                 used.append((name, str(path), *stamp(path)))
         _store(self.folder / f"{key}.pickle", Entry(file, diagnostics, tuple(used)))
 

@@ -172,6 +172,8 @@ class Parser:
         direct: list[Node] = []
         subs: list[Question] = []
         answer, refs = split_references(q.blocks)
+        answer, inner = answers.inner_questions(answer, q, self)
+        subs.extend(inner)
         queue = list(answer)
         leading = True
         while queue:
@@ -251,10 +253,11 @@ class Parser:
         direct = shapes.trim_rules(direct)
         # A paragraph left empty (a math-service image drawn as its TeX elsewhere) shows nothing.
         direct_html = _EMPTY_PARAGRAPH.sub("", render.blocks(direct, self.env, self.image, self.link))
-        if not answers.has_content(direct_html) and not shown:
+        link_only = answers.only_links(direct)
+        if (not answers.has_content(direct_html) or link_only) and not shown:
             self.skipped += 1
             what = "sub-question" if context else "question"
-            why = "only references" if refs else "empty or a placeholder"
+            why = "only a link" if link_only else "only references" if refs else "empty or a placeholder"
             self.problems.warn(self.at(q.line), f'{what} has no answer ({why}); skipped: "{q_text}"')
             return None, sub_notes
         refs_html = render.references(render.blocks(refs, self.env, self.image, self.link))

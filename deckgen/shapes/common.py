@@ -187,3 +187,14 @@ def section_paths(nodes: list[Node], title: str) -> list[tuple[str, ...]]:
             current = tuple(t for _, t in stack)
         paths.append(current)
     return paths
+
+
+def question_lines(q) -> set[int]:
+    """The lines a question and its answer (and its sub-questions) take in the file."""
+    lines = {q.line}
+    for block in q.blocks:
+        if block.map:
+            lines.update(range(block.map[0], block.map[1]))
+    for child in q.children:
+        lines |= question_lines(child)
+    return lines

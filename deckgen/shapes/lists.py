@@ -10,6 +10,21 @@ from deckgen.tree import Node
 _ANSWER_AFTER_LIST = ("table", "fence", "code_block")
 
 
+def _start(node: Node) -> int:
+    return int(node.nester_tokens[0].attrGet("start") or 1)
+
+
+def _numbering_goes_on(before: Node, after: list[Node]) -> bool:
+    """Tell whether a block after a numbered list belongs to its last item as the reader sees it
+    (a table at column 0 cannot be indented into an item): the numbering resumes after it, or the
+    section ends with it."""
+    if before.type != "ordered_list":
+        return False
+    if not after or after[0].type == "heading":
+        return True  # the table closes the section the list is in
+    return after[0].type == "ordered_list" and _start(after[0]) == _start(before) + len(before.children)
+
+
 def made_last(node: Node, made: list[Question]) -> Question | None:
     """The question of the list's last item, if that item is one."""
     last = node.children[-1]
@@ -20,12 +35,14 @@ def list_questions(nodes: list[Node], reading: Reading, paths: list, warnings: l
     """`1. question?` items with the answer nested below (or, for a lone item, the blocks after it)."""
     questions: list[Question] = []
     trailing: Question | None = None
+    previous: Node | None = None
     lone = False
     for i, node in enumerate(nodes):
         if node.type not in ("bullet_list", "ordered_list"):
             if node.type == "heading":
                 trailing = None
-            elif trailing is not None and (lone or node.type in _ANSWER_AFTER_LIST):
+            elif trailing is not None and (lone or (node.type in _ANSWER_AFTER_LIST and previous is not None
+                                                    and _numbering_goes_on(previous, nodes[i + 1:i + 2]))):
                 trailing.blocks.append(node)
             else:
                 trailing = None
@@ -46,8 +63,9 @@ def list_questions(nodes: list[Node], reading: Reading, paths: list, warnings: l
                 trailing.blocks.append(node)  # `1. question?`, a blank line, then the answer
             continue
         questions.extend(made)
+        previous = node
         # The last question's answer may follow the list: anything after a lone item; after a
-        # longer list only what cannot be indented into it (a table at column 0).
+        # longer list only a table the list's numbering goes on after.
         lone = len(node.children) == 1
         trailing = made[-1] if not made[-1].blocks and made[-1] is made_last(node, made) else None
     for q in questions:

@@ -27,13 +27,16 @@ def bold_paragraph_questions(nodes: list[Node], reading: Reading, paths: list, w
         if node.type == "heading":
             current = None
             continue
-        asked = _bold_question(node) if node.type == "paragraph" else None
+        asked = bold_question(node) if node.type == "paragraph" else None
         if asked is not None:
             current = Question(inline=asked, line=node.map[0], blocks=[], key=inline_text_of(asked),
                                sections=paths[i] if paths else ())
             questions.append(current)
             continue
         if current is None:
+            continue
+        if starts_question(node):
+            current = None  # a question of another shape: this answer ends before it
             continue
         if is_separator(node) and any(not is_separator(b) for b in current.blocks):
             current = None
@@ -44,12 +47,19 @@ def bold_paragraph_questions(nodes: list[Node], reading: Reading, paths: list, w
     return [q for q in questions if q.blocks]
 
 
+def starts_question(node: Node) -> bool:
+    """Tell whether a block opens a question of another shape: a toggle, or a quote that asks."""
+    if node.type == "html_block":
+        return "<summary" in node.content.lower()
+    return node.type == "blockquote" and bool(quoted_questions([node], None, [], []))
+
+
 def is_separator(node: Node) -> bool:
     """Tell whether a block only separates others: `---` or a line of `<br>`s."""
     return node.type == "hr" or (node.type == "html_block" and bool(_SEPARATOR.match(node.content)))
 
 
-def _bold_question(node: Node) -> list[Token] | None:
+def bold_question(node: Node) -> list[Token] | None:
     """Return the question of a paragraph that is a bold question or a bold-numbered prompt."""
     children = [c for c in node.children[0].token.children or [] if not (c.type == "text" and not c.content.strip())]
     if any(c.type in ("softbreak", "hardbreak") for c in children):

@@ -20,7 +20,7 @@ from deckgen.references import fold_label
 from deckgen.shapes.anchored import anchored_questions
 from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.bullets import bold_bullet_questions
-from deckgen.shapes.common import asks, inline_text_of, is_title, section_paths
+from deckgen.shapes.common import asks, inline_text_of, is_title, question_lines, section_paths
 from deckgen.shapes.details import details_questions
 from deckgen.shapes.headings import heading_question, heading_questions, heading_text
 from deckgen.shapes.lists import list_questions
@@ -61,8 +61,8 @@ def read_file(root: Node, reading: Reading, warnings: list) -> tuple[str, list[Q
     if anchored:
         used.append("anchored")
         owned |= _anchored_spans(nodes, anchored)
-    navigation = {i for i, n in enumerate(nodes)
-                  if i not in owned and _is_navigation(n, nodes[i + 1] if i + 1 < len(nodes) else None)}
+    sections = {q.anchor for q in anchored}
+    navigation = {i for i, n in enumerate(nodes) if i not in owned and _is_navigation(n, sections)}
     owned |= navigation
     named = _named_entries([nodes[i] for i in sorted(navigation)])
 
@@ -81,23 +81,37 @@ def read_file(root: Node, reading: Reading, warnings: list) -> tuple[str, list[Q
 
     found = list(anchored) + headed
     for run in _free_runs(nodes, covered):
-        best: tuple[int, int, str, list[Question]] | None = None
-        for name, finder in _BLOCK_FINDERS:
-            made = _plausible(name, finder([nodes[i] for i in run], reading, [paths[i] for i in run], []))
-            answered = sum(1 for q in made if q.blocks or q.children)
-            if made and (best is None or (answered, len(made)) > best[:2]):
-                best = (answered, len(made), name, made)
-        if best is not None:
-            name, made = best[2], best[3]
-            if name == "details":  # its warnings (an unclosed toggle) once, from the chosen reading
-                made = _plausible(name, details_questions([nodes[i] for i in run], reading,
-                                                          [paths[i] for i in run], warnings))
+        run_nodes, run_paths = [nodes[i] for i in run], [paths[i] for i in run]
+        for name, made in _read_run(run_nodes, reading, run_paths, warnings):
             used.append(name)
             found.extend(made)
     found.sort(key=lambda q: q.line)
     _warn_unlisted(named, found, reading, warnings)
     label = "+".join(dict.fromkeys(used)) if used else ""
     return label, found
+
+
+def _read_run(nodes: list[Node], reading: Reading, paths: list, warnings: list) -> list[tuple[str, list[Question]]]:
+    """Read a stretch of blocks: the finder that finds the most answered questions there first,
+    then what the others find in the blocks it left (a quoted question among bold ones)."""
+    proposals = []
+    for rank, (name, finder) in enumerate(_BLOCK_FINDERS):
+        made = _plausible(name, finder(nodes, reading, paths, []))
+        if made:
+            answered = sum(1 for q in made if q.blocks or q.children)
+            proposals.append((-answered, -len(made), rank, name, finder, made))
+    proposals.sort(key=lambda p: p[:3])
+    taken: set[int] = set()
+    chosen = []
+    for *_, name, finder, made in proposals:
+        if name == "details":  # its warnings (an unclosed toggle) once, from the reading kept
+            made = _plausible(name, finder(nodes, reading, paths, warnings))
+        fresh = [q for q in made if not (question_lines(q) & taken)]
+        if fresh:
+            chosen.append((name, fresh))
+            for q in fresh:
+                taken |= question_lines(q)
+    return chosen
 
 
 def _plausible(name: str, found: list[Question]) -> list[Question]:
@@ -131,19 +145,20 @@ def _anchored_spans(nodes: list[Node], questions: list[Question]) -> set[int]:
     return owned
 
 
-def _is_navigation(node: Node, after: Node | None = None) -> bool:
+def _is_navigation(node: Node, sections: set[str] = frozenset()) -> bool:
     """Tell whether a list is a table of contents: most of its entries only link somewhere.
 
-    A single linked entry with nothing nested and text under it (`after`, before any heading) is
-    a question written as a link, its answer below it, not an index.
+    One linked entry alone is a question written as a link (its answer below it) or a link in
+    an answer, unless it links to a numbered answer section (`sections`), as an index does.
     """
     if node.type not in ("bullet_list", "ordered_list") or not node.children:
         return False
-    links = sum(1 for item in node.children if _link_only(item) is not None)
-    if len(node.children) == 1 and len(node.children[0].children) < 2 and after is not None \
-            and after.type not in ("heading", "hr"):
+    hrefs = [h for item in node.children if (h := _link_only(item)) is not None]
+    if any(h.startswith("#") and h[1:] in sections for h in hrefs):
+        return True
+    if len(hrefs) == 1 and len(node.children) == 1 and len(node.children[0].children) < 2:
         return False
-    return links * 2 >= len(node.children) and links > 0
+    return len(hrefs) * 2 >= len(node.children) and len(hrefs) > 0
 
 
 def _link_only(item: Node) -> str | None:
