@@ -288,8 +288,9 @@ _SKIPPED = frozenset({"code", "pre", "script", "noscript", "style", "textarea", 
 # Elements MathJax reads as part of the text around them (its includeHtmlTags); any other element
 # ends the text that math can span.
 _JOINED = {"br": "\n", "wbr": ""}
-# A class that makes MathJax typeset inside code or pre (Anki's, MathJax 2's and 3's defaults).
-_PROCESS_CLASS = re.compile(r"(?i)(?:tex2jax|mathjax)_process")
+# A class that makes MathJax typeset inside code or pre (Anki's, MathJax 2's and 3's defaults;
+# MathJax matches it case by case).
+_PROCESS_CLASS = re.compile(r"(?:tex2jax|mathjax)_process")
 _CLASS_ATTR = re.compile(r"""(\sclass\s*=\s*)("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
 
 
@@ -308,7 +309,7 @@ def neutralise_html(fragment: str) -> Cleaned:
     skipped), from the first place math can start; classes that would make MathJax typeset inside
     code are removed.
     """
-    if _PROCESS_CLASS.search(fragment):
+    if "_process" in fragment and _PROCESS_CLASS.search(fragment):
         fragment = _CLASS_ATTR.sub(_without_process_class, fragment)
     if "\\" not in fragment and "&" not in fragment:
         return Cleaned(fragment, ())
