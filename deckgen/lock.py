@@ -555,6 +555,11 @@ def _read_package(path: Path) -> dict:
     }
 
 
+def _as_packaged(fields: tuple[str, ...], tags: tuple[str, ...], deck_name: str) -> tuple:
+    """What tells a note's content in a package: its fields (the Source without its line), tags, deck."""
+    return (*fields[:4], fields[4].rsplit(":", 1)[0], tags, deck_name)
+
+
 def _plain(markup: str) -> str:
     """The text of an HTML field, as near as can be to what the parse calls the question's text."""
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]*>", " ", markup))).strip()
@@ -562,22 +567,29 @@ def _plain(markup: str) -> str:
 
 def _state_from(package: dict, version: str, deck: DeckConfig, files: list[NoteFile], css: str) -> dict:
     """A lock as the build that wrote `package` would have left it, as far as the package tells."""
+    from deckgen.notetype import field_values  # what a package holds of each field
+
     minted = {}  # the GUID a note gets when first seen: a note with it is that note, still
-    for _file, _note, seen in _seen(files):
+    unchanged = {}  # a note of this build as a package holds it -> its content hash
+    for file, note, seen in _seen(files):
         guid = ids.new_guid(deck.slug, f"pin:{seen.pinned}" if seen.pinned else seen.key)
         minted.setdefault(guid, seen)
+        fields, tags, deck_name = _fields(note, file), _tags(deck, file, note), _deck_name(deck, file)
+        unchanged[_as_packaged(field_values(fields), tags, deck_name)] = _content_hash(fields, tags, deck_name)
     entries = []
     for guid, mtime, tags, fields, deck_name in package["notes"]:
         source = fields[4].rsplit(":", 1)[0]
         question = _plain(fields[0])
         seen = minted.get(guid)
+        packaged = _as_packaged(fields, tags, deck_name)
         entry = {
             "guid": guid,
             "key": seen.key if seen else f"{source}::{ids.fold(question)}",
             "file": source,
             "question": question,
             "answer": _plain(fields[1])[: ids.ANSWER_SKETCH],
-            "hash": _content_hash(fields, tags, deck_name),
+            # Content the package holds as this build would write it is unchanged: same hash, same mtime.
+            "hash": unchanged.get(packaged) or _content_hash(fields, tags, deck_name),
             "mtime": min(max(mtime, 0), MAX_TIME),
             "deck": deck_name,
         }
@@ -663,7 +675,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
     taken: set[str] = set()
     for s, ((file, note), info) in enumerate(zip(found, seen, strict=True)):
         deck_name = _deck_name(deck, file)
-        tags = tuple(dict.fromkeys((*file.tags, *note.tags, *deck.tags)))
+        tags = _tags(deck, file, note)
         fields = _fields(note, file)
         digest = _content_hash(fields, tags, deck_name)
         old = old_notes[pairs[s]] if s in pairs else None
@@ -752,6 +764,10 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
         notetype_changed=nt_changed,
         state=new_state,
     )
+
+
+def _tags(deck: DeckConfig, file: NoteFile, note: Note) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*file.tags, *note.tags, *deck.tags)))
 
 
 def _deck_name(deck: DeckConfig, file: NoteFile) -> str:

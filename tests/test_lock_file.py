@@ -200,7 +200,9 @@ def test_the_recovered_lock_is_the_lost_one(tmp_path):
     shutil.copytree(FIXTURES / "regen" / "v1", notes)
     (notes / "extra.md").write_text(
         "- **고정한 질문?** <!-- id: pinned-one -->\n  - 답입니다.\n- **하위 질문이 있는 질문?**\n"
-        "  - 본문\n  - 하위 질문은 무엇인가요?\n    - 하위 답\n", encoding="utf-8")
+        "  - 본문\n  - 하위 질문은 무엇인가요?\n    - 하위 답\n"
+        # A field the package holds otherwise than the build made it (a sound tag is shown, not played).
+        "- **소리 태그는 재생되나요?**\n  - 아니요: [sound:x.mp3] 는 글자로 보입니다.\n", encoding="utf-8")
 
     def run(outdir: str, at: int):
         return build(BuildConfig(sources=(notes,), outdir=tmp_path / outdir, timestamp=at))
