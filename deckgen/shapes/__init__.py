@@ -82,7 +82,10 @@ def find_questions(root: Node, reading: Reading, shape: str | None) -> tuple[str
         label, questions = name, FINDERS[name](root.children, reading, paths, warnings)
     for line, message in warnings:
         reading.problems.warn(reading.at(line), message)
-    if label != "bold-bullets":
+    if label == "bold-bullets":  # a cheat sheet of bullets: its headings are decoration
+        for q in questions:
+            q.sections = ()
+    else:
         _keep_sections_only_if_they_tell_apart(questions)
     return label, questions
 

@@ -22,7 +22,7 @@ def bold_bullet_questions(nodes: list[Node], reading: Reading, paths: list, warn
             if not blocks and not text.rstrip().endswith(("?", "？")):
                 continue  # a bold label with nothing under it is not a question
             questions.append(
-                Question(inline=inline, line=item.map[0], blocks=blocks, key=text)
+                Question(inline=inline, line=item.map[0], blocks=blocks, key=text, sections=paths[i])
             )
     return questions
 

@@ -1,0 +1,201 @@
+"""A file read as a reader reads it: mixed shapes, Q&A sheets, unanswered questions, page chrome.
+
+The fixtures in fixtures/reading/ are small files in the shapes real collections take: an
+interview sheet with a table of contents and noun-phrase items, an English question bank,
+study notes with questions inside them, questions without answers, mixed shapes, and numbered
+answer sections grouped by their index.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from deckgen.model import NoteFile
+from tests.conftest import parse_text
+
+READING = Path(__file__).resolve().parent / "fixtures" / "reading"
+
+
+def read(name: str):
+    return parse_text((READING / name).read_text(encoding="utf-8"), name)
+
+
+def questions(parsed: NoteFile) -> list[str]:
+    return [n.question_text for n in parsed.notes]
+
+
+def note(parsed: NoteFile, question: str):
+    return next(n for n in parsed.notes if n.question_text == question)
+
+
+def test_a_qa_sheet_reads_its_noun_phrase_items_and_quoted_follow_ups():
+    parsed, problems = read("sheet.md")
+    assert questions(parsed) == [
+        "JVM 구조", "가비지 컬렉션은 언제 일어나나요?", "Major GC는 언제 일어날까?",
+        "String과 StringBuilder의 차이는?", "오버로딩과 오버라이딩의 차이는?", "Checked vs Unchecked Exception",
+        "AOP 용어", "IoC란?", "빈 스코프는 어떤 것이 있나요?", "DI가 무엇인지 설명하시오",
+        "필터와 인터셉터의 차이를 말해보세요",
+    ]
+    sub = note(parsed, "Major GC는 언제 일어날까?")
+    assert sub.parent_key == "가비지 컬렉션은 언제 일어나나요?"
+    assert sub.answer == "<p>Old 영역이 가득 차면 일어난다.</p>"
+    # Navigation lines are the page's, not the answer's.
+    assert "Top" not in note(parsed, "DI가 무엇인지 설명하시오").answer
+    assert "back to top" not in note(parsed, "필터와 인터셉터의 차이를 말해보세요").answer
+    # The table of contents is no card, and a question it lists without a section is reported.
+    assert [str(d) for d in problems.items] == [
+        'sheet.md:11: warning: question listed in the table of contents has no answer in the file; '
+        'skipped: "트랜잭션 전파란 무엇인가요?"'
+    ]
+
+
+def test_topic_headings_of_too_few_items_stay_sections():
+    text = "## 운영체제\n\n### 프로세스\n\n설명.\n\n### 스레드란?\n\n실행 흐름.\n\n### 메모리\n\n설명.\n"
+    parsed, _ = parse_text(text)
+    assert questions(parsed) == ["스레드란?"]
+
+
+def test_english_questions_without_question_marks_bold_prompts_quotes_and_toggles():
+    parsed, problems = read("english.md")
+    assert questions(parsed) == [
+        "What is overfitting?", "Explain the bias-variance tradeoff", "Describe cross-validation.",
+        "Define learning rate.", "What is a p-value? 👶", "Write a query that counts the rows of a table.",
+        "Is accuracy a good metric for imbalanced data?", "What does $@ hold in a shell script?",
+        "What does this print?",
+    ]
+    # A code span in a summary stays code; code inside the summary is part of the question.
+    assert "<code>$@</code>" in note(parsed, "What does $@ hold in a shell script?").question
+    assert "math" not in note(parsed, "What does $@ hold in a shell script?").question
+    printed = note(parsed, "What does this print?")
+    assert '<pre class="code"><code class="language-bash">' in printed.question
+    assert "3" in printed.answer
+    assert "<pre" in note(parsed, "Write a query that counts the rows of a table.").answer
+    assert note(parsed, "Explain the bias-variance tradeoff").answer.count("<h4>Code example</h4>") == 1
+    # Empty toggles and "Answer here" are no answer; the promotion line is no question.
+    assert [str(d) for d in problems.items] == [
+        'english.md:62: warning: question has no answer (empty or a placeholder); skipped: "What is a zombie process?"',
+        'english.md:65: warning: question has no answer (empty or a placeholder); skipped: "What is a daemon?"',
+    ]
+
+
+def test_questions_inside_study_notes_and_a_table_answering_a_numbered_question():
+    parsed, problems = read("study.md")
+    assert questions(parsed) == ["3-way handshake를 하는 이유는?", "패킷(Packet)?", "혼잡 제어는 왜 필요한가요?"]
+    handshake = note(parsed, "3-way handshake를 하는 이유는?")
+    assert "이제 연결 해제를 보자" not in handshake.answer  # the answer ends at the `<br>` separator
+    assert note(parsed, "패킷(Packet)?").answer == "<ul>\n<li>데이터를 나누어 보내는 단위이다.</li>\n</ul>"
+    assert note(parsed, "혼잡 제어는 왜 필요한가요?").answer.startswith("<table>")
+    assert problems.items == []
+
+
+def test_unanswered_questions_are_reported_and_never_cards():
+    parsed, problems = read("unanswered.md")
+    assert parsed.notes == ()
+    assert parsed.skipped == 7
+    assert [str(d) for d in problems.items] == [
+        'unanswered.md:5: warning: question has no answer (empty or a placeholder); skipped: "프로세스와 스레드의 차이는 무엇인가요?"',
+        'unanswered.md:7: warning: follow-up question has no answer; skipped: "페이지 폴트는 언제 생기나요?"',
+        'unanswered.md:6: warning: question has no answer (empty or a placeholder); skipped: "가상 메모리란 무엇인가요?"',
+        'unanswered.md:11: warning: question has no answer (empty or a placeholder); skipped: "인덱스는 왜 쓰나요?"',
+        'unanswered.md:15: warning: question has no answer (empty or a placeholder); skipped: "트랜잭션 격리 수준에 대해 설명해주세요"',
+        'unanswered.md:20: warning: question has no answer (only a link); skipped: "CORS란 무엇인가요?"',
+        'unanswered.md:24: warning: question has no answer (empty or a placeholder); skipped: "데드락이란?"',
+    ]
+
+
+def test_every_shape_of_a_mixed_file_is_read_section_by_section():
+    parsed, problems = read("mixed.md")
+    assert parsed.shape == "headings+bold-bullets+details+qa"
+    assert questions(parsed) == [
+        "스택이란?", "스택은 어디에 쓰이나요?", "스택 오버플로는 언제 일어나나요?", "큐란 무엇인가요?", "원형 큐의 장점은?",
+    ]
+    assert note(parsed, "스택 오버플로는 언제 일어나나요?").parent_key == "스택은 어디에 쓰이나요?"
+    assert note(parsed, "원형 큐의 장점은?").answer == "<p>배열을 재사용해 공간을 낭비하지 않는다.</p>"
+    assert problems.items == []
+
+
+@pytest.mark.parametrize(
+    "chrome",
+    ["[Top](#top)", "[⬆ 위로](#목차)", "[뒤로](../README.md)", "[:arrow_double_up:](#contents)",
+     '<div align="right"><b><a href="#">↥ back to top</a></b></div>', "_Network.end_",
+     "📌 **관련 주제**: [스택](#스택), [큐](#큐)"],
+)
+def test_page_chrome_is_left_out_of_the_answer(chrome):
+    parsed, _ = parse_text(f"## 스택이란?\n\n후입선출 구조다.\n\n{chrome}\n")
+    assert parsed.notes[0].answer == "<p>후입선출 구조다.</p>"
+
+
+def test_an_advertising_heading_after_the_last_answer_is_left_out():
+    text = ("## What is a stack?\n\nLast in, first out.\n\n"
+            "#### Explore all 100 answers here 👉 [Example](https://example.com/qs)\n")
+    parsed, _ = parse_text(text)
+    assert parsed.notes[0].answer == "<p>Last in, first out.</p>"
+
+
+def test_korean_emphasis_after_punctuation_is_bold_on_the_card():
+    parsed, _ = parse_text("## 정규화란?\n\n**Batch Normalization(BN)**은 층마다 입력을 정규화한다.\n")
+    assert parsed.notes[0].answer == "<p><strong>Batch Normalization(BN)</strong>은 층마다 입력을 정규화한다.</p>"
+
+
+def test_a_readme_in_a_folder_is_read_and_a_folder_of_unanswered_questions_only_warns(run_cli, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "README.md").write_text("# 질문\n\n## 스택이란?\n\n후입선출 구조다.\n", encoding="utf-8")
+    result = run_cli("check", "notes")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "notes/README.md (headings): 1 question" in result.output
+
+    empty = tmp_path / "asked"
+    empty.mkdir()
+    shutil.copy(READING / "unanswered.md", empty / "unanswered.md")
+    result = run_cli("build", "asked", "-o", "dist")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "warning: no answered questions in asked" in result.stderr
+    assert "asked/unanswered.md:5: warning: question has no answer" in result.stderr
+
+
+def test_no_questions_found_says_what_was_read_and_how_to_force_a_shape(run_cli, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "memo.md").write_text("# 메모\n\n그냥 적어 둔 글.\n", encoding="utf-8")
+    result = run_cli("build", "notes", "-o", "dist")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert "error: no questions found in notes" in lines
+    assert "note: read 1 note file: notes/memo.md" in lines
+    assert any(line.startswith("note: deckgen finds questions written as") and "shape" in line for line in lines)
+
+
+def test_images_and_group_labels_reach_anki(run_cli, tmp_path, anki):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    shutil.copy(READING / "grouped.md", notes / "grouped.md")
+    shutil.copytree(READING / "img", notes / "img")
+    result = run_cli("build", "notes", "-o", "dist")
+    assert result.exit_code == 0, result.output + result.stderr
+    anki.import_package(next((tmp_path / "dist").glob("*.apkg")))
+    rank = anki.note_by_question("행렬의 랭크란 무엇인가요?")
+    image = next(name for name in os.listdir(anki.col.media.dir()) if name.endswith(".png"))
+    assert f'<img src="{image}"' in rank["Answer"]  # an image alone, with no alt text, is kept
+    for question in ("고유값이란 무엇인가요?", "고유벡터는 어떻게 구하나요?"):
+        assert anki.note_by_question(question)["Context"] == "고유값"  # the index's group label
+    assert rank["Context"] == ""
+
+
+def test_an_image_in_a_question_is_packaged_from_a_cached_parse(run_cli, tmp_path, anki):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    shutil.copytree(READING / "img", notes / "img")
+    (notes / "q.md").write_text("## 이 행렬의 랭크는? ![](img/rank.png)\n\n2이다.\n", encoding="utf-8")
+    assert run_cli("build", "notes", "-o", "dist").exit_code == 0
+    (notes / "other.md").write_text("## 스택이란?\n\n후입선출 구조다.\n", encoding="utf-8")
+    result = run_cli("build", "notes", "-o", "dist")  # q.md now comes from the parse cache
+    assert result.exit_code == 0, result.output + result.stderr
+    newest = sorted((tmp_path / "dist").glob("*.apkg"))[-1]
+    anki.import_package(newest)
+    image = next(name for name in os.listdir(anki.col.media.dir()) if name.endswith(".png"))
+    assert f'<img src="{image}"' in anki.note_by_question("이 행렬의 랭크는?")["Question"]
