@@ -146,7 +146,7 @@ def parse(data: bytes, shown: str) -> dict:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         _fail(shown, [(line, "the lock file is not UTF-8 text; it is not a deckgen lock")])
-    if m := _CONFLICT.search(text):
+    if any(marker * 7 in text for marker in "<=>|") and (m := _CONFLICT.search(text)):
         line = text.count("\n", 0, m.start()) + 1
         raise DeckgenError(
             f"error: {shown} has unresolved merge conflicts; keep one side whole "
@@ -266,6 +266,9 @@ def _check(state: object) -> list[tuple]:
         return found
     guids: dict[str, int] = {}
     for n, entry in enumerate(notes):
+        if _entry_ok(entry) and entry["guid"] not in guids:  # the usual case, checked quickly
+            guids[entry["guid"]] = n
+            continue
         where = ("notes", n)
         label = f"the lock file's note {n + 1} is malformed"
         if not isinstance(entry, dict):
@@ -274,7 +277,7 @@ def _check(state: object) -> list[tuple]:
         before = len(found)
         for key in ("guid", "key", "file", "question", "hash"):
             text((*where, key) if key in entry else where, entry, key)
-        for key in ("answer", "deck", "pinned"):
+        for key in _OPTIONAL_TEXT:
             text((*where, key), entry, key, required=False)
         if "mtime" not in entry:
             found.append(((*where,), '"mtime" is missing'))
@@ -300,8 +303,26 @@ def _check(state: object) -> list[tuple]:
     return found
 
 
+_GUID = re.compile(r"[!-~]{1,64}")  # printable ASCII without spaces, as genanki and Anki write them
+_OPTIONAL_TEXT = ("answer", "deck", "pinned")
+
+
 def _valid_guid(guid: str) -> bool:
-    return 0 < len(guid) <= 64 and not any(c.isspace() or not c.isprintable() for c in guid)
+    return _GUID.fullmatch(guid) is not None
+
+
+def _entry_ok(entry: object) -> bool:
+    """Whether a lock's note entry is as deckgen writes it (the details are for the messages)."""
+    try:
+        return (
+            type(entry["guid"]) is str and type(entry["key"]) is str and type(entry["file"]) is str
+            and type(entry["question"]) is str and type(entry["hash"]) is str
+            and type(entry["mtime"]) is int and 0 <= entry["mtime"] <= MAX_TIME
+            and all(type(entry[k]) is str for k in _OPTIONAL_TEXT if k in entry)
+            and _GUID.fullmatch(entry["guid"]) is not None
+        )
+    except (KeyError, TypeError, IndexError):
+        return False
 
 
 _TEXT_KEYS = ("key", "file", "question", "answer", "deck", "pinned")
