@@ -28,8 +28,17 @@ def file_line(f: NoteFile) -> str:
             f"{count(subs, 'sub-question')}, {f.skipped} skipped")
 
 
-def run_check(config: BuildConfig) -> CheckReport:
-    """Read the settings and parse every note file like a build, then summarise."""
+def question_lines(f: NoteFile) -> list[str]:
+    """Every question of a file at its line, and what could have been one and why it is not."""
+    found = [(n.location.line, f"{'sub-question' if n.parent_key else 'question'}: {n.question_text}")
+             for n in f.notes]
+    found += [(line, f"not a question: {text} ({why})") for line, text, why in f.passed]
+    return [f"  {f.source.display}:{line}: {what}" for line, what in sorted(found, key=lambda x: x[0])]
+
+
+def run_check(config: BuildConfig, verbose: bool = False) -> CheckReport:
+    """Read the settings and parse every note file like a build, then summarise (with every
+    question, and every near miss, when verbose)."""
     problems = Problems()
     deck, files, _media = collect(config, problems)
     advice = ""
@@ -42,7 +51,11 @@ def run_check(config: BuildConfig) -> CheckReport:
     if journal.exists():
         problems.warn(SourceLocation(display_path(journal), 0),
                       "a build was interrupted while it wrote its files; the next build finishes or undoes it")
-    lines = [file_line(f) for f in files]
+    lines = []
+    for f in files:
+        lines.append(file_line(f))
+        if verbose:
+            lines.extend(question_lines(f))
     notes = [n for f in files for n in f.notes]
     subs = sum(1 for n in notes if n.parent_key)
     errors, warnings = len(problems.errors), len(problems.warnings)

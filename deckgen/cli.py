@@ -86,12 +86,14 @@ def preview(sources: tuple[Path, ...], outdir: Path, mathjax: Path | None) -> No
 @cli.command()
 @_SOURCES
 @click.option("--strict", is_flag=True, help="Fail on any warning.")
-def check(sources: tuple[Path, ...], strict: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="List every question at its line, and what looks like one but is not, with why.")
+def check(sources: tuple[Path, ...], strict: bool, verbose: bool) -> None:
     """Parse SOURCES and report problems and per-file counts; write nothing."""
     from deckgen.check import run_check
 
     report = _run(lambda: run_check(BuildConfig(sources=sources or (Path("sources"),), outdir=Path("dist"),
-                                                strict=strict)))
+                                                strict=strict), verbose=verbose))
     _print_diagnostics(report.diagnostics)
     for line in report.lines:
         _echo(line)

@@ -88,6 +88,9 @@ class NoteFile:
     """The shape its questions were found in (see shapes/)."""
     depends: tuple[tuple[str, int, int], ...] = ()
     """(path, mtime_ns, size) of other note files whose content the parse used (cross-links)."""
+    passed: tuple[tuple[int, str, str], ...] = ()
+    """(line, text, why) of each heading, bold line or summary that could have been a question
+    and is not one, for `deckgen check -v`."""
     chars: frozenset[str] | None = None
     """Every character a reader sees on this file's cards, found once with the parse (and cached
     with it) for the deck's font subsets; None until then."""

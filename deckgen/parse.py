@@ -79,6 +79,7 @@ def parse_file(
         order=frontmatter.order(source.rel),
         shape=chosen,
         depends=tuple(sorted((str(path), *stamp) for path, stamp in parser.depends.items())),
+        passed=tuple(sorted(parser.passed)),
     )
 
 
@@ -91,6 +92,8 @@ class Parser:
         self.env = env
         self.media = media
         self.skipped = 0
+        self.passed: list[tuple[int, str, str]] = []
+        """(1-based line, text, why) of what could have been a question and is not one."""
         self.title = ""
         self.names: dict[str, str] = {}
         """What this file's anchors point at: anchor -> question (or heading) text; "" -> title."""

@@ -199,3 +199,22 @@ def test_an_image_in_a_question_is_packaged_from_a_cached_parse(run_cli, tmp_pat
     anki.import_package(newest)
     image = next(name for name in os.listdir(anki.col.media.dir()) if name.endswith(".png"))
     assert f'<img src="{image}"' in anki.note_by_question("이 행렬의 랭크는?")["Question"]
+
+
+def test_check_verbose_lists_every_question_and_every_near_miss_with_why(run_cli, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    shutil.copy(READING / "sheet.md", notes / "sheet.md")
+    shutil.copy(READING / "study.md", notes / "study.md")
+    result = run_cli("check", "-v", "notes")
+    assert result.exit_code == 0, result.output + result.stderr
+    lines = result.output.splitlines()
+    assert "  notes/sheet.md:3: not a question: 목차 (a part of the page: a title, contents, references or a summary)" in lines
+    assert "  notes/sheet.md:13: not a question: 자바 (a topic: questions stand under it)" in lines
+    assert "  notes/sheet.md:15: question: JVM 구조" in lines
+    assert "  notes/sheet.md:23: sub-question: Major GC는 언제 일어날까?" in lines
+    assert "  notes/study.md:21: not a question: Stop and Wait (a bold label that does not ask, among labels that " \
+           "mostly do not: a term)" in lines
+    assert "  notes/study.md:15: question: 패킷(Packet)?" in lines
+    quiet = run_cli("check", "notes")
+    assert "question: JVM 구조" not in quiet.output

@@ -23,6 +23,8 @@ class Reading(Protocol):
     env: dict
     title: str
     problems: Problems
+    passed: list[tuple[int, str, str]]
+    """Where a finder notes what could have been a question and why it is not: (line, text, why)."""
 
     def at(self, line: int) -> SourceLocation: ...
 

@@ -66,7 +66,7 @@ def read_file(root: Node, reading: Reading, warnings: list) -> tuple[str, list[Q
     owned |= navigation
     named = _named_entries([nodes[i] for i in sorted(navigation)])
 
-    is_question = _heading_classifier(nodes, owned, named, title)
+    is_question, why = _heading_classifier(nodes, owned, named, title)
     headed = heading_questions(nodes, reading, paths, warnings,
                                is_question=lambda i: i not in owned and is_question(i))
     covered: set[int] = set(owned)
@@ -79,10 +79,18 @@ def read_file(root: Node, reading: Reading, warnings: list) -> tuple[str, list[Q
             covered.add(heading_at[q.line])
             covered.update(index[id(b)] for b in q.blocks if id(b) in index)
 
+    for i, reason in why.items():
+        text = heading_text(nodes[i])
+        if text is None or is_title(nodes[i], nodes, title):
+            continue
+        if i in covered:
+            reason = "part of the answer above it: it does not ask"
+        _pass(reading, nodes[i].map[0], text[1], reason)
+
     found = list(anchored) + headed
     for run in _free_runs(nodes, covered):
         run_nodes, run_paths = [nodes[i] for i in run], [paths[i] for i in run]
-        for name, made in _read_run(run_nodes, reading, run_paths, warnings):
+        for name, made in _read_run(run_nodes, reading, run_paths, warnings, passed=True):
             used.append(name)
             found.extend(made)
     found.sort(key=lambda q: q.line)
@@ -91,12 +99,20 @@ def read_file(root: Node, reading: Reading, warnings: list) -> tuple[str, list[Q
     return label, found
 
 
-def _read_run(nodes: list[Node], reading: Reading, paths: list, warnings: list) -> list[tuple[str, list[Question]]]:
+def _pass(reading: Reading, line: int, text: str, why: str) -> None:
+    """Note something that could have been a question and why it is not (`check -v`)."""
+    passed = getattr(reading, "passed", None)
+    if passed is not None:
+        passed.append((line + 1, text, why))
+
+
+def _read_run(nodes: list[Node], reading: Reading, paths: list, warnings: list,
+              passed: bool = False) -> list[tuple[str, list[Question]]]:
     """Read a stretch of blocks: the finder that finds the most answered questions there first,
     then what the others find in the blocks it left (a quoted question among bold ones)."""
     proposals = []
     for rank, (name, finder) in enumerate(_BLOCK_FINDERS):
-        made = _plausible(name, finder(nodes, reading, paths, []))
+        made = _plausible(name, finder(nodes, reading, paths, []), reading if passed and name == "bold-bullets" else None)
         if made:
             answered = sum(1 for q in made if q.blocks or q.children)
             proposals.append((-answered, -len(made), rank, name, finder, made))
@@ -105,7 +121,7 @@ def _read_run(nodes: list[Node], reading: Reading, paths: list, warnings: list) 
     chosen = []
     for *_, name, finder, made in proposals:
         if name == "details":  # its warnings (an unclosed toggle) once, from the reading kept
-            made = _plausible(name, finder(nodes, reading, paths, warnings))
+            made = _plausible(name, finder(nodes, reading, paths, warnings), reading if passed else None)
         fresh = [q for q in made if not (question_lines(q) & taken)]
         if fresh:
             chosen.append((name, fresh))
@@ -114,18 +130,29 @@ def _read_run(nodes: list[Node], reading: Reading, paths: list, warnings: list) 
     return chosen
 
 
-def _plausible(name: str, found: list[Question]) -> list[Question]:
+def _plausible(name: str, found: list[Question], reading: Reading | None = None) -> list[Question]:
     """Keep what a reader takes for questions among what a finder proposes in running text.
 
     A toggle or item that only holds a table of contents is navigation. Bold labels that do not
     ask are a study note's terms unless most of their neighbours ask.
     """
-    found = [q for q in found if not (q.blocks and all(_is_navigation(b) or is_separator(b) for b in q.blocks))]
+    kept = []
+    for q in found:
+        if q.blocks and all(_is_navigation(b) or is_separator(b) for b in q.blocks):
+            if reading is not None:
+                _pass(reading, q.line, inline_text_of(q.inline), "a table of contents")
+        else:
+            kept.append(q)
     if name == "bold-bullets":
-        asking = [q for q in found if asks(inline_text_of(q.inline))]
-        if len(asking) * 2 < len(found):
-            found = asking
-    return found
+        asking = [q for q in kept if asks(inline_text_of(q.inline))]
+        if len(asking) * 2 < len(kept):
+            if reading is not None:
+                for q in kept:
+                    if q not in asking:
+                        _pass(reading, q.line, inline_text_of(q.inline),
+                              "a bold label that does not ask, among labels that mostly do not: a term")
+            kept = asking
+    return kept
 
 
 def _anchored_spans(nodes: list[Node], questions: list[Question]) -> set[int]:
@@ -217,12 +244,16 @@ def _heading_classifier(nodes: list[Node], owned: set[int], named: dict, title: 
         if (n := sum(asked[i] for i in members)) >= _ITEMS_ASKED and n >= _ITEMS_SHARE * len(members)
     }
     chosen: dict[int, bool] = {}
+    why: dict[int, str] = {}
     for pos, (i, level) in enumerate(heads):
         text = heading_text(nodes[i])
         is_named = bool(text) and fold_label(text[1]) in named
         chosen[i] = asked[i] or is_named
     for pos, (i, level) in enumerate(heads):
-        if chosen[i] or level not in item_levels or not items[i]:
+        if chosen[i]:
+            continue
+        if not items[i]:
+            why[i] = "a part of the page: a title, contents, references or a summary"
             continue
         below = []
         for j, lv in heads[pos + 1:]:
@@ -230,11 +261,17 @@ def _heading_classifier(nodes: list[Node], owned: set[int], named: dict, title: 
                 break
             below.append(j)
         if any(chosen[j] for j in below):
-            continue  # questions stand under it: a topic
+            why[i] = "a topic: questions stand under it"
+            continue
+        if level not in item_levels:
+            why[i] = "a section title: it does not ask, and too few headings of its level ask for them to be a Q&A sheet's items"
+            continue
         stop = below[0] if below else next((j for j, lv in heads[pos + 1:] if lv <= level), len(nodes))
         if any(not is_separator(nodes[k]) for k in range(i + 1, stop)):
             chosen[i] = True
-    return lambda i: chosen.get(i, False)
+        else:
+            why[i] = "nothing is written under it"
+    return (lambda i: chosen.get(i, False)), why
 
 
 def _free_runs(nodes: list[Node], covered: set[int]) -> list[list[int]]:
