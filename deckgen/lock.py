@@ -702,7 +702,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
         old = old_notes[pairs[s]] if s in pairs else None
         if old is not None:
             guid = old["guid"]
-            mtime = old["mtime"] if old["hash"] == digest else max(now, old["mtime"] + 1)
+            mtime = old["mtime"] if old["hash"] == digest else min(max(now, old["mtime"] + 1), MAX_TIME)
             if ids.fold(old["question"]) != ids.fold(note.question_text):
                 changes.append(Change("re-identified", note.question_text, old["question"]))
             elif old["hash"] != digest:
@@ -740,7 +740,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
     nt_hash = notetype_hash(css)
     old_nt = (state or {}).get("notetype", {})
     nt_changed = old_nt.get("hash") != nt_hash
-    nt_mtime = old_nt.get("mtime", 0) if not nt_changed else max(now, old_nt.get("mtime", 0) + 1)
+    nt_mtime = old_nt.get("mtime", 0) if not nt_changed else min(max(now, old_nt.get("mtime", 0) + 1), MAX_TIME)
     old_root = (state or {}).get("title")
 
     kinds = {c.kind for c in changes}
