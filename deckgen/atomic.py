@@ -30,6 +30,7 @@ from pathlib import Path
 from deckgen.errors import DeckgenError
 from deckgen.model import Diagnostic, SourceLocation
 from deckgen.sources import display_path
+from deckgen.textsafe import printable
 
 JOURNAL_NAME = ".deckgen-journal.json"
 _JOURNAL_FORMAT = 1
@@ -380,7 +381,7 @@ class BuildLock:
                     f"(waited {self.timeout:g} s); try again when it has finished"
                 )
             if not told:
-                print(f"{display_path(folder)}: waiting for another deckgen build to finish…", file=sys.stderr)
+                print(f"{printable(display_path(folder))}: waiting for another deckgen build to finish…", file=sys.stderr)
                 told = True
             time.sleep(0.05)
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from deckgen.errors import Problems
 from deckgen.ids import nfc
+from deckgen.media import media_root_problem
 from deckgen.model import BuildConfig, DeckConfig, SourceLocation
 from deckgen.shapes import SHAPES, canonical
 from deckgen.sources import display_path
@@ -136,6 +137,9 @@ def from_text(root: Path, path: Path, text: str, build: BuildConfig, problems: P
     media_root = read.string(data, "media_root") or None
     if media_root is not None and not _is_dir(root / media_root):
         read.error(("media_root",), f'"media_root" is not a folder: {display_path(root / media_root)}')
+        media_root = None
+    elif media_root is not None and (why := media_root_problem(root, media_root)):
+        read.error(("media_root",), why)
         media_root = None
     tags = tuple(re.sub(r"\s+", "_", t) for t in read.strings(data, "tags"))
     return DeckConfig(

@@ -33,6 +33,7 @@ from deckgen.errors import DeckgenError, Problems
 from deckgen.model import BuildConfig, CardNote, Change, DeckConfig, Diagnostic, Note, NoteFile, SourceLocation
 from deckgen.notetype import FIELDS, NOTETYPE_NAME, notetype_hash, template_files
 from deckgen.sources import display_path
+from deckgen.textsafe import html_text, markdown_text
 
 LOCK_NAME = "deckgen.lock"
 LOCK_FORMAT = 1
@@ -599,7 +600,7 @@ def _state_from(package: dict, version: str, deck: DeckConfig, files: list[NoteF
         unchanged[_as_packaged(field_values(fields), tags, deck_name)] = _content_hash(fields, tags, deck_name)
     entries = []
     for guid, mtime, tags, fields, deck_name in package["notes"]:
-        source = fields[4].rsplit(":", 1)[0]
+        source = html.unescape(fields[4].rsplit(":", 1)[0])
         question = _plain(fields[0])
         seen = minted.get(guid)
         packaged = _as_packaged(fields, tags, deck_name)
@@ -639,7 +640,7 @@ def _state_from(package: dict, version: str, deck: DeckConfig, files: list[NoteF
 
 
 def _fields(note: Note, file: NoteFile) -> tuple[str, ...]:
-    source = f"{file.source.rel}:{note.location.line}"
+    source = f"{html_text(file.source.rel)}:{note.location.line}"
     chips = "".join(f'<span class="kw">{html.escape(w)}</span>' for w in note.keywords)
     return (note.question, note.answer, note.context, chips, source)
 
@@ -763,7 +764,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
     n_sub = sum(1 for c in cards if c.note.parent_key)
     stamp = datetime.fromtimestamp(created, UTC).strftime("%Y-%m-%d")
     description = (
-        f"<b>{deck.title}</b> — version {version} ({stamp}) · "
+        f"<b>{html_text(deck.title)}</b> — version {version} ({stamp}) · "
         f"{len(cards)} notes ({n_sub} sub-questions) · built by deckgen"
     )
     new_state = {
@@ -829,12 +830,13 @@ def changelog_entry(plan: Plan, package: Path) -> str:
             continue
         lines.append(f"### {label}")
         for c in items:
+            question, detail = markdown_text(c.question), markdown_text(c.detail)
             if kind == "re-identified":
-                lines.append(f"- {c.detail} → {c.question}")
+                lines.append(f"- {detail} → {question}")
             elif kind in ("removed", "added", "edited"):
-                lines.append(f"- {c.question} ({c.detail})")
+                lines.append(f"- {question} ({detail})")
             else:
-                lines.append(f"- {c.question}: {c.detail}")
+                lines.append(f"- {question}: {detail}")
         lines.append("")
     if not plan.changes:
         why = "Templates or styling changed" if plan.notetype_changed else "Version set by hand"

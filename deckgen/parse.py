@@ -158,6 +158,10 @@ class Parser:
             self.problems.warn(self.at(line), f'remote image "{placed}" kept as a link (phones may be offline)')
         return placed
 
+    def warn_at(self, line: int, message: str) -> None:
+        """Record a warning at a 0-based line of this file (what rendering reports)."""
+        self.problems.warn(self.at(line), message)
+
     def at(self, line: int) -> SourceLocation:
         """Return the user-facing location of a 0-based line."""
         return SourceLocation(self.source.display, line + 1)
@@ -166,9 +170,9 @@ class Parser:
         self, q: Question, context: tuple[str, str] | None
     ) -> tuple[Note | None, list[Note]]:
         """Make the notes of one question: its own (None if skipped) and all, in reading order."""
-        q_html = render.inline(q.inline, self.env, self.image, q.line)
+        q_html = render.inline(q.inline, self.env, self.image, q.line, warn=self.warn_at)
         if q.extra:  # code or a list written inside the question itself
-            q_html += render.blocks(q.extra, self.env, self.image, self.link)
+            q_html += render.blocks(q.extra, self.env, self.image, self.link, warn=self.warn_at)
         q_text = _inline_plain(q.inline)
         pinned = _pinned_inline(q.inline)
         keywords: list[str] = []
@@ -255,7 +259,7 @@ class Parser:
 
         direct = shapes.trim_rules(direct)
         # A paragraph left empty (a math-service image drawn as its TeX elsewhere) shows nothing.
-        direct_html = _EMPTY_PARAGRAPH.sub("", render.blocks(direct, self.env, self.image, self.link))
+        direct_html = _EMPTY_PARAGRAPH.sub("", render.blocks(direct, self.env, self.image, self.link, warn=self.warn_at))
         link_only = answers.only_links(direct)
         if (not answers.has_content(direct_html) or link_only) and not shown:
             self.skipped += 1
@@ -263,7 +267,7 @@ class Parser:
             why = "only a link" if link_only else "only references" if refs else "empty or a placeholder"
             self.problems.warn(self.at(q.line), f'{what} has no answer ({why}); skipped: "{q_text}"')
             return None, sub_notes
-        refs_html = render.references(render.blocks(refs, self.env, self.image, self.link))
+        refs_html = render.references(render.blocks(refs, self.env, self.image, self.link, warn=self.warn_at))
         answer_text = tokens_text([t for n in direct for t in n.to_tokens()])
         note = Note(
             question=q_html,

@@ -12,6 +12,7 @@ from pathlib import Path
 from deckgen.errors import DeckgenError, Problems
 from deckgen.ids import nfc
 from deckgen.model import SourceFile, SourceLocation
+from deckgen.textsafe import printable
 
 NOTE_SUFFIXES = (".md", ".markdown")
 
@@ -86,6 +87,11 @@ def read_source(path: Path, root: Path, problems: Problems) -> SourceFile | None
     """
     shown = nfc(display_path(path))
     where = SourceLocation(shown, 0)
+    try:
+        _relative(path, root).encode("utf-8")
+    except UnicodeEncodeError:  # bytes no encoding names: they cannot go into a card or the lock
+        problems.error(SourceLocation(printable(shown), 0), "the file name is not valid UTF-8; rename the file")
+        return None
     try:
         # Not blocking: a named pipe opens at once, and is then skipped rather than waited on.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
