@@ -18,6 +18,7 @@ _ASKS = re.compile(
     r"|[은는]"
     r"|(?:해|려|어|워|줘|써|봐)\s?(?:주세요|주십시오|주시겠어요|보세요|볼래요|줄래요?)"
     r"|[하보]시오|(?:설명|서술|비교|기술|정의|논|말)하(?:세요|라)|(?:[는은인]|했는|하는)지"
+    r"|(?:해|어|여|워|줘)\s?달라|해\s?줘"
     r")$"
 )
 # English asks at its start: a question word, or a verb that sets a task ("Explain X").
@@ -30,7 +31,10 @@ _ASKS_EN = re.compile(
     r")\b",
     re.I,
 )
-_TRAILING = re.compile(r"(?:\s*[(\[][^()\[\]]*[)\]]|\s*[.!~…*]+|\s+)$")
+# A trailing aside: "(기출)", "…", "*****" importance marks, or a ✅ / ❎ / 🔥 the author added.
+_TRAILING = re.compile(
+    r"(?:\s*[(\[][^()\[\]]*[)\]]|\s*[.!~…*]+|\s*[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200d]+|\s+)$"
+)
 Q_MARKER = re.compile(r"^\s*(?:(?:Q|질문)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]|Q\d+(?:[-.]\d+)*(?=\s))\s*")
 A_MARKER = re.compile(r"^\s*(?:(?:A|답|답변)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]|A\d+(?:[-.]\d+)*(?=\s))\s*")
 _NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*[.)]\s+")

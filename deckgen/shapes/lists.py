@@ -31,6 +31,44 @@ def made_last(node: Node, made: list[Question]) -> Question | None:
     return made[-1] if made and last.map and made[-1].line == last.map[0] else None
 
 
+def _follow_ups_of_a_question_list(made: list[Question]) -> None:
+    """In a list of questions that are mostly unanswered (questions one was asked), an item's
+    nested one-line entries are follow-up questions, not its answer."""
+    bare = sum(1 for q in made if not q.blocks)
+    if len(made) < 3 or bare * 3 < len(made) * 2:
+        return
+    for q in made:
+        if q.blocks and all(_one_liners(b) for b in q.blocks):
+            q.blocks = []
+
+
+def _one_liners(node: Node) -> bool:
+    return node.type in ("bullet_list", "ordered_list") and all(
+        len(item.children) == 1 and item.children[0].type == "paragraph" for item in node.children)
+
+
+def _item_questions(node: Node, sections: tuple[str, ...], group: str = "") -> list[Question]:
+    """The items of a list that ask; under an item that only labels a topic (`4. Feature
+    selection.`), the items of its nested lists that ask, grouped under that label."""
+    made = []
+    for item in node.children:
+        if not item.children or item.children[0].type != "paragraph":
+            continue
+        tokens, marked = question_tokens(item.children[0].children[0].token.children or [])
+        text = inline_text_of(tokens)
+        if not text:
+            continue
+        if not (marked or asks(text)):
+            for nested in item.children[1:]:
+                if nested.type in ("bullet_list", "ordered_list"):
+                    made.extend(_item_questions(nested, sections, text))
+            continue
+        # A bare question has no answer: it is reported, never a card.
+        made.append(Question(inline=tokens, line=item.map[0], blocks=list(item.children[1:]), key=text,
+                             sections=sections, group=group))
+    return made
+
+
 def list_questions(nodes: list[Node], reading: Reading, paths: list, warnings: list) -> list[Question]:
     """`1. question?` items with the answer nested below (or, for a lone item, the blocks after it)."""
     questions: list[Question] = []
@@ -47,17 +85,8 @@ def list_questions(nodes: list[Node], reading: Reading, paths: list, warnings: l
             else:
                 trailing = None
             continue
-        made = []
-        for item in node.children:
-            if not item.children or item.children[0].type != "paragraph":
-                continue
-            tokens, marked = question_tokens(item.children[0].children[0].token.children or [])
-            text = inline_text_of(tokens)
-            if not text or not (marked or asks(text)):
-                continue
-            q = Question(inline=tokens, line=item.map[0], blocks=list(item.children[1:]), key=text,
-                         sections=paths[i])
-            made.append(q)  # a bare question has no answer: it is reported, never a card
+        made = _item_questions(node, paths[i])
+        _follow_ups_of_a_question_list(made)
         if not made:
             if trailing is not None and lone:
                 trailing.blocks.append(node)  # `1. question?`, a blank line, then the answer
