@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+
+from deckgen.ids import nfc
 from deckgen.markdown import inline_text, markdown, slug
 from deckgen.shapes.anchored import anchored_questions
-from deckgen.shapes.common import inline_text_of, looks_like_anchor
 from deckgen.shapes.base import Question
+from deckgen.shapes.common import inline_text_of, looks_like_anchor
 from deckgen.tree import Node
 
 
@@ -48,4 +50,5 @@ def names_of_file(path: Path, _stamp: tuple[int, int]) -> dict[str, str]:
         if node.type == "heading" and node.tag == "h1" and node.children:
             title = inline_text(node.children[0].token)
             break
-    return anchor_names(root, found, title or re.sub(r"^\d+[-_. ]+", "", path.stem) or path.stem)
+    stem = nfc(path.stem)
+    return anchor_names(root, found, title or re.sub(r"^\d+[-_. ]+", "", stem) or stem)

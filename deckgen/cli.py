@@ -62,8 +62,12 @@ def build(sources: tuple[Path, ...], outdir: Path, deck_name: str | None, versio
     config = BuildConfig(sources=sources or (Path("sources"),), outdir=outdir, deck_name=deck_name,
                          version=version, strict=strict)
     report = _run(lambda: _build(config))
-    _print_diagnostics(report.diagnostics)
-    _print_report(report)
+    try:
+        _print_diagnostics(report.diagnostics)
+        _print_report(report)
+    except KeyboardInterrupt:  # the build is already written: only its report was cut short
+        click.echo("interrupted: the build was already written", err=True)
+        sys.exit(130)
 
 
 @cli.command()

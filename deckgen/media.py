@@ -10,7 +10,9 @@ checked after its symlinks are resolved, so no link leads out of it.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import unicodedata
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -116,7 +118,7 @@ class Media:
             self._remotes = _remotes(self.repo)
         if self._remotes and (owner.lower(), name.lower().removesuffix(".git")) not in self._remotes:
             return None
-        path = self.repo / unquote(rel)
+        path = on_disk(self.repo / unquote(rel))
         try:
             real = path.resolve(strict=True)
         except (OSError, RuntimeError, ValueError):
@@ -146,7 +148,7 @@ class Media:
         rel = unquote(parsed.path)
         path = (self.repo / rel.lstrip("/")) if rel.startswith("/") else (note_file.parent / rel)
         try:
-            real = path.resolve(strict=True)  # every symlink on the way, followed
+            real = on_disk(path).resolve(strict=True)  # every symlink on the way, followed
         except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in the name
             self.problems.error(where, f'image "{src}" not found')
             return None
@@ -157,12 +159,43 @@ class Media:
         if not real.is_file() or real.suffix.lower() not in _IMAGE_SUFFIXES:
             self.problems.error(where, f'image "{src}" is not an image file')
             return None
-        data = real.read_bytes()
-        if len(data) >= _MAX_BYTES:
-            self.problems.error(where, f'image "{src}" is larger than 100 MiB')
+        try:
+            if real.stat().st_size >= _MAX_BYTES:  # before reading it: it may be gigabytes
+                self.problems.error(where, f'image "{src}" is larger than 100 MiB')
+                return None
+            h = hashlib.sha256()
+            with real.open("rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    h.update(block)
+        except OSError as exc:
+            self.problems.error(where, f'image "{src}" cannot be read: {exc.strerror or exc}')
             return None
-        digest = hashlib.sha256(data).hexdigest()[:12]
+        digest = h.hexdigest()[:12]
         stem = re.sub(r"[^a-z0-9]+", "-", real.stem.lower()).strip("-")[:60] or "image"
         name = f"{stem}-{digest}{real.suffix.lower()}"
         self.files[name] = real
         return name
+
+
+def on_disk(path: Path) -> Path:
+    """`path` with each name spelled as on disk, NFC or NFD alike; `path` itself if none is there.
+
+    Notes are read as NFC, but a file saved by macOS tools may be named in NFD on disk.
+    """
+    if os.path.lexists(path):
+        return path
+    current = Path(path.anchor)
+    for part in path.parts[1:] if path.anchor else path.parts:
+        candidate = current / part
+        if part not in (".", "..") and not os.path.lexists(candidate):
+            wanted = unicodedata.normalize("NFC", part)
+            try:
+                names = os.listdir(current)
+            except OSError:
+                return path
+            match = next((n for n in names if unicodedata.normalize("NFC", n) == wanted), None)
+            if match is None:
+                return path
+            candidate = current / match
+        current = candidate
+    return current

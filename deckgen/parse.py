@@ -21,7 +21,7 @@ from deckgen.cache import stamp
 from deckgen.errors import Problems
 from deckgen.ids import ANSWER_SKETCH, fold
 from deckgen.markdown import MAX_NESTING, inline_text, markdown, slug, tokens_text
-from deckgen.media import Media
+from deckgen.media import Media, on_disk
 from deckgen.model import Note, NoteFile, SourceFile, SourceLocation
 from deckgen.references import fold_label, split_references
 from deckgen.shapes.base import Question
@@ -140,7 +140,7 @@ class Parser:
         if file.suffix.lower() not in NOTE_SUFFIXES:
             return {}
         try:
-            file = file.resolve()
+            file = on_disk(file).resolve()
             if file == self.source.path.resolve():
                 return self.names
             seen = stamp(file)

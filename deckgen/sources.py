@@ -38,18 +38,18 @@ def find_note_files(paths: tuple[Path, ...], root: Path, exclude: tuple[str, ...
     for given in paths:
         if not given.exists():
             raise DeckgenError(f"{given}: error: no such file or folder")
-        if given.is_file():
+        if not given.is_dir():  # a file, or a pipe read_source skips with a warning
             found[given.resolve()] = None
             named.add(given.resolve())
             continue
         for path in sorted(given.rglob("*")):
-            if path.suffix.lower() in NOTE_SUFFIXES and path.is_file():
+            if path.suffix.lower() in NOTE_SUFFIXES and not path.is_dir():
                 if any(part.startswith(".") for part in path.relative_to(given).parts):
                     continue
                 found[path.resolve()] = None
     files = []
     for path in found:
-        rel = _relative(path, root)
+        rel = nfc(_relative(path, root))
         if any(_excluded(rel, pattern) for pattern in exclude):
             continue
         # A book's index and a change log are read for titles, not as notes, unless named outright.
@@ -153,6 +153,7 @@ def summary_titles(root: Path) -> dict[Path, str]:
     from urllib.parse import unquote
 
     from deckgen.markdown import markdown
+    from deckgen.media import on_disk
 
     titles: dict[Path, str] = {}
     for folder in (root.parent, root):
@@ -179,5 +180,5 @@ def summary_titles(root: Path) -> dict[Path, str]:
                             label.append(inner.content)
                     title = "".join(label).strip()
                     if title and not _GENERIC_LABEL.fullmatch(title):
-                        titles[(folder / target).resolve()] = title
+                        titles[on_disk(folder / target).resolve()] = title
     return titles

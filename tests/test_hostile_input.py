@@ -127,3 +127,19 @@ def test_fingerprint_never_reads_a_pipe(tmp_path):
     os.mkfifo(tmp_path / "deckgen.toml")
     first = BuildRecords.fingerprint(tmp_path, (tmp_path,), (), tmp_path)
     assert first == BuildRecords.fingerprint(tmp_path, (tmp_path,), (), tmp_path)
+
+
+def test_a_huge_image_is_refused_before_it_is_read(run_cli, tmp_path):
+    import resource
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    with open(notes / "huge.png", "wb") as f:  # sparse: 3 GB on paper, nothing on disk
+        f.truncate(3 * 1024 ** 3)
+    (notes / "q.md").write_text("## 그림이란?\n\n![그림](huge.png)\n", encoding="utf-8")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = run_cli("build", "notes", "-o", "dist")
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert result.exit_code == 1
+    assert 'notes/q.md:3: error: image "huge.png" is larger than 100 MiB' in result.stderr.splitlines()
+    assert grown_kib < 512 * 1024  # the 3 GB were never read into memory

@@ -112,3 +112,26 @@ def test_nfd_folder_names_the_same_deck(run_cli, tmp_path):
     assert sorted(os.listdir(tmp_path / "dist")) == ["CHANGELOG.md", "면접-v1.0.0.apkg"]
     state = json.loads((folder / "deckgen.lock").read_text(encoding="utf-8"))
     assert state["title"] == "면접" and state["slug"] == "면접"
+
+
+# A 1×1 PNG.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def test_nfc_names_find_nfd_files(run_cli, tmp_path, anki):
+    notes = tmp_path / "notes"
+    (notes / nfd("그림")).mkdir(parents=True)
+    (notes / nfd("그림") / nfd("도표.png")).write_bytes(PNG)
+    (notes / nfd("큐.md")).write_text("* [큐란 무엇인가요?](#1)\n\n## #1\n\n선입선출 구조.\n", encoding="utf-8")
+    (notes / "스택.md").write_text(
+        "- **스택이란?**\n  - 후입선출 구조. ![도표](그림/도표.png) 관련: [여기](큐.md#1)\n", encoding="utf-8")
+    result = run_cli("build", "notes", "-o", "dist")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "error" not in result.stderr
+    anki.import_package(next((tmp_path / "dist").glob("*.apkg")))
+    answer = anki.note_by_question("스택이란?")["Answer"]
+    assert '<img src="' in answer
+    assert "“큐란 무엇인가요?”" in answer
