@@ -86,6 +86,8 @@ def list_questions(nodes: list[Node], reading: Reading, paths: list, warnings: l
                 trailing = None
             continue
         made = _item_questions(node, paths[i])
+        if 2 * len(made) < len(node.children):  # a list that mostly states things: only its
+            made = [q for q in made if q.blocks]  # answered questions are questions
         _follow_ups_of_a_question_list(made)
         if not made:
             if trailing is not None and lone:
