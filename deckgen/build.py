@@ -36,7 +36,7 @@ def collect(config: BuildConfig, problems: Problems) -> tuple[DeckConfig, list[N
     titles = summary_titles(root)
     cache = ParseCache()
     jobs: list[tuple[Path, SourceFile, str | None, str, Entry | None]] = []
-    for path in find_note_files(config.sources, root, deck.exclude):
+    for path in find_note_files(config.sources, root, deck.exclude, problems):
         source = read_source(path, root, problems)
         if source is None:
             continue

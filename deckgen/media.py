@@ -123,9 +123,10 @@ class Media:
             real = path.resolve(strict=True)
         except (OSError, RuntimeError, ValueError):
             return None
-        return real if real.is_file() and self._inside(real) else None
+        return real if real.is_file() and self.inside_collection(real) else None
 
-    def _inside(self, real: Path) -> bool:
+    def inside_collection(self, real: Path) -> bool:
+        """Tell whether a resolved path lies in the notes' repository (or folder) or media root."""
         return any(real.is_relative_to(folder) for folder in self.inside)
 
     def resolve(self, src: str, note_file: Path, where: SourceLocation) -> str | None:
@@ -153,7 +154,7 @@ class Media:
             self.problems.error(where, f'image "{src}" not found')
             return None
         # The collection: its git repository (or the notes folder), and media_root inside it.
-        if not self._inside(real):
+        if not self.inside_collection(real):
             self.problems.error(where, f'image "{src}" lies outside the notes folder; copy it inside')
             return None
         if not real.is_file() or real.suffix.lower() not in _IMAGE_SUFFIXES:

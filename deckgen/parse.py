@@ -143,6 +143,8 @@ class Parser:
             file = on_disk(file).resolve()
             if file == self.source.path.resolve():
                 return self.names
+            if self.media is not None and not self.media.inside_collection(file):
+                return {}  # a file outside the notes: its headings are nobody's to show
             seen = stamp(file)
         except (OSError, RuntimeError):
             return {}

@@ -31,8 +31,13 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def find_note_files(paths: tuple[Path, ...], root: Path, exclude: tuple[str, ...]) -> list[Path]:
-    """List the markdown files named or found below the given folders, in a stable order."""
+def find_note_files(paths: tuple[Path, ...], root: Path, exclude: tuple[str, ...],
+                    problems: Problems | None = None) -> list[Path]:
+    """List the markdown files named or found below the given folders, in a stable order.
+
+    A file found in a folder that is a link to a file outside it is skipped with a warning: only
+    a file named outright may come from elsewhere.
+    """
     found: dict[Path, None] = {}
     named: set[Path] = set()
     for given in paths:
@@ -42,11 +47,18 @@ def find_note_files(paths: tuple[Path, ...], root: Path, exclude: tuple[str, ...
             found[given.resolve()] = None
             named.add(given.resolve())
             continue
+        folder = given.resolve()
         for path in sorted(given.rglob("*")):
             if path.suffix.lower() in NOTE_SUFFIXES and not path.is_dir():
                 if any(part.startswith(".") for part in path.relative_to(given).parts):
                     continue
-                found[path.resolve()] = None
+                real = path.resolve()
+                if not real.is_relative_to(folder):
+                    if problems is not None:
+                        problems.warn(SourceLocation(nfc(display_path(path)), 0),
+                                      "a link to a file outside the notes folder; skipped")
+                    continue
+                found[real] = None
     files = []
     for path in found:
         rel = nfc(_relative(path, root))

@@ -143,3 +143,21 @@ def test_a_huge_image_is_refused_before_it_is_read(run_cli, tmp_path):
     assert result.exit_code == 1
     assert 'notes/q.md:3: error: image "huge.png" is larger than 100 MiB' in result.stderr.splitlines()
     assert grown_kib < 512 * 1024  # the 3 GB were never read into memory
+
+
+def test_a_note_file_linking_outside_the_notes_is_skipped_and_outside_headings_stay_out(run_cli, tmp_path, anki):
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "secret.md").write_text("# 비밀 제목\n\n## 비밀 질문이란?\n\n비밀 답.\n", encoding="utf-8")
+    notes = tmp_path / "repo" / "notes"
+    notes.mkdir(parents=True)
+    (tmp_path / "repo" / ".git").mkdir()  # the notes' repository ends here
+    (notes / "leak.md").symlink_to(outside / "secret.md")
+    (notes / "q.md").write_text("## 스택이란?\n\n후입선출. [여기](../../private/secret.md)\n", encoding="utf-8")
+    result = run_cli("build", "repo/notes", "-o", "dist")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "repo/notes/leak.md: warning: a link to a file outside the notes folder; skipped" in result.stderr.splitlines()
+    anki.import_package(next((tmp_path / "dist").glob("*.apkg")))
+    notes_in_anki = anki.notes()
+    assert [n["Question"] for n in notes_in_anki] == ["스택이란?"]
+    assert "비밀" not in notes_in_anki[0]["Answer"]
