@@ -162,7 +162,7 @@ def quoted_sub_questions(node: Node, parent: Question) -> tuple[Node | None, lis
         subs.append(Question(inline=tokens, line=children[k].map[0], blocks=list(children[k + 1:stop]),
                              parent=parent, key=f"{parent.key}/{text}"))
     kept = children[:starts[0]]
-    return (_with_children(node, kept) if kept else None), subs
+    return (with_children(node, kept) if kept else None), subs
 
 
 def _asks_in_quote(node: Node) -> list[Token] | None:
@@ -202,7 +202,7 @@ def _numbered_paragraph_questions(blocks: list[Node]) -> list[Question]:
     return found
 
 
-def _with_children(container: Node, children: list[Node]) -> Node:
+def with_children(container: Node, children: list[Node]) -> Node:
     """Return a copy of a container node (list, quote) holding only some of its children."""
     opening, closing = container.nester_tokens
     tokens = [opening]

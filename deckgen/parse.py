@@ -236,7 +236,7 @@ class Parser:
                 if not kept:
                     continue
                 if len(kept) != len(node.children):
-                    node = _with_children(node, kept)
+                    node = answers.with_children(node, kept)
             if node.type == "list_item" or (node.type == "paragraph" and not inline_text(node.children[0].token)
                                              and not _shows_image(node)):
                 continue
@@ -349,16 +349,6 @@ def _without_answer_marker(node: Node) -> Node | None:
     tokens = [t.copy() for t in node.to_tokens()]
     tokens[1].children = stripped
     tokens[1].content = inline_text(tokens[1])
-    return Node(tokens).children[0]
-
-
-def _with_children(list_node: Node, items: list[Node]) -> Node:
-    """Return a copy of a list node holding only some of its items."""
-    opening, closing = list_node.nester_tokens
-    tokens = [opening]
-    for item in items:
-        tokens.extend(item.to_tokens())
-    tokens.append(closing)
     return Node(tokens).children[0]
 
 
