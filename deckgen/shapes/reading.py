@@ -90,7 +90,7 @@ def read_file(root: Node, reading: Reading, warnings: list) -> tuple[str, list[Q
     found = list(anchored) + headed
     for run in _free_runs(nodes, covered):
         run_nodes, run_paths = [nodes[i] for i in run], [paths[i] for i in run]
-        for name, made in _read_run(run_nodes, reading, run_paths, warnings, passed=True):
+        for name, made in _read_run(run_nodes, reading, run_paths, warnings):
             used.append(name)
             found.extend(made)
     found.sort(key=lambda q: q.line)
@@ -106,53 +106,55 @@ def _pass(reading: Reading, line: int, text: str, why: str) -> None:
         passed.append((line + 1, text, why))
 
 
-def _read_run(nodes: list[Node], reading: Reading, paths: list, warnings: list,
-              passed: bool = False) -> list[tuple[str, list[Question]]]:
+def _read_run(nodes: list[Node], reading: Reading, paths: list, warnings: list) -> list[tuple[str, list[Question]]]:
     """Read a stretch of blocks: the finder that finds the most answered questions there first,
     then what the others find in the blocks it left (a quoted question among bold ones)."""
     proposals = []
     for rank, (name, finder) in enumerate(_BLOCK_FINDERS):
-        made = _plausible(name, finder(nodes, reading, paths, []), reading if passed and name == "bold-bullets" else None)
+        said: list[tuple[int, str]] = []
+        made, passed = _plausible(name, finder(nodes, reading, paths, said))
         if made:
             answered = sum(1 for q in made if q.blocks or q.children)
-            proposals.append((-answered, -len(made), rank, name, finder, made))
+            proposals.append((-answered, -len(made), rank, name, made, said, passed))
+        else:  # nothing this finder proposes is a question: say why
+            for line, text, why in passed:
+                _pass(reading, line, text, why)
     proposals.sort(key=lambda p: p[:3])
     taken: set[int] = set()
     chosen = []
-    for *_, name, finder, made in proposals:
-        if name == "details":  # its warnings (an unclosed toggle) once, from the reading kept
-            made = _plausible(name, finder(nodes, reading, paths, warnings), reading if passed else None)
+    for *_, name, made, said, passed in proposals:
         fresh = [q for q in made if not (question_lines(q) & taken)]
         if fresh:
             chosen.append((name, fresh))
+            warnings.extend(said)  # what a finder says (an unclosed toggle), once it is read
+            for line, text, why in passed:
+                _pass(reading, line, text, why)
             for q in fresh:
                 taken |= question_lines(q)
     return chosen
 
 
-def _plausible(name: str, found: list[Question], reading: Reading | None = None) -> list[Question]:
-    """Keep what a reader takes for questions among what a finder proposes in running text.
+def _plausible(name: str, found: list[Question]) -> tuple[list[Question], list[tuple[int, str, str]]]:
+    """Keep what a reader takes for questions among what a finder proposes in running text, and
+    say why the rest is not: (questions, [(line, text, why)]).
 
     A toggle or item that only holds a table of contents is navigation. Bold labels that do not
     ask are a study note's terms unless most of their neighbours ask.
     """
-    kept = []
+    kept, passed = [], []
     for q in found:
         if q.blocks and all(_is_navigation(b) or is_separator(b) for b in q.blocks):
-            if reading is not None:
-                _pass(reading, q.line, inline_text_of(q.inline), "a table of contents")
+            passed.append((q.line, inline_text_of(q.inline), "a table of contents"))
         else:
             kept.append(q)
     if name == "bold-bullets":
         asking = [q for q in kept if asks(inline_text_of(q.inline))]
         if len(asking) * 2 < len(kept):
-            if reading is not None:
-                for q in kept:
-                    if q not in asking:
-                        _pass(reading, q.line, inline_text_of(q.inline),
-                              "a bold label that does not ask, among labels that mostly do not: a term")
+            passed += [(q.line, inline_text_of(q.inline),
+                        "a bold label that does not ask, among labels that mostly do not: a term")
+                       for q in kept if q not in asking]
             kept = asking
-    return kept
+    return kept, passed
 
 
 def _anchored_spans(nodes: list[Node], questions: list[Question]) -> set[int]:
