@@ -131,6 +131,29 @@ def order(rel: str) -> tuple[int, str]:
     return (int(m.group(1)) if m else 1 << 30, rel)
 
 
+def section_shapes(meta: dict, source: SourceFile, problems: Problems) -> dict[str, str]:
+    """The shapes front matter sets for sections (`deckgen: {sections: {질의응답: details}}`):
+    section heading text -> shape."""
+    settings = meta.get("deckgen")
+    value = settings.get("sections") if isinstance(settings, dict) else None
+    if value is None:
+        return {}
+    line = next((n for n, text in enumerate(source.text.split("\n"), 1) if re.match(r"\s*sections\s*:", text)), 1)
+    if not isinstance(value, dict):
+        problems.warn(SourceLocation(source.display, line),
+                      "front matter: `sections` maps section headings to shapes; ignored")
+        return {}
+    chosen = {}
+    for heading, shape in value.items():
+        if not isinstance(shape, str) or canonical(shape) in (None, "auto", "anchored"):
+            problems.warn(SourceLocation(source.display, line),
+                          f'front matter: section "{heading}": unknown shape "{shape}" (expected one of '
+                          f'{", ".join(s for s in SHAPES if s != "anchored")}); detecting it instead')
+            continue
+        chosen[str(heading)] = canonical(shape)
+    return chosen
+
+
 def shape_setting(meta: dict, source: SourceFile, problems: Problems) -> str | None:
     """The shape a file's front matter asks for (`deckgen: {shape: qa}`), None to detect it."""
     settings = meta.get("deckgen")

@@ -63,7 +63,8 @@ def parse_file(
     parser = Parser(source, problems, env, media)
     parser.title = title
     setting = frontmatter.shape_setting(meta, source, problems)
-    chosen, found = shapes.find_questions(root, parser, setting or shape)
+    chosen, found = shapes.find_questions(root, parser, setting or shape,
+                                          frontmatter.section_shapes(meta, source, problems))
     parser.names = anchor_names(root, found, title)
     notes: list[Note] = []
     for question in found:

@@ -218,3 +218,17 @@ def test_check_verbose_lists_every_question_and_every_near_miss_with_why(run_cli
     assert "  notes/study.md:15: question: 패킷(Packet)?" in lines
     quiet = run_cli("check", "notes")
     assert "question: JVM 구조" not in quiet.output
+
+
+def test_front_matter_forces_the_shape_of_one_section():
+    parsed, problems = read("forced.md")
+    assert questions(parsed) == ["웹 서버의 역할", "DNS", "정리란?"]
+    assert note(parsed, "DNS").answer == "<ul>\n<li>이름을 주소로 바꾼다.</li>\n</ul>"
+    assert problems.items == []
+    text = "---\ndeckgen:\n  sections:\n    질의응답: tabel\n---\n\n## 질의응답\n\n- 웹이란?\n  - 문서의 망.\n"
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["웹이란?"]  # detected as usual
+    assert [str(d) for d in problems.items] == [
+        'note.md:3: warning: front matter: section "질의응답": unknown shape "tabel" (expected one of '
+        "bold-bullets, headings, details, qa, lists); detecting it instead"
+    ]

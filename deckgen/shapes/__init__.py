@@ -64,17 +64,19 @@ def canonical(shape: str | None) -> str | None:
     return name if name == "auto" or name in SHAPES else None
 
 
-def find_questions(root: Node, reading: Reading, shape: str | None) -> tuple[str, list[Question]]:
+def find_questions(root: Node, reading: Reading, shape: str | None,
+                   sections: dict[str, str] | None = None) -> tuple[str, list[Question]]:
     """Find the questions of a file (read as a reader does unless a shape is given): (shape, questions).
 
-    The shape returned names the ways the questions were written, e.g. "headings+details".
+    `sections` forces the shape of what stands under some section headings (heading text ->
+    shape). The shape returned names the ways the questions were written, e.g. "headings+details".
     """
     from deckgen.shapes.reading import read_file
 
     name = canonical(shape) or "auto"
     warnings: list[tuple[int, str]] = []
     if name == "auto":
-        label, questions = read_file(root, reading, warnings)
+        label, questions = read_file(root, reading, warnings, sections or {})
     elif name == "anchored":
         label, questions = name, anchored_questions(root, reading, warn=True)
     else:

@@ -47,7 +47,7 @@ def _one_liners(node: Node) -> bool:
         len(item.children) == 1 and item.children[0].type == "paragraph" for item in node.children)
 
 
-def _item_questions(node: Node, sections: tuple[str, ...], group: str = "") -> list[Question]:
+def _item_questions(node: Node, sections: tuple[str, ...], group: str = "", every: bool = False) -> list[Question]:
     """The items of a list that ask; under an item that only labels a topic (`4. Feature
     selection.`), the items of its nested lists that ask, grouped under that label."""
     made = []
@@ -58,7 +58,7 @@ def _item_questions(node: Node, sections: tuple[str, ...], group: str = "") -> l
         text = inline_text_of(tokens)
         if not text:
             continue
-        if not (marked or asks(text)):
+        if not (marked or every or asks(text)):
             for nested in item.children[1:]:
                 if nested.type in ("bullet_list", "ordered_list"):
                     made.extend(_item_questions(nested, sections, text))
@@ -69,8 +69,12 @@ def _item_questions(node: Node, sections: tuple[str, ...], group: str = "") -> l
     return made
 
 
-def list_questions(nodes: list[Node], reading: Reading, paths: list, warnings: list) -> list[Question]:
-    """`1. question?` items with the answer nested below (or, for a lone item, the blocks after it)."""
+def list_questions(nodes: list[Node], reading: Reading, paths: list, warnings: list,
+                   every: bool = False) -> list[Question]:
+    """`1. question?` items with the answer nested below (or, for a lone item, the blocks after it).
+
+    With `every` (the author said the list holds questions), every item is one, asking or not.
+    """
     questions: list[Question] = []
     trailing: Question | None = None
     previous: Node | None = None
@@ -85,7 +89,7 @@ def list_questions(nodes: list[Node], reading: Reading, paths: list, warnings: l
             else:
                 trailing = None
             continue
-        made = _item_questions(node, paths[i])
+        made = _item_questions(node, paths[i], every=every)
         if 2 * len(made) < len(node.children):  # a list that mostly states things: only its
             made = [q for q in made if q.blocks]  # answered questions are questions
         _follow_ups_of_a_question_list(made)

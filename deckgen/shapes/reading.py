@@ -49,13 +49,30 @@ _NOT_ITEMS = re.compile(
 )
 
 
-def read_file(root: Node, reading: Reading, warnings: list) -> tuple[str, list[Question]]:
-    """Find every question of a file; return the ways they were written and the questions."""
+def read_file(root: Node, reading: Reading, warnings: list,
+              forced: dict[str, str] | None = None) -> tuple[str, list[Question]]:
+    """Find every question of a file; return the ways they were written and the questions.
+
+    `forced` names sections (heading text -> shape) read with one finder, as the author says.
+    """
     nodes = root.children
     title = getattr(reading, "title", "")
     paths = section_paths(nodes, title)
     used: list[str] = []
     owned: set[int] = set()
+    found: list[Question] = []
+    for name, span in _forced_sections(nodes, forced or {}):
+        args = ([nodes[i] for i in span], reading, [paths[i] for i in span], warnings)
+        if name == "headings":  # the author says: every heading there is a question
+            made = heading_questions(*args, is_question=lambda _i: True)
+        elif name == "lists":
+            made = list_questions(*args, every=True)
+        else:
+            made = dict(_BLOCK_FINDERS)[name](*args)
+        used.append(name)
+        found.extend(made)
+        owned.update(span)
+        owned.add(span[0] - 1)  # the section's own heading
 
     anchored = anchored_questions(root, reading, warn=True, numbered_only=True)
     if anchored:
@@ -87,7 +104,7 @@ def read_file(root: Node, reading: Reading, warnings: list) -> tuple[str, list[Q
             reason = "part of the answer above it: it does not ask"
         _pass(reading, nodes[i].map[0], text[1], reason)
 
-    found = list(anchored) + headed
+    found += list(anchored) + headed
     for run in _free_runs(nodes, covered):
         run_nodes, run_paths = [nodes[i] for i in run], [paths[i] for i in run]
         for name, made in _read_run(run_nodes, reading, run_paths, warnings):
@@ -97,6 +114,24 @@ def read_file(root: Node, reading: Reading, warnings: list) -> tuple[str, list[Q
     _warn_unlisted(named, found, reading, warnings)
     label = "+".join(dict.fromkeys(used)) if used else ""
     return label, found
+
+
+def _forced_sections(nodes: list[Node], forced: dict[str, str]) -> list[tuple[str, list[int]]]:
+    """(shape, node indices under the heading) of each section whose shape the author set."""
+    wanted = {fold_label(heading): shape for heading, shape in forced.items()}
+    spans = []
+    for i, node in enumerate(nodes):
+        if node.type != "heading" or not node.children:
+            continue
+        shape = wanted.get(fold_label(inline_text(node.children[0].token)))
+        if shape is None:
+            continue
+        level = int(node.tag[1])
+        end = next((j for j in range(i + 1, len(nodes))
+                    if nodes[j].type == "heading" and int(nodes[j].tag[1]) <= level), len(nodes))
+        if end > i + 1:
+            spans.append((shape, list(range(i + 1, end))))
+    return spans
 
 
 def _pass(reading: Reading, line: int, text: str, why: str) -> None:
