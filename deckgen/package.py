@@ -6,30 +6,104 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
 import genanki
+from genanki.apkg_col import APKG_COL
+from genanki.apkg_schema import APKG_SCHEMA
 
 from deckgen.atomic import Staged
 from deckgen.errors import DeckgenError
-from deckgen.model import CardNote
-from deckgen.notetype import field_values, make_notetype
+from deckgen.model import CardNote, Diagnostic, SourceLocation
+from deckgen.notetype import FIELDS, field_values, make_notetype
 
 
 class _TimedNote(genanki.Note):
-    """A note that carries its own mtime: Anki updates a note only when this is newer."""
+    """A note that carries its own mtime (Anki updates a note only when this is newer) and its
+    place in the notes, where what is wrong with its fields is reported."""
 
-    def __init__(self, *args, mtime: int, **kwargs):
+    def __init__(self, *args, mtime: int, where: SourceLocation | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.mtime = mtime
+        self.where = where
+        self.warned: list[str] = []
 
     def write_to_db(self, cursor, timestamp, deck_id, id_gen):  # noqa: D102 (genanki hook)
         super().write_to_db(cursor, self.mtime, deck_id, id_gen)
+
+    def _check_invalid_html_tags_in_fields(self) -> None:
+        """genanki's check of each field, in one pass, kept with the note instead of warned."""
+        for name, value in zip(FIELDS, self.fields, strict=True):
+            found = invalid_html_tags(value)
+            if found:
+                shown = ", ".join(_show(tag) for tag in found[:3])
+                more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+                self.warned.append(f"the {name} field holds what genanki takes for a broken HTML tag: {shown}{more}")
+
+
+# genanki's test of each `<` (Note._INVALID_HTML_TAG_RE) is
+#     <(?!/?[a-zA-Z0-9]+(?: .*|/?)>|!--|!\[CDATA\[)(?:.|\n)*?>
+# whose ` .*` runs to the end of the line for every tag: a field of n tags on one line costs n²
+# (100,000 math spans on a line: a minute). invalid_html_tags finds the same matches reading each
+# character a bounded number of times.
+_TAG_HEAD = re.compile(r"!--|!\[CDATA\[|/?[a-zA-Z0-9]+(/?>| )?")
+
+
+def invalid_html_tags(field: str) -> list[str]:
+    """What genanki warns about in a field: each `<` that does not start a tag, a comment or
+    CDATA on its line, up to the next `>` (a tag whose `>` is on another line counts)."""
+    found: list[str] = []
+    i = field.find("<")
+    if i < 0:
+        return found
+    gt = nl = -2  # the next ">" / newline at or after the last position asked about (-1: none)
+
+    def next_gt(q: int) -> int:
+        nonlocal gt
+        if gt != -1 and gt < q:
+            gt = field.find(">", q)
+        return gt
+
+    def next_nl(q: int) -> int:
+        nonlocal nl
+        if nl != -1 and nl < q:
+            nl = field.find("\n", q)
+        return nl
+
+    while i >= 0:
+        head = _TAG_HEAD.match(field, i + 1)
+        if head is not None:
+            end = head.group(1)
+            if end is None and head.group()[0] == "!":
+                i = field.find("<", i + 1)  # a comment or CDATA
+                continue
+            if end in (">", "/>"):
+                i = field.find("<", i + 1)
+                continue
+            if end == " ":
+                close, line_end = next_gt(head.end()), next_nl(head.end())
+                if close >= 0 and (line_end < 0 or close < line_end):
+                    i = field.find("<", i + 1)
+                    continue
+        close = next_gt(i + 1)
+        if close < 0:
+            break  # no ">" after it: nothing from here on matches
+        found.append(field[i:close + 1])
+        i = field.find("<", close + 1)
+    return found
+
+
+def _show(tag: str) -> str:
+    """A found tag on one line of a message, shortened."""
+    tag = tag.replace("\r", "\\r").replace("\n", "\\n")
+    return tag if len(tag) <= 80 else tag[:60] + "…" + tag[-10:]
 
 
 def deck_id(name: str) -> int:
@@ -54,8 +128,11 @@ def write_package(
     root_deck: str,
     description: str,
     media: dict[str, Path],
-) -> None:
-    """Stage the package for `target`; it replaces nothing until the whole build succeeds."""
+) -> list[Diagnostic]:
+    """Stage the package for `target`; it replaces nothing until the whole build succeeds.
+
+    Returns a warning at its note for each field genanki would have warned about, and for
+    anything else genanki warns about while it writes the note."""
     model = make_notetype(css)
     decks: dict[str, genanki.Deck] = {
         root_deck: genanki.Deck(deck_id(root_deck), root_deck, description=safe_description(description))
@@ -67,7 +144,7 @@ def write_package(
         deck.add_note(
             _TimedNote(
                 model=model, fields=list(field_values(card.fields)), tags=list(card.tags), guid=card.guid,
-                mtime=card.mtime,
+                mtime=card.mtime, where=card.note.location,
             )
         )
     tmp = staged.path_for(target, last=True)
@@ -76,6 +153,8 @@ def write_package(
     except (OSError, sqlite3.Error) as exc:
         reason = getattr(exc, "strerror", None) or exc
         raise DeckgenError(f"{target}: error: cannot write the package: {reason}") from exc
+    return [Diagnostic("warning", message, note.where)
+            for deck in decks.values() for note in deck.notes for message in note.warned]
 
 
 def _write_apkg(path: Path, decks: list[genanki.Deck], timestamp: int, media: dict[str, Path]) -> None:
@@ -85,8 +164,7 @@ def _write_apkg(path: Path, decks: list[genanki.Deck], timestamp: int, media: di
     try:
         conn = sqlite3.connect(db_name)
         try:
-            package = genanki.Package(decks)
-            package.write_to_db(conn.cursor(), timestamp, itertools.count(timestamp * 1000))
+            write_collection(conn.cursor(), decks, timestamp, itertools.count(timestamp * 1000))
             conn.commit()
         finally:
             conn.close()
@@ -100,6 +178,41 @@ def _write_apkg(path: Path, decks: list[genanki.Deck], timestamp: int, media: di
                 _add(out, str(i), p, date)
     finally:
         Path(db_name).unlink(missing_ok=True)
+
+
+def write_collection(cursor: sqlite3.Cursor, decks: list[genanki.Deck], timestamp: int, id_gen) -> None:
+    """What genanki.Package.write_to_db writes, with the collection's decks and notetypes
+    written once instead of read back, extended and rewritten for every deck (n decks cost n²:
+    5,000 one-question files took nine minutes).
+
+    The rows come out as genanki writes them, the notetypes' JSON included: genanki adds the
+    notetype under an int key to what it read back under a str one, so its JSON names the
+    notetype twice, once with the deck before last and once with the last deck that has notes.
+    """
+    cursor.executescript(APKG_SCHEMA)
+    cursor.executescript(APKG_COL)
+    (decks_json,) = cursor.execute("SELECT decks FROM col").fetchone()
+    (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
+    all_decks = json.loads(decks_json)
+    models = json.loads(models_json)
+    for deck in decks:
+        if not isinstance(deck.deck_id, int) or not isinstance(deck.name, str):
+            raise TypeError(f"deck {deck.name!r} has id {deck.deck_id!r}")
+        all_decks[str(deck.deck_id)] = deck.to_json()
+        models = {str(k): v for k, v in models.items()}  # what genanki reads back of its last write
+        for note in deck.notes:
+            deck.add_model(note.model)
+        models.update({m.model_id: m.to_json(timestamp, deck.deck_id) for m in deck.models.values()})
+    cursor.execute("UPDATE col SET decks = ?", (json.dumps(all_decks),))
+    cursor.execute("UPDATE col SET models = ?", (json.dumps(models),))
+    with warnings.catch_warnings(record=True) as caught:  # a genanki warning is reported at its note
+        warnings.simplefilter("always")
+        for deck in decks:
+            for note in deck.notes:
+                note.write_to_db(cursor, timestamp, deck.deck_id, id_gen)
+                if caught:
+                    getattr(note, "warned", []).extend(f"genanki: {w.message}" for w in caught)
+                    caught.clear()
 
 
 def _add(out: zipfile.ZipFile, name: str, data: bytes | Path, date: tuple) -> None:
