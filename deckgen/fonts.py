@@ -1,31 +1,36 @@
-"""The deck's own Korean font: subset to the characters its cards use, as content-named woff2 media.
+"""The cards' own Korean font: fixed subsets of it, cut ahead and shipped, as content-named woff2 media.
 
 Cards must not depend on the reader's system fonts (many Android phones and Linux desktops have no
-Hangul font worth reading), and AnkiDroid keeps whole fonts in memory, so a deck embeds a subset:
-the everyday set of Hangul, ASCII and punctuation (the base subset), plus, when its cards use
-characters beyond it that the font has, a small added subset of just those (named in the CSS by
-`unicode-range`). Cutting a CJK font takes seconds, so subsets are cached on disk by (font file,
-character set); the base subsets ship with deckgen, cut ahead (`python -m deckgen.fonts`), so a
-first build on a new machine cuts nothing unless its cards need more than the base.
+Hangul font worth reading), and AnkiDroid keeps whole fonts in memory, so a deck embeds subsets:
+the base subset of each weight (the everyday Hangul, ASCII and punctuation) and, for the characters
+beyond it that its cards use, the blocks that hold them (Latin, Greek and Cyrillic, symbols, 512
+Hangul syllables, ...).
+
+Every deckgen deck shares one notetype, and Anki keeps the CSS of one package for all of them, so
+the CSS must not depend on a deck: it names every block of every weight, each with the
+`unicode-range` of the characters it holds. A block is loaded only for a card that shows one of
+its characters, and a deck ships the blocks its cards use, so a file the CSS names and a deck does
+not ship is never asked for by that deck's cards. The blocks, their files and their ranges are
+fixed per deckgen release: `python -m deckgen.fonts` cuts them from the fonts in templates/fonts/
+and writes them, with their manifest, into templates/fonts/subsets/. Building cuts no font.
 """
 
 from __future__ import annotations
 
-import atexit
+import bisect
 import hashlib
 import html
 import io
+import json
 import os
 import re
 import shutil
 import string
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from deckgen.cache import cache_dir
-from deckgen.errors import DeckgenError, ignore_interrupts
+from deckgen.errors import DeckgenError
 from deckgen.model import NoteFile
 from deckgen.notetype import templates_dir
 
@@ -33,11 +38,11 @@ FAMILY = "Deckgen KR"
 """The family name the CSS uses (and the subset's own name: the OFL reserves "Pretendard")."""
 _POSTSCRIPT = "DeckgenKR"
 _WEIGHTS = {400: ("regular", "Pretendard-Regular.otf"), 700: ("bold", "Pretendard-Bold.otf")}
-_SUBSET_FORMAT = "4"  # bump when the subsetting options change, to invalidate cached subsets
+_SUBSET_FORMAT = "4"  # bump when the subsetting options change (the shipped files are then cut anew)
+MANIFEST = "blocks.json"
 # The base set, in every deck's base subsets: the 2,350 Hangul syllables of KS X 1001 (the everyday
 # set), the modern compatibility jamo (ㅋㅋ, ㄱ-ㅎ; the font lacks the archaic ones), ASCII and common
-# punctuation. Every deck then shares the same files, cut ahead; a deck using a rarer syllable or a
-# symbol gets it in a small added subset.
+# punctuation. Every deck ships the same files; a rarer syllable or a symbol is in a block.
 _KS_X_1001_HANGUL = "".join(
     bytes([hi, lo]).decode("euc-kr") for hi in range(0xB0, 0xC9) for lo in range(0xA1, 0xFF)
 )
@@ -50,15 +55,38 @@ _EXTRA = (
 )
 _TAG = re.compile(r"<[^>]*>")
 
+# The blocks: every character the font draws beyond the base set is in the first block whose code
+# points include it. Fixed: a block's file name and range are part of every deck's CSS.
+BLOCKS: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = (
+    ("latin", ((0x0080, 0x024F),)),
+    ("latin-ext", ((0x0250, 0x036F), (0x1D00, 0x1DFF), (0x1E00, 0x1EFF), (0x2C60, 0x2C7F), (0xA720, 0xA7FF))),
+    ("greek-cyrillic", ((0x0370, 0x052F), (0x1F00, 0x1FFF), (0x2DE0, 0x2DFF), (0xA640, 0xA69F))),
+    ("punctuation", ((0x2000, 0x218F), (0x2E00, 0x2E7F))),
+    ("symbols", ((0x2190, 0x2BFF), (0x1F800, 0x1F8FF))),
+    ("cjk", ((0x3000, 0x30FF), (0x3190, 0x33FF), (0xFE10, 0xFE6F), (0xFF00, 0xFFEF), (0x1F100, 0x1F2FF))),
+    *((f"hangul-{lo:x}", ((lo, min(lo + 0x1FF, 0xD7A3)),)) for lo in range(0xAC00, 0xD7A4, 0x200)),
+    ("private", ((0xE000, 0xF8FF), (0xF0000, 0x10FFFF))),
+    ("other", ((0x0000, 0x10FFFF),)),  # whatever else the font draws
+)
+
 
 @dataclass(frozen=True, slots=True)
 class FontFile:
-    """One embedded subset: its weight, the file Anki receives (named as the media name) and, for an
-    added subset, the characters it holds (its CSS unicode-range); "" for a base subset."""
+    """One embedded subset: its weight, the file Anki receives (named as the media name), and the
+    CSS unicode-range of its block ("" for a base subset, which holds no range)."""
 
     weight: int
     path: Path
-    chars: str = ""
+    unicode_range: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A fixed block of the font: its name, the spans of code points it holds, its file per weight."""
+
+    name: str
+    spans: tuple[tuple[int, int], ...]
+    files: dict[int, Path]
 
 
 BASE_CHARS = frozenset(c for c in _EXTRA if c.isprintable() or c in " \u00a0")
@@ -85,45 +113,76 @@ def file_chars(file: NoteFile) -> frozenset[str]:
     return frozenset(seen)
 
 
-def added_chars(text: str, weight: int) -> str:
-    """Return, sorted, the characters of `text` beyond the base set that the font of `weight` has."""
-    beyond = {c for c in text if c not in BASE_CHARS and c.isprintable()}
-    if not beyond:
-        return ""
-    cmap = _font_cmap(weight)
-    return "".join(sorted(c for c in beyond if ord(c) in cmap))
+# -- What a build uses: the shipped files, read from their manifest ----------------------------
 
 
-def subset_fonts(files: list[NoteFile]) -> list[FontFile]:
-    """Return the deck's font subsets: base regular and bold, then any added ones, made or cached."""
-    text = card_text(files)
-    base = "".join(sorted(BASE_CHARS))
-    wanted = [(weight, base, "") for weight in sorted(_WEIGHTS)]
-    wanted += [(weight, chars, chars) for weight in sorted(_WEIGHTS) if (chars := added_chars(text, weight))]
-    found = {(weight, chars): _lookup(weight, chars) for weight, chars, _ in wanted}
-    missing = [key for key, path in found.items() if path is None]
-    if missing:
-        # Cutting a CJK font takes seconds and tens of MB: cut each subset in a fresh process,
-        # one a core, so the build's own process never holds the whole font.
-        import multiprocessing
+def shipped_dir() -> Path:
+    """Return the folder of the subsets cut ahead and shipped with deckgen."""
+    return templates_dir() / "fonts" / "subsets"
 
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(min(len(missing), os.cpu_count() or 1), initializer=ignore_interrupts) as pool:
-            cut = pool.starmap(_make_subset, [(source_font(w), chars, w) for w, chars in missing])
-        for (weight, chars), data in zip(missing, cut, strict=True):
-            found[weight, chars] = _store(weight, chars, data)
-    return [FontFile(weight, found[weight, chars], shown) for weight, chars, shown in wanted]
+
+@lru_cache(maxsize=1)
+def _manifest() -> tuple[dict[int, Path], tuple[Block, ...]]:
+    """Return the base file of each weight and the blocks, as the shipped manifest lists them."""
+    path = shipped_dir() / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        base = {int(w): shipped_dir() / name for w, name in data["base"].items()}
+        blocks = tuple(
+            Block(b["name"], tuple((lo, hi) for lo, hi in b["spans"]),
+                  {int(w): shipped_dir() / name for w, name in b["files"].items()})
+            for b in data["blocks"]
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DeckgenError(f"error: the font subsets of this deckgen installation cannot be read ({path}: {exc}); "
+                           "reinstall deckgen, or run `python -m deckgen.fonts` in a source checkout") from exc
+    return base, blocks
+
+
+def blocks() -> tuple[Block, ...]:
+    """Return every block of the font beyond the base set, in their fixed order."""
+    return _manifest()[1]
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[list[int], list[int], list[int]]:
+    """Span starts, span ends and the block of each span, ordered by start, to find a code point."""
+    spans = sorted((lo, hi, n) for n, block in enumerate(blocks()) for lo, hi in block.spans)
+    return [s[0] for s in spans], [s[1] for s in spans], [s[2] for s in spans]
+
+
+def block_of(char: str) -> int | None:
+    """Return the index of the block drawing `char`, or None (a base character, or one no block has)."""
+    if char in BASE_CHARS:
+        return None
+    starts, ends, which = _index()
+    point = ord(char)
+    i = bisect.bisect_right(starts, point) - 1
+    return which[i] if i >= 0 and point <= ends[i] else None
+
+
+def faces() -> list[FontFile]:
+    """Every face the CSS names, in the order of its rules: the base one of each weight, then each
+    block of each weight, whose unicode-range holds exactly the characters of its file."""
+    base, all_blocks = _manifest()
+    return [FontFile(weight, base[weight]) for weight in sorted(_WEIGHTS)] + [
+        FontFile(weight, block.files[weight], unicode_range(block.spans))
+        for block in all_blocks for weight in sorted(_WEIGHTS)]
+
+
+def deck_fonts(files: list[NoteFile]) -> list[FontFile]:
+    """Return the subsets a deck ships: the base ones, and every block its cards use, in each weight."""
+    used = {n for c in card_text(files) if (n := block_of(c)) is not None}
+    shipped = {face.path: face for face in faces()}
+    wanted = [*_manifest()[0].values(), *(path for n in sorted(used) for path in blocks()[n].files.values())]
+    return [shipped[path] for path in wanted]
 
 
 def font_face_css(fonts: list[FontFile]) -> str:
-    """Return @font-face rules naming the subsets by their exact media names.
-
-    An added subset comes after the base one of its weight, with a unicode-range: browsers look
-    for a character in the last matching rule first and fetch the file only when a card needs it.
-    """
+    """Return @font-face rules naming the subsets by their exact media names, in the given order."""
     rules = []
     for font in fonts:
-        only = f" unicode-range: {unicode_range(font.chars)};" if font.chars else ""
+        only = f" unicode-range: {font.unicode_range};" if font.unicode_range else ""
         rules.append(
             f'@font-face {{ font-family: "{FAMILY}"; src: url("{font.path.name}") format("woff2"); '
             f"font-weight: {font.weight}; font-style: normal; font-display: block;{only} }}"
@@ -131,15 +190,25 @@ def font_face_css(fonts: list[FontFile]) -> str:
     return "\n".join(rules) + "\n"
 
 
-def unicode_range(chars: str) -> str:
-    """Return a CSS unicode-range for the sorted `chars`, consecutive code points as one span."""
+def unicode_range(spans) -> str:
+    """Return a CSS unicode-range for sorted spans of code points, or for sorted characters."""
+    if isinstance(spans, str):
+        spans = _spans(sorted(map(ord, spans)))
+    return ", ".join(f"U+{a:X}" if a == b else f"U+{a:X}-{b:X}" for a, b in spans)
+
+
+def _spans(points) -> list[tuple[int, int]]:
+    """Join sorted code points into spans of consecutive ones."""
     spans: list[list[int]] = []
-    for point in map(ord, chars):
+    for point in points:
         if spans and point == spans[-1][1] + 1:
             spans[-1][1] = point
         else:
             spans.append([point, point])
-    return ", ".join(f"U+{a:X}" if a == b else f"U+{a:X}-{b:X}" for a, b in spans)
+    return [(a, b) for a, b in spans]
+
+
+# -- Cutting them: `python -m deckgen.fonts` ----------------------------------------------------
 
 
 def source_font(weight: int) -> Path:
@@ -160,71 +229,72 @@ def _key(weight: int, chars: str) -> str:
     ))
 
 
-def _lookup(weight: int, chars: str) -> Path | None:
-    """Return the cached subset for these characters, if there is one."""
-    key, label = _key(weight, chars), _WEIGHTS[weight][0]
-    found = _cached(shipped_dir() / key, label)
-    for root in () if found is not None else _cache_roots():  # lazily: the last root is made on use
-        found = _cached(root / key, label)
-        if found is not None:
-            break
-    return found
+def plan_blocks() -> list[tuple[str, str, tuple[tuple[int, int], ...]]]:
+    """Split what the font draws beyond the base set into the blocks: (name, characters, spans).
 
-
-def _store(weight: int, chars: str, data: bytes) -> Path:
-    """Put a freshly cut subset in the cache (or a folder of this process) and return its path."""
-    return _write(_cache_roots(), weight, chars, data)
-
-
-def _write(roots, weight: int, chars: str, data: bytes) -> Path:
-    """Write a subset under the first of `roots` that takes it, named by its content hash."""
-    label = _WEIGHTS[weight][0] + ("" if set(chars) == BASE_CHARS else "-x")
-    key = _key(weight, chars)
-    name = f"_dg-kr-{label}-{hashlib.sha256(data).hexdigest()[:10]}.woff2"
-    problem = None
-    for root in roots:
-        folder, tmp = root / key, None
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp, folder / name)
-            return folder / name
-        except OSError as exc:  # an unwritable cache: try the next place
-            problem = exc
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
-    raise DeckgenError(f"error: cannot write the font subsets: {problem}")
-
-
-def _cached(folder: Path, label: str) -> Path | None:
-    """Return the cached subset in `folder` if it is intact (its name carries its content hash)."""
-    try:
-        candidates = sorted(folder.glob(f"_dg-kr-{label}-*.woff2"))
-    except OSError:
-        return None
-    for path in candidates:
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
-        except OSError:
-            continue
-        if path.stem.endswith(digest):
-            return path
-    return None
-
-
-def shipped_dir() -> Path:
-    """Return the folder of subsets cut ahead and shipped with deckgen: a read-only cache."""
-    return templates_dir() / "fonts" / "subsets"
+    A block's spans are exactly its characters: a browser fetches a block only for a character
+    that it holds (never for a base character between two of its own).
+    """
+    cmap = _font_cmap(400)
+    if cmap != _font_cmap(700):
+        raise DeckgenError("error: the regular and bold fonts draw different characters; the blocks need one set")
+    base = frozenset(map(ord, BASE_CHARS)) & cmap
+    owned: dict[str, list[int]] = {name: [] for name, _ in BLOCKS}
+    for point in sorted(cmap - base):
+        name = next(name for name, ranges in BLOCKS if any(lo <= point <= hi for lo, hi in ranges))
+        owned[name].append(point)
+    return [(name, "".join(map(chr, points)), tuple(_spans(points)))
+            for name, points in owned.items() if points]
 
 
 def write_shipped() -> list[Path]:
-    """Cut the base subsets of every weight into shipped_dir(), replacing what was there."""
+    """Cut the base subsets and every block of each weight into shipped_dir(), with the manifest,
+    replacing what was there."""
+    import multiprocessing
+
     base = "".join(sorted(BASE_CHARS))
+    planned = plan_blocks()
+    jobs = [(weight, "", base) for weight in sorted(_WEIGHTS)]
+    jobs += [(weight, name, chars) for name, chars, _ in planned for weight in sorted(_WEIGHTS)]
+    with multiprocessing.get_context("spawn").Pool(os.cpu_count() or 1) as pool:
+        cut = pool.starmap(_make_subset, [(source_font(w), chars, w) for w, _, chars in jobs])
     shutil.rmtree(shipped_dir(), ignore_errors=True)
-    return [_write([shipped_dir()], weight, base, _make_subset(source_font(weight), base, weight))
-            for weight in sorted(_WEIGHTS)]
+    written = {(weight, name): _write(weight, name, chars, data)
+               for (weight, name, chars), data in zip(jobs, cut, strict=True)}
+
+    def rel(path: Path) -> str:
+        return path.relative_to(shipped_dir()).as_posix()
+
+    manifest = {
+        "written by": "python -m deckgen.fonts",
+        "fonts": {str(w): {"file": _WEIGHTS[w][1], "sha256": _file_hash(source_font(w))} for w in sorted(_WEIGHTS)},
+        "format": _SUBSET_FORMAT,
+        "base": {str(w): rel(written[w, ""]) for w in sorted(_WEIGHTS)},
+        "blocks": [{"name": name, "spans": [list(s) for s in spans],
+                    "files": {str(w): rel(written[w, name]) for w in sorted(_WEIGHTS)}}
+                   for name, _, spans in planned],
+    }
+    (shipped_dir() / MANIFEST).write_text(manifest_text(manifest), encoding="utf-8")
+    _manifest.cache_clear()
+    _index.cache_clear()
+    return [*written.values(), shipped_dir() / MANIFEST]
+
+
+def manifest_text(manifest: dict) -> str:
+    """The manifest as JSON, one line a block."""
+    head = json.dumps({k: v for k, v in manifest.items() if k != "blocks"}, indent=1)
+    blocks = ",\n".join("  " + json.dumps(b, separators=(", ", ": ")) for b in manifest["blocks"])
+    return f'{head[:-2]},\n "blocks": [\n{blocks}\n ]\n}}\n'
+
+
+def _write(weight: int, block: str, chars: str, data: bytes) -> Path:
+    """Write a subset into the shipped folder, named by its weight, block and content hash."""
+    label = _WEIGHTS[weight][0] + (f"-{block}" if block else "")
+    folder = shipped_dir() / _key(weight, chars)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"_dg-kr-{label}-{hashlib.sha256(data).hexdigest()[:10]}.woff2"
+    path.write_bytes(data)
+    return path
 
 
 @lru_cache(maxsize=4)
@@ -280,19 +350,6 @@ def _rename(font, weight: int) -> None:
         cff.fontNames = [ps_name]
         top.FamilyName = FAMILY
         top.FullName = f"{FAMILY} {style}"
-
-
-def _cache_roots():
-    """Yield the cache folder, then a folder that lives as long as this process (cache unwritable)."""
-    yield cache_dir()
-    yield _process_folder()
-
-
-@lru_cache(maxsize=1)
-def _process_folder() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="deckgen-fonts-"))
-    atexit.register(shutil.rmtree, folder, True)
-    return folder
 
 
 if __name__ == "__main__":

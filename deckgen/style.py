@@ -1,4 +1,4 @@
-"""The notetype's CSS for this build: the deck's fonts, the template stylesheet, code palettes."""
+"""The notetype's CSS, the same for every deck: the font blocks, the template stylesheet, code palettes."""
 
 from __future__ import annotations
 
@@ -22,12 +22,21 @@ def pygments_css() -> str:
     return f"/* code: light */\n{light}\n/* code: night mode */\n{dark}\n"
 
 
-def card_css(files: list[NoteFile], font: str = "bundled") -> tuple[str, list[Path]]:
-    """Return the CSS Anki receives and the media files it references (the deck's font subsets).
+def notetype_css() -> str:
+    """Return the notetype's CSS: the same for every deck, whatever its cards hold or its settings.
 
-    With font "system" the deck embeds no font: the stylesheet's family list falls through to the
-    reader's own Korean fonts.
+    Every deckgen deck shares one notetype, and Anki keeps the CSS of whichever package updated it
+    last; so the CSS names every font block, each by its unicode-range, and never depends on a deck.
     """
     _, _, css = template_files()
-    subsets = fonts.subset_fonts(files) if font == "bundled" else []
-    return fonts.font_face_css(subsets) + css + "\n" + pygments_css(), [f.path for f in subsets]
+    return fonts.font_face_css(fonts.faces()) + css + "\n" + pygments_css()
+
+
+def card_css(files: list[NoteFile], font: str = "bundled") -> tuple[str, list[Path]]:
+    """Return the CSS Anki receives and the media files the deck ships (its font subsets).
+
+    The CSS is notetype_css(), the same for every deck. A deck ships the base subsets and the blocks
+    its cards use; with font "system" it ships none, and its cards fall through the family list to
+    the reader's own Korean fonts unless another deckgen deck in the collection brought them.
+    """
+    return notetype_css(), [] if font == "system" else [f.path for f in fonts.deck_fonts(files)]

@@ -44,13 +44,17 @@ const family = arguments[0];
 const ready = window.MathJax && MathJax.startup ? MathJax.startup.promise : Promise.resolve();
 ready.then(() => document.fonts.ready).then(() => {
   const text = document.body.innerText;
+  // The card's own text: typeset math is drawn in MathJax's fonts (its characters, such as the
+  // U+2212 minus it makes of "-", are not the card's, and may be in font blocks the deck does not ship).
+  const own = document.body.cloneNode(true);
+  own.querySelectorAll("mjx-container").forEach(m => m.remove());
   done({
     overflow: document.documentElement.scrollWidth - window.innerWidth,
     typeset: document.querySelectorAll("mjx-container").length,
     leftoverTex: /\\\\\\(|\\\\\\[/.test(text),
     fontsLoaded: [...document.fonts].filter(f => f.family.replace(/["']/g, "") === family
                                              && f.status === "loaded").length,
-    fontReady: document.fonts.check(`16px "${family}"`, text),
+    fontReady: document.fonts.check(`16px "${family}"`, own.textContent),
     highlighted: [...document.querySelectorAll("pre.code span")]
                    .filter(s => getComputedStyle(s).color !== getComputedStyle(s.parentElement).color).length,
   });

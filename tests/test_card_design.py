@@ -8,6 +8,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
 from fontTools.ttLib import TTFont
 
 from deckgen import fonts
@@ -15,11 +16,11 @@ from deckgen.build import collect
 from deckgen.errors import Problems
 from deckgen.model import BuildConfig
 from deckgen.notetype import template_files
-from deckgen.style import card_css
+from deckgen.style import card_css, notetype_css
 from tests.conftest import FIXTURES, copy_fixture
 
 FONT_FACE = re.compile(
-    r'@font-face \{ font-family: "Deckgen KR"; src: url\("(_dg-kr-(regular|bold)(-x)?-[0-9a-f]{10}\.woff2)"\) '
+    r'@font-face \{ font-family: "Deckgen KR"; src: url\("(_dg-kr-(regular|bold)(-[a-z0-9-]+)?-[0-9a-f]{10}\.woff2)"\) '
     r'format\("woff2"\); font-weight: (\d+); font-style: normal; font-display: block;'
     r"(?: unicode-range: ([^;]+);)? \}"
 )
@@ -62,20 +63,32 @@ def test_anki_renders_the_designed_cards(run_cli, tmp_path, anki):
     assert not any("mathjax" in t.lower() or "<script" in t for t in template_files()[:2])
 
     notetype = card.note().note_type()
+    assert notetype["css"] == notetype_css()  # the same for every deck, whatever its cards hold
     faces = FONT_FACE.findall(notetype["css"])
-    # The base subsets, then added ones for the characters beyond the base set (σ, ², − here),
-    # each named by a unicode-range so that only cards using them fetch them.
-    assert [(label, added, weight) for _, label, added, weight, _ in faces] == [
-        ("regular", "", "400"), ("bold", "", "700"), ("regular", "-x", "400"), ("bold", "-x", "700")]
-    assert [ranges for *_, ranges in faces][:2] == ["", ""]
-    assert all("U+3C3" in ranges.split(", ") for *_, ranges in faces[2:])
+    # The base subsets, then every block of each weight (the characters beyond the base set), each
+    # named by a unicode-range so that only cards using its characters fetch it.
+    assert [(label, block, weight, ranges) for _, label, block, weight, ranges in faces[:2]] == [
+        ("regular", "", "400", ""), ("bold", "", "700", "")]
+    assert len(faces) == 2 + 2 * len(fonts.blocks()) and all(ranges for *_, ranges in faces[2:])
     media = Path(anki.col.media.dir())
     with zipfile.ZipFile(package) as z:
         names = json.loads(z.read("media"))
-        packaged = {name: z.read(number) for number, name in names.items()}
-    for name, *_ in faces:
+        packaged = {name: z.read(number) for number, name in names.items() if name.startswith("_dg-kr-")}
+    # The deck ships the base subsets and the blocks holding its characters beyond them (σ, ², −).
+    used = [name for name, *_, ranges in faces if ranges and any(_covers(ranges, c) for c in "σ²−")]
+    assert len(used) == 6 and set(packaged) == {faces[0][0], faces[1][0], *used}
+    for name in packaged:
         assert (media / name).read_bytes() == packaged[name]
     assert '"Deckgen KR", "Pretendard", "Noto Sans KR"' in notetype["css"]
+
+
+def _covers(ranges: str, char: str) -> bool:
+    """Whether a CSS unicode-range holds `char`."""
+    for span in ranges.split(", "):
+        low, _, high = span.removeprefix("U+").partition("-")
+        if int(low, 16) <= ord(char) <= int(high or low, 16):
+            return True
+    return False
 
 
 def test_embedded_font_covers_every_character_on_the_cards(run_cli, tmp_path, anki):
@@ -98,43 +111,45 @@ def test_embedded_font_covers_every_character_on_the_cards(run_cli, tmp_path, an
         assert not missing, f"the {label} subsets lack {missing}"
 
 
-def test_font_subsets_are_cached_deterministic_and_survive_an_unwritable_cache(tmp_path, monkeypatch):
+def test_a_deck_ships_the_base_subsets_and_the_blocks_its_cards_use(monkeypatch, tmp_path):
     config = BuildConfig(sources=(FIXTURES / "render",), outdir=tmp_path)
     _, files, *_ = collect(config, Problems())
-    monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "cache-a"))
-    css, first = card_css(files)
-    # The base subsets ship with deckgen; the added ones (σ, ², −) are cut into the cache.
-    assert [p.name.split("-")[2] for p in first] == ["regular", "bold", "regular", "bold"]
-    assert all(p.is_relative_to(fonts.shipped_dir()) for p in first[:2])
-    assert all(p.is_relative_to(tmp_path / "cache-a") and "-x-" in p.name for p in first[2:])
-    assert all(p.name == p.name.lower() and p.name.startswith("_") for p in first)
-
-    stamps = [p.stat().st_mtime_ns for p in first]
-    assert card_css(files) == (css, first)  # same characters: the cached files, no subsetting
-    assert [p.stat().st_mtime_ns for p in first] == stamps
-
-    (tmp_path / "not-a-folder").write_text("")
-    monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "not-a-folder" / "deckgen"))
-    css_again, again = card_css(files)
-    assert css_again == css  # same bytes, hence the same media names, from a fresh subset
-    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in first]
-    assert not any(p.is_relative_to(tmp_path) for p in again[2:])
-
-    assert fonts.added_chars(fonts.card_text(files), 400) == "²σ−"
+    monkeypatch.setattr(fonts, "_make_subset", lambda *a: pytest.fail("a build cut a font"))
+    css, shipped = card_css(files)
+    # Every file is one deckgen ships: base regular and bold, then the blocks of σ, ² and −.
+    assert all(p.is_relative_to(fonts.shipped_dir()) and p.is_file() for p in shipped)
+    assert [p.name.split("-")[2] for p in shipped] == ["regular", "bold"] * 4
+    assert [fonts.blocks()[fonts.block_of(c)].name for c in "²σ−"] == ["latin", "greek-cyrillic", "symbols"]
+    assert all(p.name == p.name.lower() and p.name.startswith("_") for p in shipped)
+    # Another deck, with other characters, gets the same CSS and other blocks; "system" ships none.
+    _, other, *_ = collect(BuildConfig(sources=(FIXTURES / "regen" / "v1",), outdir=tmp_path), Problems())
+    css_other, shipped_other = card_css(other)
+    assert css_other == css and shipped_other == shipped[:2]
+    assert card_css(files, "system") == (css, [])
     assert fonts.unicode_range("²σ−") == "U+B2, U+3C3, U+2212"
     assert fonts.unicode_range("가각갂") == "U+AC00-AC02"
 
 
-def test_the_shipped_base_subsets_are_current_and_hold_the_base_set():
-    """The subsets cut ahead must match this font and these cutting options, or every first
-    build would cut them again; `python -m deckgen.fonts` remakes them."""
-    base = "".join(sorted(fonts.BASE_CHARS))
+def test_the_shipped_subsets_are_current_and_hold_the_base_set_and_every_block():
+    """The subsets cut ahead must match this font and these cutting options, and hold between them
+    every character the font draws; `python -m deckgen.fonts` remakes them."""
+    manifest = json.loads((fonts.shipped_dir() / fonts.MANIFEST).read_text(encoding="utf-8"))
+    planned = fonts.plan_blocks()
+    assert [b.name for b in fonts.blocks()] == [name for name, *_ in planned]
     for weight, label in ((400, "regular"), (700, "bold")):
-        path = fonts._lookup(weight, base)
-        assert path is not None and path.is_relative_to(fonts.shipped_dir()), label
-        held = {chr(c) for c in TTFont(path).getBestCmap()}
+        assert manifest["fonts"][str(weight)]["sha256"] == fonts._file_hash(fonts.source_font(weight))
+        base = next(f.path for f in fonts.faces() if f.weight == weight and not f.unicode_range)
+        assert base.parent.name == fonts._key(weight, "".join(sorted(fonts.BASE_CHARS))), label
+        held = {chr(c) for c in TTFont(base).getBestCmap()}
         drawn = {chr(c) for c in TTFont(fonts.source_font(weight)).getBestCmap()}
         assert held == fonts.BASE_CHARS & drawn
         assert {"가", "힝", "ㅋ", "A", "…"} <= held and len(held) > 2_500
-        assert TTFont(path)["name"].getDebugName(1) == fonts.FAMILY
-    assert len(list(fonts.shipped_dir().rglob("*.woff2"))) == 2
+        assert TTFont(base)["name"].getDebugName(1) == fonts.FAMILY
+        for block, (name, chars, spans) in zip(fonts.blocks(), planned, strict=True):
+            path = block.files[weight]
+            assert path.parent.name == fonts._key(weight, chars) and f"-{label}-{name}-" in path.name
+            assert block.spans == spans
+            assert {chr(c) for c in TTFont(path).getBestCmap()} == set(chars), path.name
+            held |= set(chars)
+        assert held == drawn  # the base subset and the blocks hold every character the font draws
+    assert len(list(fonts.shipped_dir().rglob("*.woff2"))) == 2 + 2 * len(fonts.blocks())

@@ -9,6 +9,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+from deckgen import fonts
 from tests.conftest import ROOT
 
 
@@ -108,4 +109,6 @@ def test_wheel_ships_the_templates(tmp_path):
         assert needed in names
     shipped = {f"deckgen/templates/{p.relative_to(ROOT / 'templates').as_posix()}"
                for p in (ROOT / "templates" / "fonts" / "subsets").rglob("*.woff2")}
-    assert len(shipped) == 2 and shipped <= names  # the base subsets cut ahead
+    # The base subsets and every block of each weight, cut ahead, and the manifest naming them.
+    assert len(shipped) == 2 + 2 * len(fonts.blocks()) and shipped <= names
+    assert "deckgen/templates/fonts/subsets/blocks.json" in names

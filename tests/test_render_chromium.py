@@ -162,7 +162,8 @@ def test_preview_page_toggles_dark_and_phone_and_loads_mathjax_only_for_math(tmp
     stub.write_text('document.body.dataset.mathjax = "ran";', encoding="utf-8")
     report = write_preview(BuildConfig(sources=(FIXTURES / "render",), outdir=out), out)
     assert report.mathjax == "mathjax/es5/tex-chtml.js"
-    assert sorted(p.name.split("-")[2] for p in out.glob("_dg-kr-*.woff2")) == ["bold", "bold", "regular", "regular"]
+    # The base subsets and the three blocks of σ, ² and −, in both weights.
+    assert sorted(p.name.split("-")[2] for p in out.glob("_dg-kr-*.woff2")) == ["bold"] * 4 + ["regular"] * 4
 
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
