@@ -31,7 +31,7 @@ from deckgen import ids
 from deckgen.atomic import Staged
 from deckgen.errors import DeckgenError, Problems
 from deckgen.model import BuildConfig, CardNote, Change, DeckConfig, Diagnostic, Note, NoteFile, SourceLocation
-from deckgen.notetype import FIELDS, NOTETYPE_NAME, notetype_hash, template_files
+from deckgen.notetype import FIELDS, NOTETYPE_NAME, notetype_hash, notetype_mtime, template_files
 from deckgen.sources import display_path
 from deckgen.textsafe import html_text, markdown_text
 
@@ -741,7 +741,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
     nt_hash = notetype_hash(css)
     old_nt = (state or {}).get("notetype", {})
     nt_changed = old_nt.get("hash") != nt_hash
-    nt_mtime = old_nt.get("mtime", 0) if not nt_changed else min(max(now, old_nt.get("mtime", 0) + 1), MAX_TIME)
+    nt_mtime = min(notetype_mtime(nt_hash, old_nt.get("hash"), old_nt.get("mtime", 0)), MAX_TIME)
     old_root = (state or {}).get("title")
 
     kinds = {c.kind for c in changes}

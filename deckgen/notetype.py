@@ -2,6 +2,10 @@
 
 Anki freezes every existing note when a notetype's fields or templates change in number, order or
 kind, so this schema is fixed for good; CSS and template HTML may change and update in place.
+
+Every deckgen deck shares this one notetype, so its CSS and templates depend on no deck, and its
+mtime is fixed with them (NOTETYPE_MTIME): whichever deck a collection imports last, it keeps the
+same notetype.
 """
 
 from __future__ import annotations
@@ -21,6 +25,12 @@ FIELDS = ("Question", "Answer", "Context", "Keywords", "Source")
 # Stable ids: a renamed field or template then updates in place instead of forking the notetype.
 _FIELD_IDS = (7_301_001, 7_301_002, 7_301_003, 7_301_004, 7_301_005)
 _TEMPLATE_ID = 7_302_001
+
+NOTETYPE_MTIME = 1_796_119_500
+"""When the notetype (templates and CSS, whose hash is NOTETYPE_HASH) last changed: the notetype
+mtime of every package this deckgen writes. Set both anew with any change to the templates, the
+CSS or the font blocks (tests/test_notetype_mtime.py says to, with the values to use)."""
+NOTETYPE_HASH = "977de3366ec71665"
 
 
 def templates_dir() -> Path:
@@ -90,3 +100,18 @@ def notetype_hash(css: str) -> str:
     for part in (NOTETYPE_NAME, *FIELDS, front, back, css):
         h.update(part.encode("utf-8") + b"\x00")
     return h.hexdigest()[:16]
+
+
+def notetype_mtime(new_hash: str, old_hash: str | None, old_mtime: int) -> int:
+    """Return the mtime a package gives the notetype, knowing what the deck's lock last recorded.
+
+    Anki updates a notetype only from a package whose notetype mtime is strictly newer. Every deck
+    built by one deckgen gets NOTETYPE_MTIME, so importing them in any order leaves their one
+    notetype, and a deck built by a later deckgen (a later NOTETYPE_MTIME) updates it. An unchanged
+    notetype keeps its mtime. A lock that recorded a later one (a deck built by an earlier deckgen
+    after this notetype was made, or with a clock set ahead) gets one second more, so that this
+    notetype still replaces the one that deck imported.
+    """
+    if old_hash == new_hash:
+        return old_mtime
+    return max(NOTETYPE_MTIME, old_mtime + 1)
