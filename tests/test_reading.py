@@ -232,3 +232,11 @@ def test_front_matter_forces_the_shape_of_one_section():
         'note.md:3: warning: front matter: section "질의응답": unknown shape "tabel" (expected one of '
         "bold-bullets, headings, details, qa, lists); detecting it instead"
     ]
+
+
+def test_a_table_with_a_question_column_gives_a_card_per_answered_row():
+    parsed, problems = read("tables.md")
+    assert questions(parsed) == ["What is a mutex?"]
+    assert note(parsed, "What is a mutex?").answer == "<p>A lock only its owner releases.</p>"
+    assert [d.location.line for d in problems.items] == [7, 8, 15]
+    assert all("has no answer" in d.message for d in problems.items)

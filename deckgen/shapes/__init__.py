@@ -10,7 +10,8 @@ share. The ways people write questions:
 - details:      `<details><summary>question</summary>` with the answer inside;
 - qa:           `Q. question` paragraphs, each followed by its `A. answer`;
 - lists:        plain or numbered `1. question?` items with the answer nested below;
-- paragraphs:   a bold paragraph that asks, or a quote whose first line asks.
+- paragraphs:   a bold paragraph that asks, or a quote whose first line asks;
+- tables:       a table with a "Question" column (and maybe an "Answer" one), a row each.
 
 A file is read the way a reader reads it (`reading.py`): numbered answer sections first, then
 the headings (which ask, or stand as the items of a Q&A sheet, or are named by its table of

@@ -26,12 +26,14 @@ _ASKS_EN = re.compile(
     r"^(?:what|why|how|when|where|which|who|whom|whose"
     r"|explain|describe|define|compare|contrast|discuss|illustrate|elaborate|summari[sz]e|differentiate"
     r"|distinguish|(?:write|give|list|name|show|tell|state|implement|design|calculate|derive|prove|suggest"
-    r"|find|identify|mention)\s+(?:a|an|the|me|us|how|what|why|which|your|some|all|two|three|\d)"
+    r"|find|identify|mention)\s+(?:a|an|the|me|us|how|what|why|which|your|some|all|two|three|that|\d)"
     r"|(?:is|are|do|does|did|can|could|should|would|will|have|has)\s+\S+\s+\S+"
     r")\b",
     re.I,
 )
 # A trailing aside: "(기출)", "…", "*****" importance marks, or a ✅ / ❎ / 🔥 the author added.
+# A leading tag: a difficulty or source mark such as "[E]", "[M]", "(기출)".
+_LEAD_TAG = re.compile(r"^(?:[\[(][^\[\]()]{1,10}[\])]\s*)+")
 _TRAILING = re.compile(
     r"(?:\s*[(\[][^()\[\]]*[)\]]|\s*[.!~…*]+|\s*[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200d]+|\s+)$"
 )
@@ -45,7 +47,7 @@ def asks(text: str) -> bool:
 
     A trailing aside does not count: "스택이란? (기출)" and "설명해 주세요." both ask.
     """
-    text = text.strip()
+    text = _LEAD_TAG.sub("", text.strip())
     if _ASKS_EN.match(text):
         return True
     for _ in range(4):

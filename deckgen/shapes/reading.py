@@ -8,7 +8,7 @@
    of its own is one ("C++ 실행 과정", "AOP 용어"), unless questions stand under it (a topic).
 4. What lies outside those questions, stretch by stretch between headings, is read by the
    finder that finds the most answered questions there: toggles, `Q.` lines, bold bullets,
-   question lists, bold paragraphs or quoted questions.
+   question lists, bold paragraphs, quoted questions or a table with a question column.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from deckgen.shapes.headings import heading_question, heading_questions, heading
 from deckgen.shapes.lists import list_questions
 from deckgen.shapes.paragraphs import bold_paragraph_questions, is_separator, quoted_questions
 from deckgen.shapes.qa import qa_questions
+from deckgen.shapes.tables import table_questions
 from deckgen.tree import Node
 
 # Finders for the text between headings, in the order that wins a tie.
@@ -36,6 +37,7 @@ _BLOCK_FINDERS = (
     ("lists", list_questions),
     ("paragraphs", bold_paragraph_questions),
     ("quotes", quoted_questions),
+    ("tables", table_questions),
 )
 _ITEMS_ASKED = 6
 """How many headings of one level must ask before that level reads as a Q&A sheet's items."""
