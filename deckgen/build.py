@@ -154,7 +154,11 @@ def build(config: BuildConfig) -> BuildReport:
                 report, media = _build(config, guard)
                 if report.package is not None:
                     stamps = tuple((str(p), *stamp(p)) for p in media.values())
-                    records.put(Record(fingerprint=_fingerprint(config), report=report, media=stamps))
+                    # A rebuild with nothing changed says again what this build said, but for what
+                    # only a first build says.
+                    again = tuple(d for d in report.diagnostics if not deck_lock.said_once(d))
+                    records.put(Record(fingerprint=_fingerprint(config), report=replace(report, diagnostics=again),
+                                       media=stamps))
     finally:
         interrupted = guard.release()
     if interrupted:  # it came while the files were replaced: too late to stop, so they all were

@@ -122,8 +122,10 @@ def from_text(root: Path, path: Path, text: str, build: BuildConfig, problems: P
         if key not in _KEYS:
             read.error((key,), f'unknown setting "{key}"')
 
-    title = build.deck_name or read.string(data, "title") or nfc(root.name)
-    slug = read.string(data, "slug") or nfc(root.name)
+    title = build.deck_name or read.string(data, "title")
+    slug = read.string(data, "slug")
+    defaulted = tuple(name for name, value in (("title", title), ("slug", slug)) if not value)
+    title, slug = title or nfc(root.name), slug or nfc(root.name)
     version = read.string(data, "version") or "semver"
     if version != "semver" and not _VERSION.fullmatch(version):
         read.error(("version",), f'"version" must be "semver" or a version like "1.2.0", not "{version}"')
@@ -152,6 +154,7 @@ def from_text(root: Path, path: Path, text: str, build: BuildConfig, problems: P
         version=version,
         font=font,
         media_root=media_root,
+        defaulted=defaulted,
     )
 
 

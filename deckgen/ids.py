@@ -1,15 +1,22 @@
 """Stable note identity: deterministic GUIDs, and matching notes that moved or were reworded.
 
 Anki matches notes by GUID only, so a GUID must follow its question through edits. A question
-seen for the first time gets a GUID derived from the deck and its identity key; once recorded
-in the lock, the GUID stays with it: unchanged text, a pinned id, the same anchor with a similar
-question, or, failing those, the closest vanished question by wording and answer.
+seen for the first time gets a GUID derived from the deck's namespace and its identity key; once
+recorded in the lock, the GUID stays with it: unchanged text, a pinned id, the same anchor with a
+similar question, or, failing those, the closest vanished question by wording and answer.
+
+The namespace is drawn at random at a deck's first build and kept in its lock, so two unrelated
+decks never share a GUID, even from folders and files of the same names. A GUID begins with it
+(`<namespace>:<hash>`), so a lock lost and rebuilt from a package gets its namespace back. Locks
+written before namespaces keep their GUIDs, which were derived from the deck's slug.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
+import secrets
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
@@ -63,11 +70,40 @@ def fold(text: str) -> str:
     return _NOT_WORD.sub("", nfc(text).lower())
 
 
+NAMESPACE = re.compile(r"[0-9a-z]{10}")
+"""What a deck's namespace is: ten random lower-case letters and digits (about 52 bits)."""
+_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def new_namespace(seed: str | None = None) -> str:
+    """Draw a deck's namespace at random; from `seed` instead, for a hermetic build."""
+    if seed is None:
+        return "".join(secrets.choice(_ALPHABET) for _ in range(10))
+    number = int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:8], "big")
+    digits = []
+    for _ in range(10):
+        number, digit = divmod(number, 36)
+        digits.append(_ALPHABET[digit])
+    return "".join(digits)
+
+
 def new_guid(namespace: str, key: str) -> str:
-    """Derive the GUID of a note seen for the first time."""
+    """Derive the GUID of a note seen for the first time: the deck's namespace, then a hash."""
     import genanki  # imported here: a rebuild with nothing new never needs it
 
-    return genanki.guid_for(_KIND, namespace, key)
+    return f"{namespace}:{genanki.guid_for(_KIND, namespace, key)}"
+
+
+def legacy_guid(slug: str, key: str) -> str:
+    """The GUID deckgen gave a new note before decks had namespaces: derived from the deck's slug."""
+    import genanki
+
+    return genanki.guid_for(_KIND, slug, key)
+
+
+def namespace_of(guid: str) -> str | None:
+    """Return the namespace a GUID was minted in, or None (a GUID from before namespaces)."""
+    return guid[:10] if len(guid) > 11 and guid[10] == ":" and NAMESPACE.fullmatch(guid[:10]) else None
 
 
 def _grams(text: str) -> frozenset[str]:

@@ -22,6 +22,7 @@ import stat
 import tempfile
 import time
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -246,6 +247,9 @@ def _check(state: object) -> list[tuple]:
         found.append((("version",), f'"version" must be a version like "1.2.0", not {json.dumps(version)[:40]}'))
     text(("slug",), state, "slug", required=False)
     text(("title",), state, "title", required=False)
+    if "namespace" in state and not (isinstance(state["namespace"], str) and ids.NAMESPACE.fullmatch(state["namespace"])):
+        found.append((("namespace",), '"namespace" must be ten lower-case letters and digits, as deckgen writes it, '
+                      f"not {json.dumps(state['namespace'])[:40]}"))
     if "created" in state:
         whole(("created",), state["created"], "created")
     if "notetype" in state:
@@ -525,7 +529,35 @@ def recover(deck: DeckConfig, outdir: Path, files: list[NoteFile], css: str, pro
             "restore the lock from version control, or move the changelog away to start the deck anew "
             "(every card then becomes a new note in Anki)"
         )
+    _warn_named_after_folder(deck, problems)
     return None
+
+
+_NAMED_AFTER_FOLDER = "its folder's name: a deck built from another folder of that name"
+
+
+def said_once(diagnostic: Diagnostic) -> bool:
+    """Whether a diagnostic is one only a deck's first build gives (a rebuild does not repeat it)."""
+    return diagnostic.severity == "warning" and _NAMED_AFTER_FOLDER in diagnostic.message
+
+
+def _warn_named_after_folder(deck: DeckConfig, problems: Problems) -> None:
+    """At a deck's first build, warn when its name is only its folder's: Anki matches decks by name."""
+    if not deck.defaulted:
+        return
+    from deckgen.config import CONFIG_NAME
+
+    settings = deck.root / CONFIG_NAME
+    names = " and ".join(f"{name} {json.dumps(getattr(deck, name), ensure_ascii=False)}" for name in deck.defaulted)
+    shared = [what for name, what in (("title", "its deck in Anki (which would hold both decks' cards)"),
+                                      ("slug", "its package name")) if name in deck.defaulted]
+    example = ", ".join(f'{name} = "…"' for name in deck.defaulted)
+    problems.warn(
+        SourceLocation(display_path(settings if settings.is_file() else deck.root), 0),
+        f"this deck's {names} {'are' if len(deck.defaulted) > 1 else 'is'} {_NAMED_AFTER_FOLDER} "
+        f"would share {' and '.join(shared)}; name this one in "
+        f"{display_path(settings)} ({example})",
+    )
 
 
 def _read_package(path: Path) -> dict:
@@ -591,11 +623,16 @@ def _state_from(package: dict, version: str, deck: DeckConfig, files: list[NoteF
     """A lock as the build that wrote `package` would have left it, as far as the package tells."""
     from deckgen.notetype import field_values  # what a package holds of each field
 
+    # The namespace the package's GUIDs were minted in (none if they all predate namespaces).
+    spaces = Counter(ns for guid, *_ in package["notes"] if (ns := ids.namespace_of(guid)))
+    namespace = min(spaces, key=lambda ns: (-spaces[ns], ns)) if spaces else None
     minted = {}  # the GUID a note gets when first seen: a note with it is that note, still
     unchanged = {}  # a note of this build as a package holds it -> its content hash
     for file, note, seen in _seen(files):
-        guid = ids.new_guid(deck.slug, f"pin:{seen.pinned}" if seen.pinned else seen.key)
-        minted.setdefault(guid, seen)
+        key = f"pin:{seen.pinned}" if seen.pinned else seen.key
+        if namespace:
+            minted.setdefault(ids.new_guid(namespace, key), seen)
+        minted.setdefault(ids.legacy_guid(deck.slug, key), seen)
         fields, tags, deck_name = _fields(note, file), _tags(deck, file, note), _deck_name(deck, file)
         unchanged[_as_packaged(field_values(fields), tags, deck_name)] = _content_hash(fields, tags, deck_name)
     entries = []
@@ -625,6 +662,7 @@ def _state_from(package: dict, version: str, deck: DeckConfig, files: list[NoteF
         "format": LOCK_FORMAT,
         "slug": deck.slug,
         "title": package["title"] or deck.title,
+        **({"namespace": namespace} if namespace else {}),
         "version": version,
         "created": min(max([nt_mtime, *(e["mtime"] for e in entries)]), MAX_TIME),
         "notetype": {"hash": notetype_hash(css) if same else "recovered", "mtime": min(max(nt_mtime, 0), MAX_TIME)},
@@ -689,6 +727,11 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
     found: list[tuple[NoteFile, Note]] = [(f, n) for f, n, _ in everything]
     seen: list[ids.Seen] = [s for _, _, s in everything]
     pairs = ids.match(known, seen)
+    # New notes' GUIDs are in the deck's own namespace, kept in the lock: drawn at random when the
+    # lock has none (a first build, or a lock from before namespaces). A hermetic build (a fixed
+    # clock) derives it from that clock and the folder instead, so that it is reproducible.
+    namespace = (state or {}).get("namespace") or ids.new_namespace(
+        None if config.timestamp is None else f"{int(config.timestamp)}:{deck.root.resolve()}")
 
     used_guids = {k.guid for k in known}
     cards: list[CardNote] = []
@@ -711,10 +754,10 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
             if old.get("deck") and old["deck"] != deck_name:
                 changes.append(Change("moved", note.question_text, f'{old["deck"]} → {deck_name}'))
         else:
-            guid = ids.new_guid(deck.slug, f"pin:{note.pinned_id}" if note.pinned_id else info.key)
+            guid = ids.new_guid(namespace, f"pin:{note.pinned_id}" if note.pinned_id else info.key)
             n = 2
             while guid in used_guids or guid in taken:
-                guid = ids.new_guid(deck.slug, f"{info.key}~{n}")
+                guid = ids.new_guid(namespace, f"{info.key}~{n}")
                 n += 1
             mtime = now
             changes.append(Change("added", note.question_text, file.source.rel))
@@ -771,6 +814,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
         "format": LOCK_FORMAT,
         "slug": deck.slug,
         "title": deck.title,
+        "namespace": namespace,
         "version": version,
         "created": created,
         "notetype": {"hash": nt_hash, "mtime": nt_mtime},

@@ -111,9 +111,11 @@ class DeckConfig:
     version: str = "semver"
     """Version policy: "semver" (bumped from what changed) or a pinned "MAJOR.MINOR.PATCH"."""
     font: str = "bundled"
-    """Card font: "bundled" (the deck's own subset font) or "system" (the reader's fonts)."""
+    """Card font: "bundled" (the deck ships the font subsets its cards use) or "system" (it ships none)."""
     media_root: str | None = None
     """Where `/absolute` image paths resolve, relative to the sources root (None: the repository)."""
+    defaulted: tuple[str, ...] = ()
+    """The names that fell back to the folder's name, of "title" and "slug" (none set it)."""
 
 
 @dataclass(frozen=True, slots=True)

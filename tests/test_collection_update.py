@@ -326,8 +326,10 @@ def test_a_collection_updated_upstream_keeps_every_unchanged_questions_history(r
     first = run_cli("build", str(answers), "-o", str(dist))
     assert first.exit_code == 0, first.output
     assert "318 notes (60 sub-questions)" in first.output, first.output
-    # The only warnings: the two placeholder sections of each file (one empty, one only References).
-    assert first.stderr.count("warning:") == first.stderr.count("has no answer") == 12, first.stderr
+    # The only warnings: the two placeholder sections of each file (one empty, one only References),
+    # and, at this first build, that the deck is named after its folder.
+    assert first.stderr.count("has no answer") == 12, first.stderr
+    assert first.stderr.count("warning:") == 13 and "warning: this deck's title" in first.stderr, first.stderr
     anki.import_package(dist / "answers-v1.0.0.apkg")
     _check_cards(anki, coll, 1)
     before = _review_all(anki)
