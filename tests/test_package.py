@@ -1,0 +1,249 @@
+"""The package writer: linear in the size of a field and in the number of subdecks, the same
+collection genanki writes, and what genanki would warn about reported at its note."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import sqlite3
+import subprocess
+import sys
+import warnings
+
+import genanki
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deckgen import package
+from deckgen.build import build
+from deckgen.model import BuildConfig
+from deckgen.notetype import make_notetype
+from tests.conftest import FIXTURES, ROOT
+from tests.test_shapes import _calls
+
+MATH_SPAN = '<span class="math inline">\\(a\\)</span>a '
+
+
+def _build(notes, out):
+    return build(BuildConfig(sources=(notes,), outdir=out, timestamp=1_800_000_000))
+
+
+def _named(notes):
+    """Name the deck, so the folder's name brings no warning of its own."""
+    notes.mkdir()
+    (notes / "deckgen.toml").write_text('title = "시험 노트"\nslug = "test-notes"\n', encoding="utf-8")
+    return notes
+
+
+# --- genanki's field check, in one pass -----------------------------------------------------
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["<", ">", "/", " ", "a", "1", "!", "-", "[", "CDATA", "\n", '"', "é",
+                                 "<!--", "<![CDATA[", "<a ", "</b>", "<br/>", "<p>"]), max_size=30).map("".join))
+def test_html_check_finds_what_genanki_finds(field):
+    assert package.invalid_html_tags(field) == genanki.Note._INVALID_HTML_TAG_RE.findall(field)
+
+
+class _Counted(str):
+    """A field that counts the characters its `find` calls read: the check's scanning, which a
+    count of calls cannot see (one call may read the whole line)."""
+
+    read = 0
+
+    def find(self, sub, start=0, end=None):
+        found = super().find(sub, start, len(self) if end is None else end)
+        _Counted.read += (found + len(sub) if found >= 0 else len(self)) - start
+        return found
+
+
+def _read(field: str) -> int:
+    _Counted.read = 0
+    package.invalid_html_tags(_Counted(field))
+    return _Counted.read
+
+
+@pytest.mark.parametrize("unit", [
+    MATH_SPAN,  # 100,000 of these on one line took genanki's regex a minute
+    "<a ",  # tags whose ">" never comes: each one is tested against the rest of the line
+    '<img alt="x\ny"> ',  # a ">" on the next line
+    "<< >",
+])
+def test_html_check_reads_each_character_a_bounded_number_of_times(unit):
+    small, large = unit * 2000, unit * 6000
+    assert package.invalid_html_tags(unit * 20) == genanki.Note._INVALID_HTML_TAG_RE.findall(unit * 20)
+    read_small, read_large = _read(small), _read(large)
+    # the searches for "<", ">" and a line's end each pass over a character at most once
+    assert read_small <= 3 * len(small) and read_large <= 3 * len(large), (read_small, read_large)
+    assert 2.9 < read_large / read_small < 3.1, (read_small, read_large)
+
+
+def test_a_line_of_math_is_checked_once_and_not_by_genanki(tmp_path, monkeypatch):
+    notes = _named(tmp_path / "notes")
+    (notes / "math.md").write_text("## 수식이란 무엇인가요?\n\n" + "$a$ " * 3000 + "\n", encoding="utf-8")
+
+    def refuse(*_):
+        raise AssertionError("genanki's own field check ran")
+
+    monkeypatch.setattr(genanki.Note, "_find_invalid_html_tags_in_field", classmethod(refuse))
+    checked = []
+    real = package.invalid_html_tags
+    monkeypatch.setattr(package, "invalid_html_tags", lambda field: checked.append(len(field)) or real(field))
+    report = _build(notes, tmp_path / "dist")
+    assert report.package is not None and not report.diagnostics
+    assert len(checked) == 5 and max(checked) > 100_000  # each field once, all on one line
+
+
+# --- many subdecks --------------------------------------------------------------------------
+
+
+class _CountingCursor:
+    """A cursor that counts the characters of every statement and value sent to SQLite."""
+
+    def __init__(self, cursor):
+        self._cursor = cursor
+        self.sent = 0
+
+    def execute(self, sql, params=()):
+        self.sent += len(sql) + sum(len(str(p)) for p in params)
+        return self._cursor.execute(sql, params)
+
+    def __getattr__(self, name):
+        return getattr(self._cursor, name)
+
+
+def _files(notes, n: int) -> None:
+    _named(notes)
+    for i in range(n):
+        (notes / f"q{i:04d}.md").write_text(f"# 주제 {i}\n\n## 질문 {i}번은 무엇인가요?\n\n답변 {i}입니다.\n",
+                                            encoding="utf-8")
+
+
+def _sent_for(tmp_path, monkeypatch, n: int) -> int:
+    cursors = []
+    real = package.write_collection
+
+    def counting(cursor, *args):
+        cursors.append(_CountingCursor(cursor))
+        return real(cursors[-1], *args)
+
+    monkeypatch.setattr(package, "write_collection", counting)
+    _files(tmp_path / f"notes{n}", n)
+    report = _build(tmp_path / f"notes{n}", tmp_path / f"dist{n}")
+    assert report.notes == n
+    return cursors[0].sent
+
+
+def test_package_write_grows_linearly_with_the_number_of_subdecks(tmp_path, monkeypatch):
+    # genanki reads every deck's JSON back and writes it again for each deck: there, 3× the
+    # files sent 9× the characters to SQLite. Beyond what any package sends (schema, notetype),
+    # 120 more files cost three times what 40 more do:
+    base, small, large = (_sent_for(tmp_path, monkeypatch, n) for n in (20, 60, 180))
+    assert 2.9 < (large - small) / (small - base) < 3.1, (base, small, large)
+
+
+def _build_calls(make, sizes, tmp_path) -> tuple[int, ...]:
+    """Count the calls of a whole build of `make(folder, n)`, for each n (see test_shapes._calls)."""
+    out = []
+    for n in sizes:
+        make(tmp_path / f"notes{n}", n)
+        out.append(_calls(lambda n=n: _build(tmp_path / f"notes{n}", tmp_path / f"dist{n}")))
+    return tuple(out)
+
+
+def _math_line(notes, n: int) -> None:
+    _named(notes)
+    (notes / "math.md").write_text("## 수식이란 무엇인가요?\n\n" + "$a$ " * n + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("make, sizes", [(_files, (20, 60, 180)), (_math_line, (500, 1500, 4500))],
+                         ids=["one-question files", "math spans on one line"])
+def test_whole_build_grows_linearly(make, sizes, tmp_path):
+    _build_calls(make, (2,), tmp_path)  # warm: imports, compiled patterns, the base font
+    base, small, large = _build_calls(make, sizes, tmp_path)
+    assert 2.8 < (large - small) / (small - base) < 3.2, (base, small, large)
+
+
+def _rows(write) -> dict[str, list]:
+    conn = sqlite3.connect(":memory:")
+    write(conn.cursor())
+    tables = [t for (t,) in conn.execute("select name from sqlite_master where type = 'table'")]
+    return {t: conn.execute(f"select * from {t} order by rowid").fetchall() for t in tables}
+
+
+@pytest.mark.parametrize("empty", ["none", "first", "last", "middle"])
+def test_collection_rows_are_those_genanki_writes(empty):
+    def decks():
+        model = make_notetype(".card { color: red; }")
+        out = []
+        for d in range(4):
+            deck = genanki.Deck(package.deck_id(f"루트::{d}"), f"루트::{d}", description=f"설명 {d}")
+            if not (empty == "first" and d == 0 or empty == "last" and d == 3 or empty == "middle" and d == 1):
+                for i in range(3):
+                    deck.add_note(package._TimedNote(
+                        model=model, fields=[f"질문 {d}-{i}", "<p>답</p>", "", "", f"f{d}.md:{i}"],
+                        tags=["태그"], guid=f"g{d}{i}", mtime=1_700_000_000 + d * 10 + i))
+            out.append(deck)
+        return out
+
+    ours = _rows(lambda cur: package.write_collection(cur, decks(), 1_800_000_000, itertools.count(1)))
+    theirs = _rows(lambda cur: genanki.Package(decks()).write_to_db(cur, 1_800_000_000, itertools.count(1)))
+    assert ours == theirs
+    assert len(ours["notes"]) in (9, 12) and len(ours["cards"]) == len(ours["notes"])
+
+
+# --- what genanki warns about ---------------------------------------------------------------
+
+
+def _image_notes(tmp_path):
+    """A note whose image description runs over two lines: its `<img alt=…>` holds a line break,
+    which genanki's check takes for a broken tag."""
+    notes = _named(tmp_path / "notes")
+    shutil.copy(FIXTURES / "media" / "img" / "Diagram One.PNG", notes / "d.png")
+    (notes / "note.md").write_text("## 그림이란 무엇인가요?\n\n그림: ![여러\n줄 설명](d.png) 입니다.\n",
+                                   encoding="utf-8")
+    return notes
+
+
+def test_genanki_finding_is_a_warning_at_the_note(run_cli, tmp_path):
+    notes = _image_notes(tmp_path).relative_to(tmp_path)  # run_cli works in tmp_path
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a Python warning leaking out would fail here
+        result = run_cli("build", str(notes), "-o", str(tmp_path / "dist"))
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if "genanki" in line]
+    assert lines == ["notes/note.md:1: warning: the Answer field holds what genanki takes for a "
+                     'broken HTML tag: <img src="d-923ef6d346b8.png" alt="여러\\n줄 설명">'], result.stderr
+
+    strict = run_cli("build", str(notes), "-o", str(tmp_path / "strict"), "--strict")
+    assert strict.exit_code == 1
+    assert "genanki takes for a broken HTML tag" in strict.stderr
+    assert not (tmp_path / "strict").exists()  # --strict fails before anything is written
+
+
+def test_genanki_finding_never_reaches_stderr_as_a_python_warning(tmp_path):
+    notes = _image_notes(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "deckgen", "build", str(notes), "-o", str(tmp_path / "dist")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr and "warnings.warn" not in done.stderr, done.stderr
+    assert f"{notes / 'note.md'}:1: warning: the Answer field holds" in done.stderr
+
+
+def test_any_other_genanki_warning_is_reported_at_its_note(run_cli, tmp_path, monkeypatch):
+    notes = _named(tmp_path / "notes")
+    for src in (FIXTURES / "regen" / "v1").glob("*.md"):
+        shutil.copy(src, notes / src.name)
+    real = genanki.Card.write_to_db
+
+    def warn(self, *args, **kwargs):
+        warnings.warn("something about this card", UserWarning, stacklevel=1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(genanki.Card, "write_to_db", warn)
+    result = run_cli("build", str(notes), "-o", str(tmp_path / "dist"))
+    assert result.exit_code == 0, result.output
+    found = [line for line in result.stderr.splitlines() if "genanki: something about this card" in line]
+    assert len(found) == 10, result.stderr  # one a note, each at its question's line
+    assert all(line.split(": warning: ")[0].rsplit(":", 1)[1].isdigit() for line in found), found
