@@ -26,11 +26,11 @@ FIELDS = ("Question", "Answer", "Context", "Keywords", "Source")
 _FIELD_IDS = (7_301_001, 7_301_002, 7_301_003, 7_301_004, 7_301_005)
 _TEMPLATE_ID = 7_302_001
 
-NOTETYPE_MTIME = 1_796_119_500
+NOTETYPE_MTIME = 1_796_120_711
 """When the notetype (templates and CSS, whose hash is NOTETYPE_HASH) last changed: the notetype
 mtime of every package this deckgen writes. Set both anew with any change to the templates, the
 CSS or the font blocks (tests/test_notetype_mtime.py says to, with the values to use)."""
-NOTETYPE_HASH = "977de3366ec71665"
+NOTETYPE_HASH = "155100b8aeaa9b3c"
 
 
 def templates_dir() -> Path:
