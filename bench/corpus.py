@@ -14,6 +14,10 @@ Sub-questions are their own cards everywhere (deckgen makes a note of each), so 
 holds the same number of cards: `Corpus.notes`.
 
     python bench/corpus.py 10k            # writes bench/corpus/10k/{deckgen,ankdown,mdankideck}/
+    python bench/corpus.py --scale        # writes the scaling cases, bench/corpus/scale/
+
+Two scaling cases grow one thing at a time, for deckgen only: one question whose answer is one
+line of n inline math spans (`spans`), and n files of one question each, so n subdecks (`files`).
 """
 
 from __future__ import annotations
@@ -274,11 +278,69 @@ def generate(size: str, force: bool = False) -> Corpus:
     return Corpus(size, root, notes, n_files)
 
 
+# --- scaling cases -------------------------------------------------------------------------
+
+SCALE_DIR = CORPUS_DIR / "scale"
+SCALE_SIZES = {"spans": (25_000, 50_000, 100_000), "files": (2_500, 5_000, 10_000)}
+SCALE_WHAT = {"spans": "one line of inline math spans", "files": "one-question files"}
+SCALE_UNIT = {"spans": "span", "files": "file"}
+
+
+@dataclass
+class ScaleCase:
+    kind: str  # "spans" or "files"
+    units: int
+    root: Path
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}-{self.units}"
+
+
+def math_line(n: int) -> str:
+    """One question whose answer is one line of n inline math spans."""
+    return "## 한 줄에 수식이 많으면 어떻게 되나요?\n\n" + "$x_i$ " * n + "\n"
+
+
+def one_question(i: int) -> str:
+    """Note file number i of the `files` case: its own subdeck, one question."""
+    c, d = CONCEPTS[i % len(CONCEPTS)], CONCEPTS[(i * 7 + 3) % len(CONCEPTS)]
+    return (f"# {c} 노트 {i}\n\n## [{i}] {c}와 {d}의 차이는 무엇인가요?\n\n"
+            f"- {c}는 {MATH_INLINE[i % len(MATH_INLINE)]}를 씁니다.\n- {d}는 그렇지 않습니다.\n")
+
+
+def generate_scale(kind: str, units: int, force: bool = False) -> ScaleCase:
+    """Write (or reuse) one scaling case; return where it is."""
+    root = SCALE_DIR / f"{kind}-{units}"
+    stamp = root.parent / f"{root.name}.json"
+    key = hashlib.sha256(f"{GENERATOR}:{kind}:{units}:{Path(__file__).read_bytes()!r}".encode()).hexdigest()
+    case = ScaleCase(kind, units, root)
+    if not force and stamp.exists() and json.loads(stamp.read_text()).get("key") == key:
+        return case
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    (root / "deckgen.toml").write_text(f'title = "규모 {kind} {units}"\nslug = "scale-{kind}-{units}"\n',
+                                       encoding="utf-8")
+    if kind == "spans":
+        (root / "math.md").write_text(math_line(units), encoding="utf-8")
+    else:
+        for i in range(units):
+            (root / f"{i:05d}.md").write_text(one_question(i), encoding="utf-8")
+    stamp.write_text(json.dumps({"key": key}))
+    return case
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("sizes", nargs="*", default=list(SIZES), help="1k, 10k, 50k")
+    ap.add_argument("--scale", action="store_true", help="write the scaling cases instead")
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args()
+    if args.scale:
+        for kind, sizes in SCALE_SIZES.items():
+            for n in sizes:
+                print(f"{kind} {n}: {SCALE_WHAT[kind]} -> {generate_scale(kind, n, force=args.force).root}")
+        return
     for size in args.sizes:
         c = generate(size, force=args.force)
         print(f"{size}: {c.notes} notes in {c.files} files -> {c.root}")

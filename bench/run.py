@@ -6,11 +6,16 @@ at the same size, or Python start-up for the sample deck) and the peak RSS of th
 Repetitions are interleaved (floor, deckgen, peers, floor, ...) so that a noisy neighbour
 slows every case alike instead of one.
 
-    python bench/run.py                      # 1k and 10k x3, 50k x1; writes bench/RESULTS.md
+    python bench/run.py                      # 1k and 10k x3, 50k x1, scaling x3; writes bench/RESULTS.md
     python bench/run.py --sizes 1k,10k --reps 3
     python bench/run.py --quick              # 1k only, 1 repetition, RESULTS.md untouched
+    python bench/run.py --scale-only         # only the scaling cases (RESULTS.md untouched)
 
 Sizes take an optional repetition count of their own: `--sizes 1k,10k,50k:1`.
+The scaling cases (bench/corpus.py) grow one thing at a time, in deckgen alone: the spans of
+inline math on one line (25k, 50k, 100k) and the number of one-question files, so of subdecks
+(2.5k, 5k, 10k); each is reported as the time per span or per file, divided by that at the
+smallest size in the same repetition: flat (≤ 1) is linear, 2 and 4 would be quadratic.
 Peers are run from their own virtualenvs under bench/.venvs/ (see --install-peers).
 """
 
@@ -103,6 +108,7 @@ class Case:
     baseline: str  # the key of the case this one is divided by
     runs: list[Run] = field(default_factory=list)
     skipped: str = ""
+    units: int = 0  # a scaling case: how many spans or files
 
     @property
     def key(self) -> str:
@@ -260,6 +266,16 @@ class Bench:
             _clear(peer_out)
             peer_out.mkdir(parents=True)
             self._record(case, peer.run(c, peer_out, self.logs / f"{peer.name}-{size}.log", self.work))
+
+    def scale_round(self, cases: list[corpus.ScaleCase]) -> None:
+        """One cold build (no lock, output or parse cache; the font cache kept) of each case."""
+        for sc in cases:
+            outdir = OUT / "runs" / "scale" / sc.name
+            self.fonts_only(sc.root, outdir)
+            case = self.case(f"scale: {corpus.SCALE_WHAT[sc.kind]}", f"{sc.units:,}", "")
+            case.units = sc.units
+            self._record(case, self.deckgen(sc.root, outdir, f"scale-{sc.name}.log"))
+            _clear(sc.root / "deckgen.lock")
 
     def sample_round(self, sample: Path, label: str) -> None:
         base = "start-up@sample"
@@ -449,8 +465,8 @@ def _fmt_wall(case: Case) -> str:
 def table(bench: Bench, notes: dict[str, int]) -> str:
     rows = ["| case | size | median wall | ratio | peak RSS |", "|---|---|---:|---:|---:|"]
     for key, case in bench.cases.items():
-        if key != case.key:
-            continue  # an alias (floor@, start-up@)
+        if key != case.key or case.units:
+            continue  # an alias (floor@, start-up@), or a scaling case (scale_table)
         base = bench.cases.get(case.baseline)
         ratio = ""
         w = case.wall()
@@ -466,6 +482,44 @@ def table(bench: Bench, notes: dict[str, int]) -> str:
                     f"{f'{rss:.0f} MiB' if rss is not None else ''} |")
     for label, why in NOT_RUN:
         rows.append(f"| {label} | — | {why} | | |")
+    return "\n".join(rows)
+
+
+def scale_groups(bench: Bench) -> dict[str, list[tuple[Case, float | None]]]:
+    """Each scaling case's sizes, smallest first, each with its time per unit divided by that at
+    the smallest size, repetition by repetition (median of the ratios; None if not measured)."""
+    groups: dict[str, list[Case]] = {}
+    for case in bench.cases.values():
+        if case.units:
+            groups.setdefault(case.name, []).append(case)
+    out = {}
+    for name, cases in groups.items():
+        cases.sort(key=lambda c: c.units)
+        first = cases[0]
+        by_rep = {r.rep: r.wall / first.units for r in first.runs if r.ok}
+        out[name] = []
+        for case in cases:
+            pairs = [r.wall / case.units / by_rep[r.rep] for r in case.runs if r.ok and r.rep in by_rep]
+            ok = case.wall() is not None and first.wall() is not None and pairs
+            out[name].append((case, statistics.median(pairs) if ok else None))
+    return out
+
+
+def scale_table(bench: Bench) -> str:
+    groups = scale_groups(bench)
+    if not groups:
+        return "(not measured)"
+    rows = ["| case | size | median wall | per unit | ratio to the smallest | peak RSS |",
+            "|---|---:|---:|---:|---:|---:|"]
+    for name, cases in groups.items():
+        unit = next(corpus.SCALE_UNIT[k] for k, what in corpus.SCALE_WHAT.items() if name.endswith(what))
+        for i, (case, ratio) in enumerate(cases):
+            w = case.wall()
+            per = f"{w / case.units * 1e6:.0f} µs" if w is not None else ""
+            shown = ("1 (baseline)" if i == 0 else f"{ratio:.2f}×") if ratio is not None else ""
+            rss = case.rss()
+            rows.append(f"| {name} | {case.size} {unit}s | {_fmt_wall(case)} | {per} | {shown} | "
+                        f"{f'{rss:.0f} MiB' if rss is not None else ''} |")
     return "\n".join(rows)
 
 
@@ -520,6 +574,11 @@ def goals(bench: Bench, sizes: list[str], notes: dict[str, int]) -> str:
                 continue
             lines.append(f"| ahead of {peer.label}: {case.removeprefix('deckgen ')}, {ref} | "
                          f"< {theirs:.2f} s (its build) | {ours:.2f} s | {'yes' if ours < theirs else '**no**'} |")
+    for name, cases in scale_groups(bench).items():
+        if len(cases) >= 2:
+            (lo, _), (hi, last) = cases[0], cases[-1]
+            row(f"linear, {name.removeprefix('scale: ')}: {lo.size} → {hi.size}",
+                "time per unit ≤ 1.2× the smallest size's", last, "{:.2f}×", lambda v: v <= 1.2)
     sample_build = next((c.name for c in bench.cases.values() if c.name.startswith("sample deck build (")), "-")
     row("sample deck, whole process", "≤ 3× start-up", ratio(sample_build, "sample", "start-up@sample"),
         "{:.2f}× start-up", lambda v: v <= 3)
@@ -530,7 +589,7 @@ def goals(bench: Bench, sizes: list[str], notes: dict[str, int]) -> str:
 
 
 def write_results(path: Path, info: dict[str, str], tab: str, goal_tab: str, args: str,
-                  notes: dict[str, int], engine_tab: str) -> None:
+                  notes: dict[str, int], engine_tab: str, scale_tab: str) -> None:
     text = f"""# Benchmark results
 
 Measured by `make bench` (`python bench/run.py{args}`): every case is a whole separate process,
@@ -565,11 +624,33 @@ questions and answers in their own input shapes.
 ## What bounds a full build: the markdown engine
 
 {engine_tab}
+
+## Scaling: one long line, many files
+
+Two inputs that once took quadratic time, each grown fourfold (`bench/corpus.py`, deckgen alone, a
+build with no lock, output or parse cache): one question whose answer is one line of `$x_i$ `
+repeated (inline math spans), and one-question files, each its own subdeck. The time per span or
+per file is divided by that at the smallest size in the same repetition: linear work keeps it
+flat or lowers it (start-up is shared by more units), quadratic work would double it at 2× and
+quadruple it at 4×.
+
+{scale_tab}
 """
     path.write_text(text, encoding="utf-8")
 
 
 # --- main -----------------------------------------------------------------------------------
+
+
+def parse_counts(text: str) -> list[int]:
+    """'2.5k,5k,10k' -> [2500, 5000, 10000]."""
+    out = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        try:
+            out.append(int(float(part[:-1]) * 1000) if part.lower().endswith("k") else int(part))
+        except ValueError:
+            raise SystemExit(f"not a count: {part!r} (write 2500 or 2.5k)") from None
+    return out
 
 
 def parse_sizes(text: str, reps: int) -> list[tuple[str, int]]:
@@ -588,13 +669,17 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3, help="repetitions per case (median reported)")
     ap.add_argument("--quick", action="store_true", help="1k only, 1 repetition, no RESULTS.md")
     ap.add_argument("--no-peers", action="store_true", help="skip the peer tools")
+    ap.add_argument("--spans", default="25k,50k,100k",
+                    help="sizes of the one-line math case ('' to skip); 'k' is thousands")
+    ap.add_argument("--files", default="2.5k,5k,10k", help="sizes of the many-files case ('' to skip)")
+    ap.add_argument("--scale-only", action="store_true", help="only the scaling cases; no RESULTS.md")
     ap.add_argument("--output", type=Path, help="where to write the results (default bench/RESULTS.md; "
                     "not written with --quick unless given)")
     args = ap.parse_args()
     if args.quick:
-        args.sizes, args.reps = "1k", 1
-    sizes = parse_sizes(args.sizes, args.reps)
-    output = args.output or (None if args.quick else HERE / "RESULTS.md")
+        args.sizes, args.reps, args.spans, args.files = "1k", 1, "", ""
+    sizes = [] if args.scale_only else parse_sizes(args.sizes, args.reps)
+    output = args.output or (None if args.quick or args.scale_only else HERE / "RESULTS.md")
     shown_args = "".join(f" {a}" for a in sys.argv[1:])
 
     info = machine()
@@ -607,9 +692,14 @@ def main() -> None:
         notes[size] = c.notes
         print(f"corpus {size}: {c.notes} notes in {c.files} files", file=sys.stderr)
 
+    scale = [corpus.generate_scale(kind, n) for kind, text in (("spans", args.spans), ("files", args.files))
+             for n in parse_counts(text)]
+    for sc in scale:
+        print(f"scale case {sc.name}: {corpus.SCALE_WHAT[sc.kind]}", file=sys.stderr)
+
     peers: list[Peer] = []
     bench = Bench(sys.executable, OUT / "logs")
-    if not args.no_peers:
+    if not args.no_peers and not args.scale_only:
         for peer in PEERS:
             why = peer.install()
             if why:
@@ -619,28 +709,35 @@ def main() -> None:
 
     snapshot(sys.executable)
     sample, label = sample_sources()
-    rounds = max(n for _, n in sizes)
+    rounds = max((n for _, n in sizes), default=args.reps)
     for rep in range(rounds):
         print(f"repetition {rep + 1}/{rounds}", file=sys.stderr)
         bench.rep = rep
-        bench.sample_round(sample, label)
+        if sizes:
+            bench.sample_round(sample, label)
         for size, n in sizes:
             if rep < n:
                 bench.size_round(corpora[size], peers, rep)
+        if rep < args.reps:
+            bench.scale_round(scale)
 
-    ref = "10k" if "10k" in corpora else sizes[-1][0]
-    engine_rows = run_engines(corpora[ref], max(n for s, n in sizes if s == ref)) if not args.no_peers else []
-    engine_tab = engines_table(engine_rows, ref)
-    tab = table(bench, notes)
-    goal_tab = goals(bench, [s for s, _ in sizes], notes)
+    scale_tab = scale_table(bench)
     print(f"\nmachine: {info['cpu']}; python {info['python']}; {info['date']}\n")
-    print(tab)
-    print()
-    print(goal_tab)
-    print()
-    print(engine_tab)
-    if output is not None:
-        write_results(output, info, tab, goal_tab, shown_args, notes, engine_tab)
+    if sizes:
+        ref = "10k" if "10k" in corpora else sizes[-1][0]
+        engine_rows = run_engines(corpora[ref], max(n for s, n in sizes if s == ref)) if not args.no_peers else []
+        engine_tab = engines_table(engine_rows, ref)
+        tab = table(bench, notes)
+        goal_tab = goals(bench, [s for s, _ in sizes], notes)
+        print(tab)
+        print()
+        print(goal_tab)
+        print()
+        print(engine_tab)
+        print()
+    print(scale_tab)
+    if output is not None and sizes:
+        write_results(output, info, tab, goal_tab, shown_args, notes, engine_tab, scale_tab)
         print(f"\nwrote {output}", file=sys.stderr)
 
 
