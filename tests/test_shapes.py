@@ -131,6 +131,16 @@ def test_detection_cost_grows_linearly_with_the_file():
     assert 2.9 < large / small < 3.1, (small, large)  # three times the file, three times the work
 
 
+def test_reading_many_sections_of_questions_grows_linearly_with_the_file():
+    def text(n: int) -> str:  # every section a stretch of its own for the finders to read
+        return "\n".join(f"## 절 {i}\n\n- **질문 {i}은 무엇인가요?**\n  - 답 {i}.\n" for i in range(n))
+
+    short, long = text(300), text(900)
+    assert len(parse_text(long)[0].notes) == 900
+    small, large = _calls(lambda: parse_text(short)), _calls(lambda: parse_text(long))
+    assert 2.9 < large / small < 3.1, (small, large)
+
+
 # --- what asks ------------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ after another with no blank line between, which markdown reads as a single HTML 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from deckgen.markdown import markdown
 from deckgen.shapes.base import Question, Reading
@@ -29,6 +30,8 @@ def details_questions(nodes: list[Node], reading: Reading, paths: list, warnings
 
     `floor` is the text offset to search from; `spans` collects the line span of each block.
     """
+    if not any(n.type == "html_block" and "<details" in n.content.lower() for n in nodes):
+        return []
     text = reading.source.text
     starts = _line_starts(text)
     found: list[Question] = []
@@ -55,6 +58,7 @@ def details_questions(nodes: list[Node], reading: Reading, paths: list, warnings
     return found
 
 
+@lru_cache(maxsize=4)  # one file's, asked for by every stretch and answer of it
 def _line_starts(text: str) -> list[int]:
     starts = [0]
     starts.extend(m.end() for m in re.finditer("\n", text))
