@@ -191,13 +191,12 @@ def _lone_question(node: Node) -> list[Token] | None:
 
 def _numbered_paragraph_questions(blocks: list[Node]) -> list[Question]:
     """`1. …?` one-item lists, each answered by the blocks after it up to the next one."""
-    starts = [k for k, b in enumerate(blocks) if _lone_question(b) is not None]
+    starts = [(k, tokens) for k, b in enumerate(blocks) if (tokens := _lone_question(b)) is not None]
     found = []
-    for n, k in enumerate(starts):
-        stop = starts[n + 1] if n + 1 < len(starts) else len(blocks)
+    for n, (k, tokens) in enumerate(starts):
+        stop = starts[n + 1][0] if n + 1 < len(starts) else len(blocks)
         answer = [b for b in blocks[k + 1:stop] if not is_chrome(b)]
         if answer:
-            tokens = _lone_question(blocks[k])
             found.append(Question(inline=tokens, line=blocks[k].map[0], blocks=answer, key=inline_text_of(tokens)))
     return found
 
