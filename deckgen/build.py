@@ -182,9 +182,10 @@ def _recover(root: Path) -> list[Diagnostic]:
 
 
 def _fingerprint(config: BuildConfig) -> str:
-    from deckgen.notetype import templates_dir
+    from deckgen.notetype import SCHEMA, templates_dir
 
-    options = (config.deck_name, config.version, config.strict, [str(p.resolve()) for p in config.sources])
+    options = (config.deck_name, config.version, config.strict, config.migrate_notetype, SCHEMA.fingerprint(),
+               [str(p.resolve()) for p in config.sources])
     return BuildRecords.fingerprint(sources_root(config.sources), config.sources, options, templates_dir())
 
 
@@ -212,6 +213,7 @@ def _build(config: BuildConfig, guard: InterruptGuard | None = None) -> tuple[Bu
         skipped=sum(f.skipped for f in files),
         files=len(files),
         changes=plan.changes,
+        steps=plan.steps,
     )
     target = config.outdir / f"{deck.slug}-v{plan.version}.apkg"
     up_to_date = plan.up_to_date and target.exists()

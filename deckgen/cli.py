@@ -52,15 +52,17 @@ def cli() -> None:
 @click.option("--deck-name", help="Root deck name (overrides deckgen.toml's title).")
 @click.option("--version", "version", metavar="X.Y.Z", help="Set the package version explicitly.")
 @click.option("--strict", is_flag=True, help="Fail on any warning.")
+@click.option("--migrate-notetype", is_flag=True,
+              help="Accept a notetype whose fields or card types changed (a major version; says how to import it).")
 def build(sources: tuple[Path, ...], outdir: Path, deck_name: str | None, version: str | None,
-          strict: bool) -> None:
+          strict: bool, migrate_notetype: bool) -> None:
     """Build SOURCES (files or folders; default: sources/) into one .apkg."""
     if version is not None:
         if not re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", version):
             raise click.BadParameter("expected MAJOR.MINOR.PATCH, e.g. 1.2.0", param_hint="--version")
         version = ".".join(str(int(part)) for part in version.split("."))  # 01.0.0 is 1.0.0
     config = BuildConfig(sources=sources or (Path("sources"),), outdir=outdir, deck_name=deck_name,
-                         version=version, strict=strict)
+                         version=version, strict=strict, migrate_notetype=migrate_notetype)
     report = _run(lambda: _build(config))
     try:
         _print_diagnostics(report.diagnostics)
@@ -137,6 +139,10 @@ def _print_report(report: BuildReport) -> None:
     for kind, n in shown.items():
         if n > _MOST_SHOWN and kind in ("added", "edited"):
             _echo(f"  … and {n - _MOST_SHOWN} more {kind} (all in CHANGELOG.md)")
+    if report.steps:
+        _echo("in Anki:")
+        for n, step in enumerate(report.steps, 1):
+            _echo(f"  {n}. {step}")
 
 
 def main() -> None:

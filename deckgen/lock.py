@@ -32,6 +32,7 @@ from deckgen import ids
 from deckgen.atomic import Staged
 from deckgen.errors import DeckgenError, Problems
 from deckgen.model import BuildConfig, CardNote, Change, DeckConfig, Diagnostic, Note, NoteFile, SourceLocation
+from deckgen import notetype
 from deckgen.notetype import FIELDS, NOTETYPE_NAME, notetype_hash, notetype_mtime, template_files
 from deckgen.sources import display_path
 from deckgen.textsafe import html_text, markdown_text
@@ -60,6 +61,8 @@ class Plan:
     up_to_date: bool
     notetype_changed: bool
     state: dict
+    schema_changed: bool = False
+    steps: tuple[str, ...] = ()
 
 
 def _restore_advice(shown: str) -> str:
@@ -264,6 +267,7 @@ def _check(state: object) -> list[tuple]:
                 text(("notetype", "hash"), notetype, "hash")
             if "mtime" in notetype:
                 whole(("notetype", "mtime"), notetype["mtime"], "mtime")
+            text(("notetype", "schema"), notetype, "schema", required=False)
     notes = state.get("notes")
     if not isinstance(notes, list):
         found.append((("notes",), f'"notes" must be a list of notes, not {_kind(notes)}'
@@ -288,6 +292,8 @@ def _check(state: object) -> list[tuple]:
             found.append(((*where,), '"mtime" is missing'))
         else:
             whole((*where, "mtime"), entry["mtime"], "mtime")
+        if "added" in entry:
+            whole((*where, "added"), entry["added"], "added")
         for k in range(before, len(found)):
             found[k] = (found[k][0], f"{label}: {found[k][1]}")
         guid = entry.get("guid")
@@ -324,6 +330,7 @@ def _entry_ok(entry: object) -> bool:
             and type(entry["question"]) is str and type(entry["hash"]) is str
             and type(entry["mtime"]) is int and 0 <= entry["mtime"] <= MAX_TIME
             and all(type(entry[k]) is str for k in _OPTIONAL_TEXT if k in entry)
+            and ("added" not in entry or (type(entry["added"]) is int and 0 <= entry["added"] <= MAX_TIME))
             and _GUID.fullmatch(entry["guid"]) is not None
         )
     except (KeyError, TypeError, IndexError):
@@ -600,13 +607,24 @@ def _read_package(path: Path) -> dict:
         if guid in guids:
             continue
         guids.add(guid)
-        kept.append((guid, int(mod), tuple(str(tags or "").split()), fields, deck_of.get(nid, "")))
+        kept.append((guid, int(mod), tuple(str(tags or "").split()), fields, deck_of.get(nid, ""), int(nid) // 1000))
     template = model["tmpls"][0]
     return {
         "notes": kept,
         "title": roots[0] if roots else None,
         "notetype": (template.get("qfmt"), template.get("afmt"), model.get("css"), int(model.get("mod", 0))),
+        "schema": _schema_of(model),
     }
+
+
+def _schema_of(model: dict) -> str:
+    """The schema fingerprint of a notetype as a package holds it (see notetype.Schema)."""
+    from deckgen.notetype import Schema, Template
+
+    fields = tuple((f.get("id"), f.get("name", "")) for f in sorted(model.get("flds", ()), key=lambda f: f.get("ord", 0)))
+    cards = tuple(Template(t.get("id"), t.get("name", ""), "", "")
+                  for t in sorted(model.get("tmpls", ()), key=lambda t: t.get("ord", 0)))
+    return Schema(fields, cards, int(model.get("sortf", 0))).fingerprint()
 
 
 def _as_packaged(fields: tuple[str, ...], tags: tuple[str, ...], deck_name: str) -> tuple:
@@ -636,7 +654,7 @@ def _state_from(package: dict, version: str, deck: DeckConfig, files: list[NoteF
         fields, tags, deck_name = _fields(note, file), _tags(deck, file, note), _deck_name(deck, file)
         unchanged[_as_packaged(field_values(fields), tags, deck_name)] = _content_hash(fields, tags, deck_name)
     entries = []
-    for guid, mtime, tags, fields, deck_name in package["notes"]:
+    for guid, mtime, tags, fields, deck_name, added in package["notes"]:
         source = html.unescape(fields[4].rsplit(":", 1)[0])
         question = _plain(fields[0])
         seen = minted.get(guid)
@@ -650,6 +668,7 @@ def _state_from(package: dict, version: str, deck: DeckConfig, files: list[NoteF
             # Content the package holds as this build would write it is unchanged: same hash, same mtime.
             "hash": unchanged.get(packaged) or _content_hash(fields, tags, deck_name),
             "mtime": min(max(mtime, 0), MAX_TIME),
+            "added": min(max(added, 0), mtime, MAX_TIME),
             "deck": deck_name,
         }
         if seen and seen.pinned:
@@ -665,7 +684,8 @@ def _state_from(package: dict, version: str, deck: DeckConfig, files: list[NoteF
         **({"namespace": namespace} if namespace else {}),
         "version": version,
         "created": min(max([nt_mtime, *(e["mtime"] for e in entries)]), MAX_TIME),
-        "notetype": {"hash": notetype_hash(css) if same else "recovered", "mtime": min(max(nt_mtime, 0), MAX_TIME)},
+        "notetype": {"hash": notetype_hash(css) if same else "recovered", "mtime": min(max(nt_mtime, 0), MAX_TIME),
+                     "schema": package["schema"]},
         "notes": entries,
     }
     _normalise(state)
@@ -734,6 +754,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
         None if config.timestamp is None else f"{int(config.timestamp)}:{deck.root.resolve()}")
 
     used_guids = {k.guid for k in known}
+    positions = _positions(found)
     cards: list[CardNote] = []
     entries: list[dict] = []
     changes: list[Change] = []
@@ -747,6 +768,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
         if old is not None:
             guid = old["guid"]
             mtime = old["mtime"] if old["hash"] == digest else min(max(now, old["mtime"] + 1), MAX_TIME)
+            added = old.get("added", old["mtime"])  # a lock from before creation dates: its first known time
             if ids.fold(old["question"]) != ids.fold(note.question_text):
                 changes.append(Change("re-identified", note.question_text, old["question"]))
             elif old["hash"] != digest:
@@ -759,10 +781,10 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
             while guid in used_guids or guid in taken:
                 guid = ids.new_guid(namespace, f"{info.key}~{n}")
                 n += 1
-            mtime = now
+            mtime = added = min(now, MAX_TIME)
             changes.append(Change("added", note.question_text, file.source.rel))
         taken.add(guid)
-        cards.append(CardNote(guid, fields, tags, deck_name, mtime, note))
+        cards.append(CardNote(guid, fields, tags, deck_name, mtime, note, added, positions[s]))
         entries.append(
             {
                 "guid": guid,
@@ -772,6 +794,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
                 "answer": info.answer,
                 "hash": digest,
                 "mtime": mtime,
+                "added": added,
                 "deck": deck_name,
                 **({"pinned": note.pinned_id} if note.pinned_id else {}),
             }
@@ -786,6 +809,17 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
     nt_changed = old_nt.get("hash") != nt_hash
     nt_mtime = min(notetype_mtime(nt_hash, old_nt.get("hash"), old_nt.get("mtime", 0)), MAX_TIME)
     old_root = (state or {}).get("title")
+    # Locks from before the schema was recorded were all written with this one schema.
+    schema = notetype.SCHEMA.fingerprint()
+    schema_changed = state is not None and old_nt.get("schema", schema) != schema
+    if schema_changed and not config.migrate_notetype:
+        raise DeckgenError(
+            f'error: the notetype "{NOTETYPE_NAME}" of this deckgen has other fields or card types than the '
+            f"one this deck was built with (version {state['version']}, see {LOCK_NAME}); imported as usual, "
+            "Anki would leave every note it holds unchanged for good and add an unused copy of the notetype\n"
+            "note: to migrate, build once with --migrate-notetype: it makes a major version, and says how to "
+            'import it (once with "Merge note types" on)'
+        )
 
     kinds = {c.kind for c in changes}
     if state is None:
@@ -793,7 +827,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
     elif config.version:
         version = config.version
     else:
-        version = _bump(state["version"], kinds, nt_changed, old_root not in (None, deck.title))
+        version = _bump(state["version"], kinds, nt_changed, old_root not in (None, deck.title) or schema_changed)
     up_to_date = state is not None and not kinds and not nt_changed and version == state["version"]
     if state is not None and _vkey(version) < _vkey(state["version"]):
         raise DeckgenError(f"error: version {version} is older than the current {state['version']}")
@@ -817,7 +851,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
         "namespace": namespace,
         "version": version,
         "created": created,
-        "notetype": {"hash": nt_hash, "mtime": nt_mtime},
+        "notetype": {"hash": nt_hash, "mtime": nt_mtime, "schema": schema},
         "notes": entries,
     }
     return Plan(
@@ -829,7 +863,36 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
         up_to_date=up_to_date,
         notetype_changed=nt_changed,
         state=new_state,
+        schema_changed=schema_changed,
+        steps=MIGRATION_STEPS if schema_changed else (),
     )
+
+
+MIGRATION_STEPS = (
+    'This version changes the notetype\'s fields or card types. Import it once with "Merge note types" '
+    "checked in Anki's import dialog (desktop: File › Import; the option is under Note types), so that the "
+    "notes you have are updated instead of left as they are; Anki then asks for a one-way sync to AnkiWeb "
+    "(upload from this computer).",
+    'Then uncheck "Merge note types" again: Anki keeps the options of the last import, and later versions '
+    "import as usual.",
+    "AnkiDroid: make the import above on the desktop and sync; importing the package on the phone offers the "
+    "same option.",
+)
+
+
+def _positions(found: list[tuple[NoteFile, Note]]) -> list[int]:
+    """Each note's new-card position: the files in their order, each file's questions first, then
+    its sub-questions (which Anki would otherwise show straight after their question)."""
+    by_file: dict[int, list[int]] = {}
+    for i, (file, _) in enumerate(found):
+        by_file.setdefault(id(file), []).append(i)
+    positions = [0] * len(found)
+    n = 0
+    for members in by_file.values():
+        for i in sorted(members, key=lambda i: (bool(found[i][1].parent_key), i)):
+            positions[i] = n
+            n += 1
+    return positions
 
 
 def _tags(deck: DeckConfig, file: NoteFile, note: Note) -> tuple[str, ...]:
@@ -868,6 +931,9 @@ def changelog_entry(plan: Plan, package: Path) -> str:
         "moved": "Moved to another deck (Anki keeps its cards where they are: move them by hand)",
         "removed": "Removed (Anki keeps these notes: delete them by hand if you wish)",
     }
+    if plan.schema_changed:
+        lines += ['### The notetype changed: import this version once with "Merge note types" on', "",
+                  *(f"{n}. {markdown_text(step)}" for n, step in enumerate(plan.steps, 1)), ""]
     for kind, label in labels.items():
         items = [c for c in plan.changes if c.kind == kind]
         if not items:
@@ -883,7 +949,8 @@ def changelog_entry(plan: Plan, package: Path) -> str:
                 lines.append(f"- {question}: {detail}")
         lines.append("")
     if not plan.changes:
-        why = "Templates or styling changed" if plan.notetype_changed else "Version set by hand"
+        why = ("The notetype's fields or card types changed" if plan.schema_changed
+               else "Templates or styling changed" if plan.notetype_changed else "Version set by hand")
         lines += [f"{why}; no note changed.", ""]
     return "\n".join(lines) + "\n"
 

@@ -129,6 +129,8 @@ class BuildConfig:
     strict: bool = False
     timestamp: float | None = None
     """Fixed clock for hermetic builds (tests); None means now."""
+    migrate_notetype: bool = False
+    """Allow a notetype whose fields or card types differ from the ones the lock records."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,10 @@ class CardNote:
     deck: str
     mtime: int
     note: Note
+    added: int = 0
+    """When the note was first built (seconds): its note and card ids, Anki's "added" date."""
+    position: int = 0
+    """Its new card's place in the deck: the files' order, each file's questions before its sub-questions."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,3 +171,5 @@ class BuildReport:
     diagnostics: tuple[Diagnostic, ...]
     changes: tuple[Change, ...] = ()
     up_to_date: bool = False
+    steps: tuple[str, ...] = ()
+    """What the user has to do in Anki for this version (a renamed deck, a migrated notetype)."""

@@ -11,7 +11,9 @@ same notetype.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,16 +23,55 @@ if TYPE_CHECKING:
 
 NOTETYPE_ID = 1_706_300_000_042
 NOTETYPE_NAME = "deckgen Q&A"
-FIELDS = ("Question", "Answer", "Context", "Keywords", "Source")
-# Stable ids: a renamed field or template then updates in place instead of forking the notetype.
-_FIELD_IDS = (7_301_001, 7_301_002, 7_301_003, 7_301_004, 7_301_005)
-_TEMPLATE_ID = 7_302_001
 
-NOTETYPE_MTIME = 1_796_120_711
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """One card type: its stable id, its name and the files of its front and back."""
+
+    id: int
+    name: str
+    front: str
+    back: str
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """What Anki calls the notetype's schema: the fields and card types, in order, and the sort field.
+
+    Stable ids on every field and template let a renamed one update in place. Anything else
+    (another field, another card type, another order) leaves every note a collection already holds
+    "conflicting" under Anki's default import options, so a change here is refused unless the
+    build is told to migrate (see lock.plan). Grow features inside the existing fields instead.
+    """
+
+    fields: tuple[tuple[int, str], ...]
+    templates: tuple[Template, ...]
+    sort_field: int = 0
+
+    def fingerprint(self) -> str:
+        """What the lock records of the schema: the ids and their order, not the names."""
+        parts = [NOTETYPE_ID, [fid for fid, _ in self.fields], [t.id for t in self.templates], self.sort_field]
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+
+
+SCHEMA = Schema(
+    fields=(
+        (7_301_001, "Question"),
+        (7_301_002, "Answer"),
+        (7_301_003, "Context"),
+        (7_301_004, "Keywords"),
+        (7_301_005, "Source"),
+    ),
+    templates=(Template(7_302_001, "Card", "front.html", "back.html"),),
+)
+FIELDS = tuple(name for _, name in SCHEMA.fields)
+
+NOTETYPE_MTIME = 1_796_123_709
 """When the notetype (templates and CSS, whose hash is NOTETYPE_HASH) last changed: the notetype
 mtime of every package this deckgen writes. Set both anew with any change to the templates, the
 CSS or the font blocks (tests/test_notetype_mtime.py says to, with the values to use)."""
-NOTETYPE_HASH = "155100b8aeaa9b3c"
+NOTETYPE_HASH = "e7fd7c44351a82a3"
 
 
 def templates_dir() -> Path:
@@ -47,6 +88,17 @@ def template_files() -> tuple[str, str, str]:
     """Return (front, back, css) as shipped."""
     d = templates_dir()
     return tuple((d / name).read_text(encoding="utf-8") for name in ("front.html", "back.html", "style.css"))
+
+
+@lru_cache(maxsize=4)
+def _template_text(name: str) -> str:
+    return (templates_dir() / name).read_text(encoding="utf-8")
+
+
+def templates(schema: Schema | None = None) -> list[dict]:
+    """The card types as Anki receives them: name, stable id, front and back."""
+    return [{"name": t.name, "id": t.id, "qfmt": _template_text(t.front), "afmt": _template_text(t.back)}
+            for t in (schema or SCHEMA).templates]
 
 
 # What Anki turns into sound, speech or a LaTeX image wherever it appears in a card's HTML:
@@ -82,24 +134,21 @@ def make_notetype(css: str) -> genanki.Model:
     """Build the genanki model with the given CSS (font rules are added per build)."""
     import genanki
 
-    front, back, _ = template_files()
     return genanki.Model(
         NOTETYPE_ID,
         NOTETYPE_NAME,
-        fields=[{"name": name, "id": fid} for name, fid in zip(FIELDS, _FIELD_IDS, strict=True)],
-        templates=[{"name": "Card", "id": _TEMPLATE_ID, "qfmt": front, "afmt": back}],
+        fields=[{"name": name, "id": fid} for fid, name in SCHEMA.fields],
+        templates=templates(),
         css=css,
-        sort_field_index=0,
+        sort_field_index=SCHEMA.sort_field,
     )
 
 
 def notetype_hash(css: str) -> str:
-    """Hash what Anki receives of the notetype, to know when it changed."""
-    front, back, _ = template_files()
-    h = hashlib.sha256()
-    for part in (NOTETYPE_NAME, *FIELDS, front, back, css):
-        h.update(part.encode("utf-8") + b"\x00")
-    return h.hexdigest()[:16]
+    """Hash everything deckgen gives Anki of the notetype, to know when it changed: its id and
+    name, the fields and card types with their ids and order, the sort field, the templates, the CSS."""
+    whole = [NOTETYPE_ID, NOTETYPE_NAME, [list(f) for f in SCHEMA.fields], templates(), SCHEMA.sort_field, css]
+    return hashlib.sha256(json.dumps(whole, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()[:16]
 
 
 def notetype_mtime(new_hash: str, old_hash: str | None, old_mtime: int) -> int:

@@ -26,17 +26,21 @@ from deckgen.notetype import FIELDS, field_values, make_notetype
 
 
 class _TimedNote(genanki.Note):
-    """A note that carries its own mtime (Anki updates a note only when this is newer) and its
-    place in the notes, where what is wrong with its fields is reported."""
+    """A note that carries its own mtime (Anki updates a note only when this is newer), its id
+    (Anki's "added" date), and its place in the notes, where what is wrong with its fields is reported."""
 
-    def __init__(self, *args, mtime: int, where: SourceLocation | None = None, **kwargs):
+    def __init__(self, *args, mtime: int, note_id: int, where: SourceLocation | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.mtime = mtime
+        self.note_id = note_id
         self.where = where
         self.warned: list[str] = []
 
     def write_to_db(self, cursor, timestamp, deck_id, id_gen):  # noqa: D102 (genanki hook)
-        super().write_to_db(cursor, self.mtime, deck_id, id_gen)
+        # The note and its first card share the id (they live in separate tables; the card's id is
+        # the date `added:` searches); a note's other cards take the milliseconds after it.
+        ids = (self.note_id, *(self.note_id + k for k in range(len(self.cards))))
+        super().write_to_db(cursor, self.mtime, deck_id, iter(ids))
 
     def _check_invalid_html_tags_in_fields(self) -> None:
         """genanki's check of each field, in one pass, kept with the note instead of warned."""
@@ -102,6 +106,17 @@ def _show(tag: str) -> str:
     return tag if len(tag) <= 80 else tag[:60] + "…" + tag[-10:]
 
 
+def note_ids(cards: list[CardNote], cards_per_note: int = 1) -> list[int]:
+    """Each note's id, in milliseconds from when it was first built: Anki shows it as the note's
+    and card's "added" date and keeps it on import. Notes added at once follow their positions;
+    ids stay unique, with room between them for each note's cards."""
+    ids = [0] * len(cards)
+    last = -cards_per_note
+    for i in sorted(range(len(cards)), key=lambda i: (cards[i].added, cards[i].position, i)):
+        last = ids[i] = max(last + cards_per_note, cards[i].added * 1000)
+    return ids
+
+
 def deck_id(name: str) -> int:
     """Derive a deck id from its full name (Anki matches decks by name; the id just has to be stable)."""
     return 1 + int.from_bytes(hashlib.sha256(name.encode()).digest()[:7], "big")
@@ -133,14 +148,14 @@ def write_package(
     decks: dict[str, genanki.Deck] = {
         root_deck: genanki.Deck(deck_id(root_deck), root_deck, description=safe_description(description))
     }
-    for card in cards:
+    for card, note_id in zip(cards, note_ids(cards, len(model.templates)), strict=True):
         deck = decks.get(card.deck)
         if deck is None:
             deck = decks[card.deck] = genanki.Deck(deck_id(card.deck), card.deck)
         deck.add_note(
             _TimedNote(
                 model=model, fields=list(field_values(card.fields)), tags=list(card.tags), guid=card.guid,
-                mtime=card.mtime, where=card.note.location,
+                due=card.position, mtime=card.mtime, note_id=note_id, where=card.note.location,
             )
         )
     tmp = staged.path_for(target, last=True)

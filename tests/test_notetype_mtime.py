@@ -9,7 +9,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from deckgen.notetype import NOTETYPE_HASH, NOTETYPE_MTIME, notetype_hash, notetype_mtime
+from deckgen.notetype import NOTETYPE_HASH, NOTETYPE_MTIME, SCHEMA, notetype_hash, notetype_mtime
 from deckgen.style import notetype_css
 
 
@@ -47,7 +47,7 @@ def test_the_notetype_mtime_is_fixed_with_the_notetype(run_cli, tmp_path):
             conn.close()
         mtimes |= {m["mod"] for m in models.values()}
         lock = json.loads((deck / "deckgen.lock").read_text(encoding="utf-8"))
-        assert lock["notetype"] == {"hash": current, "mtime": NOTETYPE_MTIME}
+        assert lock["notetype"] == {"hash": current, "mtime": NOTETYPE_MTIME, "schema": SCHEMA.fingerprint()}
     assert mtimes == {NOTETYPE_MTIME}
 
 

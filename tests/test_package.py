@@ -181,7 +181,8 @@ def test_collection_rows_are_those_genanki_writes(empty):
                 for i in range(3):
                     deck.add_note(package._TimedNote(
                         model=model, fields=[f"질문 {d}-{i}", "<p>답</p>", "", "", f"f{d}.md:{i}"],
-                        tags=["태그"], guid=f"g{d}{i}", mtime=1_700_000_000 + d * 10 + i))
+                        tags=["태그"], guid=f"g{d}{i}", mtime=1_700_000_000 + d * 10 + i,
+                        note_id=1_700_000_000_000 + d * 10 + i))
             out.append(deck)
         return out
 
