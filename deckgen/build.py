@@ -224,6 +224,7 @@ def _build(config: BuildConfig, guard: InterruptGuard | None = None) -> tuple[Bu
         )
     # Read before anything is written: a changelog that cannot be kept stops the build here.
     changelog = None if plan.up_to_date else deck_lock.changelog_text(config.outdir)
+    settings = deck_config.retitled(deck.root, deck.title) if config.deck_name else None
     # The package and changelog are replaced first and the lock last: the lock records the build.
     with Staged(journal=deck.root / JOURNAL_NAME, guard=guard) as staged:
         if not up_to_date:
@@ -235,6 +236,8 @@ def _build(config: BuildConfig, guard: InterruptGuard | None = None) -> tuple[Bu
             problems.raise_if_failed(config.strict)  # before anything is replaced
         if changelog is not None:
             deck_lock.append_changelog(staged, plan, config.outdir, target, changelog)
+        if settings is not None:  # a rename is kept, so that the next build does not undo it
+            staged.write_text(deck.root / deck_config.CONFIG_NAME, settings)
         if plan.state != state:  # e.g. an id pinned without any change to the cards
             deck_lock.write_lock(staged, deck.root, plan)
     report = BuildReport(package=target, up_to_date=up_to_date, diagnostics=tuple(problems.items), **report_args)

@@ -102,6 +102,23 @@ def load(root: Path, build: BuildConfig, problems: Problems) -> DeckConfig:
     return from_text(root, path, text, build, problems)
 
 
+def retitled(root: Path, title: str) -> str | None:
+    """deckgen.toml's text with `title` as the deck's title, or None if it has that title already.
+
+    A deck renamed on the command line keeps its new name here, so the next build does not rename
+    it back; the rest of the file (comments, order, other settings) stays as the user wrote it.
+    """
+    import tomlkit
+
+    path = root / CONFIG_NAME
+    text = nfc(path.read_text(encoding="utf-8-sig")) if path.is_file() else ""
+    doc = tomlkit.parse(text)
+    if doc.get("title") == title:
+        return None
+    doc["title"] = title
+    return tomlkit.dumps(doc)
+
+
 def from_text(root: Path, path: Path, text: str, build: BuildConfig, problems: Problems) -> DeckConfig:
     """The settings that the TOML `text` of `path` gives, merged under the command line."""
     text = nfc(text)  # names in NFD (as macOS tools write Korean) name the same files and decks

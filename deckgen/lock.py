@@ -128,13 +128,7 @@ def _warn_other_deck(state: dict, deck: DeckConfig, problems: Problems) -> None:
             f'"{deck.title}" (slug "{deck.slug}"); its GUIDs are used, so importing updates the notes '
             f'of "{old_title}" in Anki (move the lock away to make this a deck of its own)',
         )
-    elif old_title not in (None, deck.title):
-        line = _lines_of(path).get(("title",), 0)
-        problems.warn(
-            SourceLocation(display_path(path), line),
-            f'the deck is renamed from "{old_title}" (the lock\'s title) to "{deck.title}"; Anki keeps '
-            f'the existing cards in "{old_title}": move them by hand, or set the old title back',
-        )
+
 
 
 def _lines_of(path: Path) -> dict[tuple, int]:
@@ -755,9 +749,11 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
 
     used_guids = {k.guid for k in known}
     positions = _positions(found)
+    old_root = (state or {}).get("title")
+    renamed = old_root not in (None, deck.title)
     cards: list[CardNote] = []
     entries: list[dict] = []
-    changes: list[Change] = []
+    changes: list[Change] = [Change("renamed", deck.title, old_root)] if renamed else []  # not every card "moved"
     taken: set[str] = set()
     for s, ((file, note), info) in enumerate(zip(found, seen, strict=True)):
         deck_name = _deck_name(deck, file)
@@ -773,7 +769,8 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
                 changes.append(Change("re-identified", note.question_text, old["question"]))
             elif old["hash"] != digest:
                 changes.append(Change("edited", note.question_text, f"{file.source.rel}"))
-            if old.get("deck") and old["deck"] != deck_name:
+            if old.get("deck") and old["deck"] != deck_name and not (
+                    renamed and old["deck"] == old_root + deck_name[len(deck.title):]):
                 changes.append(Change("moved", note.question_text, f'{old["deck"]} → {deck_name}'))
         else:
             guid = ids.new_guid(namespace, f"pin:{note.pinned_id}" if note.pinned_id else info.key)
@@ -808,7 +805,6 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
     old_nt = (state or {}).get("notetype", {})
     nt_changed = old_nt.get("hash") != nt_hash
     nt_mtime = min(notetype_mtime(nt_hash, old_nt.get("hash"), old_nt.get("mtime", 0)), MAX_TIME)
-    old_root = (state or {}).get("title")
     # Locks from before the schema was recorded were all written with this one schema.
     schema = notetype.SCHEMA.fingerprint()
     schema_changed = state is not None and old_nt.get("schema", schema) != schema
@@ -827,7 +823,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
     elif config.version:
         version = config.version
     else:
-        version = _bump(state["version"], kinds, nt_changed, old_root not in (None, deck.title) or schema_changed)
+        version = _bump(state["version"], kinds, nt_changed, renamed or schema_changed)
     up_to_date = state is not None and not kinds and not nt_changed and version == state["version"]
     if state is not None and _vkey(version) < _vkey(state["version"]):
         raise DeckgenError(f"error: version {version} is older than the current {state['version']}")
@@ -867,6 +863,11 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
         steps=MIGRATION_STEPS if schema_changed else (),
     )
 
+
+RENAME_ADVICE = (
+    "the title in deckgen.toml; rename the deck in Anki too, before importing this version (Anki finds "
+    'decks by name: the cards you have would stay in "{old}")'
+)
 
 MIGRATION_STEPS = (
     'This version changes the notetype\'s fields or card types. Import it once with "Merge note types" '
@@ -930,6 +931,7 @@ def changelog_entry(plan: Plan, package: Path) -> str:
         "re-identified": "Re-identified (kept its review history)",
         "moved": "Moved to another deck (Anki keeps its cards where they are: move them by hand)",
         "removed": "Removed (Anki keeps these notes: delete them by hand if you wish)",
+        "renamed": "Deck renamed",
     }
     if plan.schema_changed:
         lines += ['### The notetype changed: import this version once with "Merge note types" on', "",
@@ -943,6 +945,8 @@ def changelog_entry(plan: Plan, package: Path) -> str:
             question, detail = markdown_text(c.question), markdown_text(c.detail)
             if kind == "re-identified":
                 lines.append(f"- {detail} → {question}")
+            elif kind == "renamed":
+                lines.append(f'- "{detail}" → "{question}": {RENAME_ADVICE.format(old=detail)}')
             elif kind in ("removed", "added", "edited"):
                 lines.append(f"- {question} ({detail})")
             else:

@@ -153,7 +153,7 @@ class CardNote:
 class Change:
     """One line of the change report."""
 
-    kind: Literal["added", "edited", "re-identified", "removed", "moved"]
+    kind: Literal["added", "edited", "re-identified", "removed", "moved", "renamed"]
     question: str
     detail: str = ""
 

@@ -236,3 +236,38 @@ def test_a_lock_recovered_from_the_package_keeps_the_creation_dates(tmp_path):
     added = {e["question"]: e["added"] for e in recovered["notes"]}
     assert added.pop("힙이란?") == 1_800_000_000 + DAY
     assert set(added.values()) == {1_800_000_000}
+
+
+# --- a renamed deck ----------------------------------------------------------------------------
+
+
+def test_a_rename_on_the_command_line_is_kept_in_the_settings(run_cli, tmp_path, anki):
+    notes = _write(tmp_path / "notes", _ORDERED)
+    (notes / "deckgen.toml").write_text('# my deck\ntitle = "면접"  # the root deck\nslug = "interview"\n\n'
+                                        '[files."02-second.md"]\ndeck = "탐색"\n', encoding="utf-8")
+    dist = tmp_path / "dist"
+    assert run_cli("build", str(notes), "-o", str(dist)).exit_code == 0
+    anki.import_package(dist / "interview-v1.0.0.apkg")
+    reviewed = _review_first(anki)
+
+    renamed = run_cli("build", str(notes), "-o", str(dist), "--deck-name", "기술 면접")
+    assert renamed.exit_code == 0, renamed.output + renamed.stderr
+    assert (dist / "interview-v2.0.0.apkg").exists()
+    lines = [line for line in renamed.output.splitlines() if "renamed" in line or "moved" in line]
+    assert len(lines) == 1 and '"면접" -> "기술 면접"' in lines[0] and "rename the deck in Anki too" in lines[0]
+    assert (notes / "deckgen.toml").read_text(encoding="utf-8") == (
+        '# my deck\ntitle = "기술 면접"  # the root deck\nslug = "interview"\n\n[files."02-second.md"]\ndeck = "탐색"\n')
+    assert "Deck renamed" in (dist / "CHANGELOG.md").read_text(encoding="utf-8")
+
+    # The next plain build keeps the name: nothing to do, no rename back.
+    again = run_cli("build", str(notes), "-o", str(dist))
+    assert again.exit_code == 0 and "up to date" in again.output
+    assert sorted(p.name for p in dist.glob("*.apkg")) == ["interview-v1.0.0.apkg", "interview-v2.0.0.apkg"]
+
+    # Renamed in Anki as the line says, the import puts every card where it was, history and all.
+    anki.col.decks.rename(anki.col.decks.id_for_name("면접"), "기술 면접")
+    anki.import_package(dist / "interview-v2.0.0.apkg")
+    decks = {anki.deck_of(n) for n in anki.notes()}
+    assert decks == {"기술 면접::하나: 자료구조", "기술 면접::탐색"}
+    assert anki.col.decks.id_for_name("면접") is None
+    assert anki.col.get_card(reviewed).reps == 1 and len(anki.notes()) == 4
