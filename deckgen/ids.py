@@ -158,6 +158,7 @@ def match(known: list[Known], seen: list[Seen]) -> dict[int, int]:
     rest_known = [k for k in range(len(known)) if k not in used]
     if not rest_seen or not rest_known:
         return pairs
+    place = _Places.of(known, seen, pairs)
     weights = _rarity([k.question for k in known] + [n.question for n in seen])
     index: dict[str, list[int]] = defaultdict(list)
     for k in rest_known:
@@ -172,7 +173,7 @@ def match(known: list[Known], seen: list[Seen]) -> dict[int, int]:
         for k in candidates:
             if not compatible(note, k):
                 continue
-            score = _score(known[k], note, weights)
+            score = _score(known[k], note, weights, place)
             if score > 0:
                 scored.append((score, s, k))
     scored.sort(key=lambda t: (-t[0], t[1], t[2]))
@@ -180,6 +181,62 @@ def match(known: list[Known], seen: list[Seen]) -> dict[int, int]:
         if s not in pairs and k not in used:
             take(s, k)
     return pairs
+
+
+@dataclass(frozen=True, slots=True)
+class _Places:
+    """What the unchanged questions tell of the files: which file became which (a renamed file),
+    and between which files the section numbers stayed as they were."""
+
+    renamed: dict[str, str]
+    numbers_kept: frozenset[tuple[str, str]]
+
+    @classmethod
+    def of(cls, known: list[Known], seen: list[Seen], pairs: dict[int, int]) -> _Places:
+        went: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        same_number: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+        for s, k in pairs.items():
+            old, new = known[k], seen[s]
+            went[old.file][new.file] += 1
+            a, b = _number(old.key), _number(new.key)
+            if a is not None and b is not None:
+                tally = same_number[(old.file, new.file)]
+                tally[0] += a == b
+                tally[1] += 1
+        renamed = {}
+        for old_file, targets in went.items():
+            new_file, n = max(targets.items(), key=lambda t: (t[1], t[0]))
+            if new_file != old_file and n >= 2 and 2 * n > sum(targets.values()) and old_file not in targets:
+                renamed[old_file] = new_file
+        # Numbers are evidence only where the questions around kept theirs: at least 3, nearly all.
+        kept = frozenset(files for files, (same, total) in same_number.items() if total >= 3 and same >= 0.9 * total)
+        return cls(renamed, kept)
+
+    def same_file(self, old: Known, new: Seen) -> bool:
+        return old.file == new.file or self.renamed.get(old.file) == new.file
+
+    def same_place(self, old: Known, new: Seen) -> bool:
+        """The same anchor: a named one in the same (or renamed) file, or the same section number
+        in a file whose other questions all kept their numbers."""
+        if not self.same_file(old, new):
+            return False
+        a, b = _anchor(old.key), _anchor(new.key)
+        if a is None or a != b:
+            return False
+        return not _NUMBERED.search("#" + a) or (old.file, new.file) in self.numbers_kept
+
+
+def _anchor(key: str) -> str | None:
+    """The anchor part of an identity key (`file#anchor`), if it has one."""
+    if "::" in key or "#" not in key:  # a key made of the question's words, or a pinned id
+        return None
+    return key.rsplit("#", 1)[1]
+
+
+def _number(key: str) -> str | None:
+    """A section number an identity key ends with (`file#5`), or None."""
+    anchor = _anchor(key)
+    return anchor if anchor is not None and _NUMBERED.search("#" + anchor) else None
 
 
 def _rarity(questions: list[str]) -> dict[str, float]:
@@ -211,17 +268,38 @@ def weighted_similarity(a: str, b: str, weights: dict[str, float]) -> float:
 _NUMBERED = re.compile(r"#\d+(?:[-.]\d+)*(?:~\d+)?$")
 
 
+_TEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
+
+
+@lru_cache(maxsize=256)
+def _tex_letter(name: str) -> str:
+    """`lambda` -> λ, `Sigma` -> Σ; any other command -> nothing."""
+    try:
+        case = "CAPITAL" if name[0].isupper() else "SMALL"
+        return unicodedata.lookup(f"GREEK {case} LETTER {name.upper()}")
+    except KeyError:
+        return ""
+
+
+def _plain_math(text: str) -> str:
+    """An answer's text with its TeX commands read as the letters they stand for (`\\lambda v` is
+    `λv`, `\\frac{a}{b}` is `ab`): math added around the symbols of an answer leaves it alike."""
+    if "\\" not in text:
+        return text
+    return _TEX_COMMAND.sub(lambda m: _tex_letter(m.group(1)), text)
+
+
 def _answer_likeness(old: str, new: str) -> float:
     """How alike two answers are; an answer cut out of a longer one (a split question) counts too."""
     if not old or not new:
         return 0.0
-    go, gn = _grams(old), _grams(new)
+    go, gn = _grams(_plain_math(old)), _grams(_plain_math(new))
     dice = 2 * len(go & gn) / (len(go) + len(gn))
     contained = len(go & gn) / len(gn) if len(gn) >= 8 else 0.0
     return max(dice, 0.9 * contained)
 
 
-def _score(old: Known, new: Seen, weights: dict[str, float]) -> float:
+def _score(old: Known, new: Seen, weights: dict[str, float], place: _Places | None = None) -> float:
     """How surely `new` is `old` edited; 0 when the evidence is too weak.
 
     Either the wording barely changed (a typo), or it changed but the answer stayed: a question
@@ -229,9 +307,11 @@ def _score(old: Known, new: Seen, weights: dict[str, float]) -> float:
     """
     q = weighted_similarity(old.question, new.question, weights)
     a = _answer_likeness(old.answer, new.answer)
-    # A key with a real anchor name is evidence; a bare section number is not (sections get renumbered).
-    same_key = old.key == new.key and not _NUMBERED.search(old.key)
+    # A key with a real anchor name is evidence; a bare section number is not (sections get
+    # renumbered), unless the questions around it kept their numbers. A renamed file is the same file.
+    place = place or _Places({}, frozenset())
+    same_key = (old.key == new.key and not _NUMBERED.search(old.key)) or place.same_place(old, new)
     strong = q >= 0.85 or (a >= 0.8 and q >= 0.3) or (same_key and (q >= 0.6 or a >= 0.8))
     if not strong:
         return 0.0
-    return q * 0.6 + a * 0.4 + (0.05 if old.file == new.file else 0.0) + (0.05 if same_key else 0.0)
+    return q * 0.6 + a * 0.4 + (0.05 if place.same_file(old, new) else 0.0) + (0.05 if same_key else 0.0)
