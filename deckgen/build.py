@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,11 +24,20 @@ from deckgen.model import (
     SourceFile,
     SourceLocation,
 )
-from deckgen.sources import find_note_files, read_source, sources_root, summary_titles
+from deckgen.sources import display_path, find_note_files, read_source, sources_root, summary_titles, unread_locks
 from deckgen.style import card_css
 
 
-def collect(config: BuildConfig, problems: Problems) -> tuple[DeckConfig, list[NoteFile], Media]:
+Progress = Callable[[str], None]
+"""Told what a build is doing now ("parsing 120/500 files"); the CLI draws it on a terminal."""
+
+
+def _silent(_: str) -> None:
+    pass
+
+
+def collect(config: BuildConfig, problems: Problems,
+            progress: Progress = _silent) -> tuple[DeckConfig, list[NoteFile], Media]:
     """Read the settings and parse every note file (stages 1-2), collecting all problems."""
     root = sources_root(config.sources)
     deck = deck_config.load(root, config, problems)
@@ -36,7 +46,11 @@ def collect(config: BuildConfig, problems: Problems) -> tuple[DeckConfig, list[N
     titles = summary_titles(root)
     cache = ParseCache()
     jobs: list[tuple[Path, SourceFile, str | None, str, Entry | None]] = []
-    for path in find_note_files(config.sources, root, deck.exclude, problems):
+    paths = find_note_files(config.sources, root, deck.exclude, problems)
+    if not paths:
+        _no_note_files(config, root, deck, problems)
+    for n, path in enumerate(paths, 1):
+        progress(f"reading {n}/{count(len(paths), 'file')}")
         source = read_source(path, root, problems)
         if source is None:
             continue
@@ -44,7 +58,7 @@ def collect(config: BuildConfig, problems: Problems) -> tuple[DeckConfig, list[N
         key = cache.key(source, shape, media.repo)
         jobs.append((path, source, shape, key, cache.get(key)))
     misses = [(source, shape, root, deck.media_root) for _, source, shape, _, hit in jobs if hit is None]
-    parsed_now = iter(_parse_all(misses))
+    parsed_now = iter(_parse_all(misses, progress))
 
     files: list[NoteFile] = []
     for path, source, _shape, key, hit in jobs:
@@ -73,7 +87,32 @@ def collect(config: BuildConfig, problems: Problems) -> tuple[DeckConfig, list[N
                            f"note: read {count(len(files), 'note file')}{': ' + read if files else ''}\n"
                            f"note: {NO_QUESTIONS_HINT}")
     _warn_duplicates(files, problems)
+    _check_pinned_ids(files, problems)
     return deck, files, media
+
+
+def unread_lock_warnings(config: BuildConfig, root: Path) -> list[Diagnostic]:
+    """Warn about a lock near these notes that the build does not read: the GUIDs in it are not kept.
+
+    Looked for at every build, a rebuild with nothing changed too: whether the notes' own lock
+    exists yet changes what the warning says."""
+    problems = Problems()
+    lock = root / deck_lock.LOCK_NAME
+    for other in unread_locks(config.sources, root, deck_lock.LOCK_NAME):
+        problems.warn(SourceLocation(display_path(other), 0),
+                      f"this lock is not read (this build's lock is {display_path(lock)}): its GUIDs are used "
+                      f"only by a build of {display_path(other.parent)}"
+                      + ("" if lock.exists() else "; the notes it holds get new GUIDs here, so Anki would add "
+                         "them again"))
+    return problems.items
+
+
+def _no_note_files(config: BuildConfig, root: Path, deck: DeckConfig, problems: Problems) -> None:
+    """Say that the folders named hold no note file, and why when their files are all excluded."""
+    where = ", ".join(str(p) for p in config.sources)
+    excluded = len(find_note_files(config.sources, root, ())) if deck.exclude else 0
+    why = f" (`exclude` in deckgen.toml leaves out the {count(excluded, 'file')} there)" if excluded else ""
+    problems.error(None, f"no .md files in {where}{why}")
 
 
 NO_QUESTIONS_HINT = (
@@ -108,19 +147,27 @@ def _parse_one(job: ParseJob) -> ParseResult:
     return parsed, tuple(problems.items), media.files
 
 
-def _parse_all(jobs: list[ParseJob]) -> list[ParseResult]:
+def _parse_all(jobs: list[ParseJob], progress: Progress = _silent) -> list[ParseResult]:
     """Parse the files that changed, on every core when there is enough to share."""
+    results: list[ParseResult] = []
     workers = min(len(jobs), os.cpu_count() or 1)
     if workers < 2 or sum(len(job[0].text) for job in jobs) < _PARALLEL_BYTES:
-        return [_parse_one(job) for job in jobs]
+        for job in jobs:
+            progress(f"parsing {len(results) + 1}/{count(len(jobs), 'file')}")
+            results.append(_parse_one(job))
+        return results
     import multiprocessing
 
     from deckgen import parse  # noqa: F401 (imported before the fork, so workers start warm)
 
+    progress(f"parsing 0/{count(len(jobs), 'file')}")
     with multiprocessing.get_context("fork").Pool(workers, initializer=ignore_interrupts) as pool:
         # Ctrl-C reaches the whole process group: the workers ignore it and are terminated when
         # the main process leaves this block, so only one message is printed.
-        return pool.map(_parse_one, jobs, chunksize=1)
+        for result in pool.imap(_parse_one, jobs, chunksize=1):  # in order, each as it is done
+            results.append(result)
+            progress(f"parsing {len(results)}/{count(len(jobs), 'file')}")
+    return results
 
 
 def _warn_duplicates(files: list[NoteFile], problems: Problems) -> None:
@@ -135,23 +182,37 @@ def _warn_duplicates(files: list[NoteFile], problems: Problems) -> None:
                 first[key] = str(note.location)
 
 
-def build(config: BuildConfig) -> BuildReport:
+def _check_pinned_ids(files: list[NoteFile], problems: Problems) -> None:
+    """An id pinned in the markdown (`<!-- id: x -->`) names one note: pinned twice is an error."""
+    first: dict[str, str] = {}
+    for f in files:
+        for note in f.notes:
+            if not note.pinned_id:
+                continue
+            if note.pinned_id in first:
+                problems.error(note.location, f'the id "{note.pinned_id}" is pinned to two questions (also at '
+                               f"{first[note.pinned_id]}); give each question an id of its own")
+            else:
+                first[note.pinned_id] = str(note.location)
+
+
+def build(config: BuildConfig, progress: Progress = _silent) -> BuildReport:
     """Build one versioned package from the sources, or fail having changed nothing.
 
     One build of the same notes at a time (see BuildLock); a commit that an earlier build left
-    half-done is finished or undone first (see atomic.recover).
+    half-done is finished or undone first (see atomic.recover). `progress` is told each step.
     """
     root = sources_root(config.sources)
     guard = InterruptGuard()
     try:
         with BuildLock(root, config.outdir) as held:
-            notes = [*held.diagnostics, *_recover(root)]
+            notes = [*held.diagnostics, *_recover(root), *unread_lock_warnings(config, root)]
             records = BuildRecords(root, config.outdir)
             last = records.get(_fingerprint(config))
             if last is not None:  # nothing changed since the last build: say so, and stop here
-                report = replace(last.report, changes=(), up_to_date=True)
+                report = replace(last.report, changes=(), up_to_date=True, lock_state="unchanged")
             else:
-                report, media = _build(config, guard)
+                report, media = _build(config, guard, progress)
                 if report.package is not None:
                     stamps = tuple((str(p), *stamp(p)) for p in media.values())
                     # A rebuild with nothing changed says again what this build said, but for what
@@ -189,14 +250,16 @@ def _fingerprint(config: BuildConfig) -> str:
     return BuildRecords.fingerprint(sources_root(config.sources), config.sources, options, templates_dir())
 
 
-def _build(config: BuildConfig, guard: InterruptGuard | None = None) -> tuple[BuildReport, dict[str, Path]]:
+def _build(config: BuildConfig, guard: InterruptGuard | None = None,
+           progress: Progress = _silent) -> tuple[BuildReport, dict[str, Path]]:
     problems = Problems()
-    deck, files, images = collect(config, problems)
+    deck, files, images = collect(config, problems, progress)
     try:
         state = deck_lock.read(deck, problems)
     except DeckgenError as exc:  # reported with every other problem, the lock's advice last
         raise DeckgenError(exc.message, (*problems.items, *exc.diagnostics)) from exc
     problems.raise_if_failed(config.strict)
+    had_lock = state is not None
 
     css, fonts = card_css(files, deck.font)
     media = {p.name: p for p in fonts} | images.files
@@ -205,6 +268,7 @@ def _build(config: BuildConfig, guard: InterruptGuard | None = None) -> tuple[Bu
     if state is None:  # no lock: rebuilt from the newest package, if there is one
         state = deck_lock.recover(deck, config.outdir, files, css, problems)
         problems.raise_if_failed(config.strict)
+    progress(f"matching {count(sum(len(f.notes) for f in files), 'note')} with the lock")
     plan = deck_lock.plan(state, deck, files, css, config)
     report_args = dict(
         version=plan.version,
@@ -228,6 +292,7 @@ def _build(config: BuildConfig, guard: InterruptGuard | None = None) -> tuple[Bu
     # The package and changelog are replaced first and the lock last: the lock records the build.
     with Staged(journal=deck.root / JOURNAL_NAME, guard=guard) as staged:
         if not up_to_date:
+            progress(f"writing {display_path(target)}")
             from deckgen.package import write_package  # genanki: only when writing
 
             written = write_package(staged, target, list(plan.cards), css, plan.notetype_mtime, deck.title,
@@ -238,7 +303,10 @@ def _build(config: BuildConfig, guard: InterruptGuard | None = None) -> tuple[Bu
             deck_lock.append_changelog(staged, plan, config.outdir, target, changelog)
         if settings is not None:  # a rename is kept, so that the next build does not undo it
             staged.write_text(deck.root / deck_config.CONFIG_NAME, settings)
-        if plan.state != state:  # e.g. an id pinned without any change to the cards
+        lock_written = plan.state != state  # e.g. an id pinned without any change to the cards
+        if lock_written:
             deck_lock.write_lock(staged, deck.root, plan)
-    report = BuildReport(package=target, up_to_date=up_to_date, diagnostics=tuple(problems.items), **report_args)
+    lock_state = "unchanged" if not lock_written else "updated" if had_lock else "new"
+    report = BuildReport(package=target, up_to_date=up_to_date, diagnostics=tuple(problems.items),
+                         lock=deck.root / deck_lock.LOCK_NAME, lock_state=lock_state, **report_args)
     return report, media

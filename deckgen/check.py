@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from deckgen import lock as deck_lock
 from deckgen.atomic import JOURNAL_NAME
-from deckgen.build import collect
+from deckgen.build import collect, unread_lock_warnings
 from deckgen.errors import DeckgenError, Problems, count
 from deckgen.model import BuildConfig, Diagnostic, NoteFile, SourceLocation
 from deckgen.sources import display_path
@@ -47,6 +47,7 @@ def run_check(config: BuildConfig, verbose: bool = False) -> CheckReport:
     except DeckgenError as exc:
         problems.extend(exc.diagnostics)
         advice = exc.message
+    problems.extend(unread_lock_warnings(config, deck.root))
     journal = deck.root / JOURNAL_NAME
     if journal.exists():
         problems.warn(SourceLocation(display_path(journal), 0),

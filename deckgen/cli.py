@@ -33,10 +33,21 @@ def _run(action):
     except DeckgenError as exc:
         _print_diagnostics(exc.diagnostics)
         _echo(exc.message, err=True)
-        sys.exit(1)
+        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("interrupted: nothing was changed", err=True)
         sys.exit(130)
+
+
+def _given(sources: tuple[Path, ...], command: str) -> tuple[Path, ...]:
+    """The files and folders to read: those named, else sources/ (and, with none, what to type)."""
+    if sources:
+        return sources
+    if not Path("sources").is_dir():
+        _echo(f"error: no sources/ folder here: give the folder of your notes, "
+              f"`deckgen {command} path/to/notes`", err=True)
+        sys.exit(2)
+    return (Path("sources"),)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,19 +65,21 @@ def cli() -> None:
 @click.option("--strict", is_flag=True, help="Fail on any warning.")
 @click.option("--migrate-notetype", is_flag=True,
               help="Accept a notetype whose fields or card types changed (a major version; says how to import it).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors: no progress line, no report.")
 def build(sources: tuple[Path, ...], outdir: Path, deck_name: str | None, version: str | None,
-          strict: bool, migrate_notetype: bool) -> None:
+          strict: bool, migrate_notetype: bool, quiet: bool) -> None:
     """Build SOURCES (files or folders; default: sources/) into one .apkg."""
     if version is not None:
         if not re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", version):
             raise click.BadParameter("expected MAJOR.MINOR.PATCH, e.g. 1.2.0", param_hint="--version")
         version = ".".join(str(int(part)) for part in version.split("."))  # 01.0.0 is 1.0.0
-    config = BuildConfig(sources=sources or (Path("sources"),), outdir=outdir, deck_name=deck_name,
+    config = BuildConfig(sources=_given(sources, "build"), outdir=outdir, deck_name=deck_name,
                          version=version, strict=strict, migrate_notetype=migrate_notetype)
-    report = _run(lambda: _build(config))
+    report = _run(lambda: _build(config, show_progress=not quiet))
     try:
         _print_diagnostics(report.diagnostics)
-        _print_report(report)
+        if not quiet:
+            _print_report(report)
     except KeyboardInterrupt:  # the build is already written: only its report was cut short
         click.echo("interrupted: the build was already written", err=True)
         sys.exit(130)
@@ -82,7 +95,7 @@ def preview(sources: tuple[Path, ...], outdir: Path, mathjax: Path | None) -> No
     """Render every card of SOURCES into OUTDIR/index.html to look at in a browser."""
     from deckgen.preview import write_preview
 
-    config = BuildConfig(sources=sources or (Path("sources"),), outdir=outdir)
+    config = BuildConfig(sources=_given(sources, "preview"), outdir=outdir)
     report = _run(lambda: write_preview(config, outdir, mathjax))
     _print_diagnostics(report.diagnostics)
     _echo(f"wrote {report.index} ({report.cards} cards; "
@@ -98,7 +111,7 @@ def check(sources: tuple[Path, ...], strict: bool, verbose: bool) -> None:
     """Parse SOURCES and report problems and per-file counts; write nothing."""
     from deckgen.check import run_check
 
-    report = _run(lambda: run_check(BuildConfig(sources=sources or (Path("sources"),), outdir=Path("dist"),
+    report = _run(lambda: run_check(BuildConfig(sources=_given(sources, "check"), outdir=Path("dist"),
                                                 strict=strict), verbose=verbose))
     _print_diagnostics(report.diagnostics)
     for line in report.lines:
@@ -106,10 +119,14 @@ def check(sources: tuple[Path, ...], strict: bool, verbose: bool) -> None:
     sys.exit(report.exit_code)
 
 
-def _build(config: BuildConfig) -> BuildReport:
+def _build(config: BuildConfig, show_progress: bool = False) -> BuildReport:
     from deckgen.build import build as run_build  # imported here: `--help` stays instant
+    from deckgen.progress import Progress, on_terminal
 
-    return run_build(config)
+    if not (show_progress and on_terminal()):
+        return run_build(config)
+    with Progress() as progress:  # erased before anything else is printed, an error too
+        return run_build(config, progress)
 
 
 _MOST_SHOWN = 25  # added or edited notes listed on the terminal; CHANGELOG.md has them all
@@ -118,6 +135,7 @@ _MOST_SHOWN = 25  # added or edited notes listed on the terminal; CHANGELOG.md h
 def _print_report(report: BuildReport) -> None:
     if report.up_to_date:
         _echo(f"{report.package} is up to date (version {report.version}); nothing to do")
+        _print_lock(report)
         return
     from deckgen.errors import count
 
@@ -143,10 +161,21 @@ def _print_report(report: BuildReport) -> None:
     for kind, n in shown.items():
         if n > _MOST_SHOWN and kind in ("added", "edited"):
             _echo(f"  … and {n - _MOST_SHOWN} more {kind} (all in CHANGELOG.md)")
+    _print_lock(report)
     if report.steps:
         _echo("in Anki:")
         for n, step in enumerate(report.steps, 1):
             _echo(f"  {n}. {step}")
+
+
+_LOCK_STATES = {"new": "new: commit it with the notes", "updated": "updated", "unchanged": "unchanged"}
+
+
+def _print_lock(report: BuildReport) -> None:
+    if report.lock is not None:
+        from deckgen.sources import display_path
+
+        _echo(f"lock: {display_path(report.lock)} ({_LOCK_STATES[report.lock_state or 'unchanged']})")
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from deckgen.errors import Problems
+from deckgen.errors import Problems, did_you_mean
 from deckgen.ids import nfc
 from deckgen.media import media_root_problem
 from deckgen.model import BuildConfig, DeckConfig, SourceLocation
@@ -137,7 +137,7 @@ def from_text(root: Path, path: Path, text: str, build: BuildConfig, problems: P
     read = _Reader(path, text, problems)
     for key in data:
         if key not in _KEYS:
-            read.error((key,), f'unknown setting "{key}"')
+            read.error((key,), f'unknown setting "{key}"{did_you_mean(key, sorted(_KEYS))}')
 
     title = build.deck_name or read.string(data, "title")
     slug = read.string(data, "slug")
@@ -210,14 +210,16 @@ def _files(value: object, read: _Reader) -> tuple[tuple[str, dict[str, str]], ..
         kept: dict[str, str] = {}
         for key in settings:
             if key not in _FILE_KEYS:
-                read.error((*where, key), f'unknown setting "{key}" in [files."{name}"] (expected deck or shape)')
+                read.error((*where, key), f'unknown setting "{key}" in [files."{name}"]'
+                           + (did_you_mean(key, sorted(_FILE_KEYS)) or " (expected deck or shape)"))
         deck = read.string(settings, "deck", where)
         if deck:
             kept["deck"] = deck
         shape = read.string(settings, "shape", where)
         if shape:
             if canonical(shape) is None:
-                read.error((*where, "shape"), f'unknown shape "{shape}" (expected one of {", ".join(SHAPES)})')
+                read.error((*where, "shape"), f'unknown shape "{shape}"'
+                           + (did_you_mean(shape, SHAPES) or f' (expected one of {", ".join(SHAPES)})'))
             else:
                 kept["shape"] = canonical(shape)
         files.append((name, kept))

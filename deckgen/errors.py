@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import signal
 
 from deckgen.model import Diagnostic, SourceLocation
@@ -17,16 +18,24 @@ def count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def did_you_mean(word: str, choices) -> str:
+    """Name the closest of `choices` to a mistyped `word`: ' (did you mean "shape"?)', or ''."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
 class DeckgenError(Exception):
-    """A problem the user can fix; the CLI prints it without a traceback and exits 1.
+    """A problem the user can fix; the CLI prints it without a traceback and exits `exit_code`.
 
     `message` is printed as it is, in compiler style: `path:line: error: ...` or `error: ...`.
+    The exit status is 1 for bad input, 2 for a command line naming what is not there.
     """
 
-    def __init__(self, message: str, diagnostics: tuple[Diagnostic, ...] = ()):
+    def __init__(self, message: str, diagnostics: tuple[Diagnostic, ...] = (), exit_code: int = 1):
         super().__init__(message)
         self.message = message
         self.diagnostics = diagnostics
+        self.exit_code = exit_code
 
 
 class Problems:

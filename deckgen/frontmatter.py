@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from deckgen.errors import Problems
+from deckgen.errors import Problems, did_you_mean
 from deckgen.ids import nfc
 from deckgen.markdown import inline_text
 from deckgen.model import SourceFile, SourceLocation
@@ -131,42 +131,81 @@ def order(rel: str) -> tuple[int, str]:
     return (int(m.group(1)) if m else 1 << 30, rel)
 
 
+SETTINGS = ("shape", "sections")
+"""What `deckgen:` in front matter may set."""
+
+
+def _line(source: SourceFile, key: str, inside: str = "") -> int:
+    """The line of `key:` in the file's front matter (from the line of `inside:` on, when given)."""
+    lines = source.text.split("\n")
+    end = next((n for n in range(1, len(lines)) if lines[n].rstrip() in ("---", "...")), len(lines))
+    start = 1
+    if inside:
+        start = next((n for n in range(1, end) if re.match(rf"\s*{re.escape(inside)}\s*:", lines[n])), 1)
+    pattern = re.compile(rf"(?:^\s*|[{{,]\s*)['\"]?{re.escape(key)}['\"]?\s*:")
+    found = next((n for n in range(start, end) if pattern.search(lines[n])), start if inside else 0)
+    return found + 1
+
+
+def _settings(meta: dict, source: SourceFile, problems: Problems) -> dict:
+    """The `deckgen:` mapping of the front matter ({} if none); what it holds that deckgen does not
+    read is an error at its line, like an unknown setting in deckgen.toml."""
+    settings = meta.get("deckgen")
+    if settings is None:
+        return {}
+    if not isinstance(settings, dict):
+        kind = {str: "a string", list: "a list", bool: "true/false", int: "a number", float: "a number"}
+        problems.error(SourceLocation(source.display, _line(source, "deckgen")),
+                       'front matter: "deckgen" must be a mapping of settings (e.g. `deckgen: {shape: qa}`), '
+                       f"not {kind.get(type(settings), 'a date')}")
+        return {}
+    for key in settings:
+        if key not in SETTINGS:
+            name = str(key)
+            problems.error(SourceLocation(source.display, _line(source, name, inside="deckgen")),
+                           f'front matter: unknown setting "{name}" under deckgen'
+                           + (did_you_mean(name, SETTINGS) or f" (expected {' or '.join(SETTINGS)})"))
+    return settings
+
+
 def section_shapes(meta: dict, source: SourceFile, problems: Problems) -> dict[str, str]:
     """The shapes front matter sets for sections (`deckgen: {sections: {질의응답: details}}`):
     section heading text -> shape."""
-    settings = meta.get("deckgen")
-    value = settings.get("sections") if isinstance(settings, dict) else None
+    value = _settings(meta, source, Problems()).get("sections")  # its problems: see shape_setting
     if value is None:
         return {}
-    line = next((n for n, text in enumerate(source.text.split("\n"), 1) if re.match(r"\s*sections\s*:", text)), 1)
+    line = _line(source, "sections", inside="deckgen")
     if not isinstance(value, dict):
         problems.warn(SourceLocation(source.display, line),
                       "front matter: `sections` maps section headings to shapes; ignored")
         return {}
     chosen = {}
+    choices = [s for s in SHAPES if s != "anchored"]
     for heading, shape in value.items():
         if not isinstance(shape, str) or canonical(shape) in (None, "auto", "anchored"):
             problems.warn(SourceLocation(source.display, line),
-                          f'front matter: section "{heading}": unknown shape "{shape}" (expected one of '
-                          f'{", ".join(s for s in SHAPES if s != "anchored")}); detecting it instead')
+                          f'front matter: section "{heading}": unknown shape "{shape}"'
+                          + (did_you_mean(str(shape), choices) or f' (expected one of {", ".join(choices)})')
+                          + "; detecting it instead")
             continue
         chosen[str(heading)] = canonical(shape)
     return chosen
 
 
 def shape_setting(meta: dict, source: SourceFile, problems: Problems) -> str | None:
-    """The shape a file's front matter asks for (`deckgen: {shape: qa}`), None to detect it."""
-    settings = meta.get("deckgen")
-    value = settings.get("shape") if isinstance(settings, dict) else meta.get("shape")
+    """The shape a file's front matter asks for (`deckgen: {shape: qa}`), None to detect it.
+
+    Reports what else `deckgen:` holds that is not a setting."""
+    settings = _settings(meta, source, problems)
+    value = settings.get("shape") if "deckgen" in meta else meta.get("shape")
     if value is None:
         return None
     if not isinstance(value, str) or canonical(value) is None:
-        line = next((n for n, text in enumerate(source.text.split("\n"), 1)
-                     if re.match(r"\s*shape\s*:", text)), 1)
         problems.warn(
-            SourceLocation(source.display, line),
-            f'front matter: unknown shape "{value}" (expected one of {", ".join(SHAPES)}); '
-            "detecting it instead",
+            SourceLocation(source.display, _line(source, "shape", inside="deckgen" if "deckgen" in meta else "")),
+            f'front matter: unknown shape "{value}"'
+            + (did_you_mean(str(value), SHAPES) or f' (expected one of {", ".join(SHAPES)})')
+            + "; detecting it instead",
         )
         return None
     return value

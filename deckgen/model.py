@@ -173,3 +173,7 @@ class BuildReport:
     up_to_date: bool = False
     steps: tuple[str, ...] = ()
     """What the user has to do in Anki for this version (a renamed deck, a migrated notetype)."""
+    lock: Path | None = None
+    """The lock file of these notes."""
+    lock_state: Literal["new", "updated", "unchanged", ""] = ""
+    """What this build did to it: wrote a first one, rewrote it, or left it as it was."""

@@ -42,7 +42,7 @@ def find_note_files(paths: tuple[Path, ...], root: Path, exclude: tuple[str, ...
     named: set[Path] = set()
     for given in paths:
         if not given.exists():
-            raise DeckgenError(f"{given}: error: no such file or folder")
+            raise DeckgenError(f"{given}: error: no such file or folder", exit_code=2)
         if not given.is_dir():  # a file, or a pipe read_source skips with a warning
             found[given.resolve()] = None
             named.add(given.resolve())
@@ -71,6 +71,27 @@ def find_note_files(paths: tuple[Path, ...], root: Path, exclude: tuple[str, ...
             continue
         files.append(path)
     return files
+
+
+def unread_locks(paths: tuple[Path, ...], root: Path, name: str) -> list[Path]:
+    """Find the lock files (`name`) near a build that it does not read: it reads only the one in
+    `root`. Looked for below the folders named (as their notes are), in the folders above the
+    root up to the working folder (or in its parent, when the root is not below it), and in the
+    working folder itself."""
+    root = root.resolve()
+    found: dict[Path, None] = {}
+    for given in paths:
+        if given.is_dir():
+            for folder, dirs, files in os.walk(given):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                if name in files:
+                    found[(Path(folder) / name).resolve()] = None
+    cwd = Path.cwd().resolve()
+    above = [root.parent, *(p for p in root.parents if p.is_relative_to(cwd)), cwd]
+    for folder in above:
+        if (folder / name).is_file():
+            found[(folder / name).resolve()] = None
+    return [p for p in found if p != root / name]
 
 
 def _excluded(rel: str, pattern: str) -> bool:

@@ -66,7 +66,7 @@ def test_errors_fail_the_check_with_their_lines(run_cli, tmp_path):
     (folder / "deckgen.toml").write_text('title = "면접"\ntitel = "오타"\n', encoding="utf-8")
     result = run_cli("check", "notes")
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == 'notes/deckgen.toml:2: error: unknown setting "titel"'
+    assert result.stderr.splitlines()[0] == 'notes/deckgen.toml:2: error: unknown setting "titel" (did you mean "title"?)'
     assert result.stdout.splitlines()[-2:] == [
         "2 files: 8 questions, 3 sub-questions, 2 skipped; 1 error, 2 warnings",
         "check failed: 1 error",
@@ -81,5 +81,5 @@ def test_files_without_questions_and_missing_paths(run_cli, tmp_path):
     assert "notes/memo.md: warning: no questions found in this file" in result.stderr
     assert "notes/memo.md (no shape): 0 questions, 0 sub-questions, 0 skipped" in result.stdout
     missing = run_cli("check", "nowhere")
-    assert missing.exit_code == 1
+    assert missing.exit_code == 2
     assert "nowhere: error: no such file or folder" in missing.stderr

@@ -72,8 +72,10 @@ def test_command_line_overrides_the_file(sources):
 
 
 def test_unknown_setting_is_an_error_at_its_line(sources):
-    _, messages = load(sources, '# 덱 설정\n\ntitel = "딥러닝"\n')
-    assert messages == ['sources/deckgen.toml:3: error: unknown setting "titel"']
+    _, messages = load(sources, '# 덱 설정\n\ntitel = "딥러닝"\nmedia-root = "."\ncolour = "red"\n')
+    assert messages == ['sources/deckgen.toml:3: error: unknown setting "titel" (did you mean "title"?)',
+                        'sources/deckgen.toml:4: error: unknown setting "media-root" (did you mean "media_root"?)',
+                        'sources/deckgen.toml:5: error: unknown setting "colour"']
 
 
 def test_wrong_types_are_errors_at_their_lines(sources):
@@ -103,22 +105,28 @@ deck = "가"
 deck = 2
 shape = "tabel"
 dek = "나"
+colour = 1
+
+[files."d.md"]
+shape = "detail"
 
 [files]
 "c.md" = "headings"
 ''')
     assert messages == [
-        'sources/deckgen.toml:7: error: unknown setting "dek" in [files."b.md"] (expected deck or shape)',
+        'sources/deckgen.toml:7: error: unknown setting "dek" in [files."b.md"] (did you mean "deck"?)',
+        'sources/deckgen.toml:8: error: unknown setting "colour" in [files."b.md"] (expected deck or shape)',
         'sources/deckgen.toml:5: error: "deck" must be a string, not a number',
         'sources/deckgen.toml:6: error: unknown shape "tabel" '
         "(expected one of anchored, bold-bullets, headings, details, qa, lists)",
-        'sources/deckgen.toml:10: error: files."c.md" must be a table, not a string',
+        'sources/deckgen.toml:11: error: unknown shape "detail" (did you mean "details"?)',
+        'sources/deckgen.toml:14: error: files."c.md" must be a table, not a string',
     ]
 
 
 def test_a_key_named_like_a_setting_inside_a_multiline_string_is_not_taken_for_it(sources):
     _, messages = load(sources, 'slug = """\ntitel = 1\n"""\ntitel = "x"\n')
-    assert messages == ['sources/deckgen.toml:4: error: unknown setting "titel"']
+    assert messages == ['sources/deckgen.toml:4: error: unknown setting "titel" (did you mean "title"?)']
 
 
 def test_broken_toml_is_an_error_at_its_line(sources):

@@ -141,3 +141,46 @@ def test_images_in_a_question_are_packaged_or_reported_too(run_cli, tmp_path, an
     missing = run_cli("build", "notes")
     assert missing.exit_code == 1
     assert 'notes/q.md:1: error: image "img/none.png" not found' in missing.stderr.splitlines()
+
+
+def test_front_matter_typos_under_deckgen_are_errors_at_their_lines(run_cli, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    body = "\n## 스택이란?\n\n후입선출 구조다.\n"
+    (notes / "a.md").write_text("---\ntitle: 가\ndeckgen:\n  shape: headings\n  shpae: qa\n---\n" + body, encoding="utf-8")
+    (notes / "b.md").write_text("---\ndeckgen: {shape: qa, section: {x: lists}}\n---\n" + body, encoding="utf-8")
+    (notes / "c.md").write_text("---\ndeckgen: headings\n---\n" + body, encoding="utf-8")
+    (notes / "d.md").write_text("---\ndeckgen:\n  colour: red\n---\n" + body, encoding="utf-8")
+    (notes / "e.md").write_text("---\ndeckgen:\n  shape: detials\n---\n" + body, encoding="utf-8")
+    result = run_cli("build", "notes")
+    assert result.exit_code == 1
+    assert [line for line in result.stderr.splitlines() if "front matter" in line or "failed" in line] == [
+        'notes/a.md:5: error: front matter: unknown setting "shpae" under deckgen (did you mean "shape"?)',
+        'notes/b.md:2: error: front matter: unknown setting "section" under deckgen (did you mean "sections"?)',
+        'notes/c.md:2: error: front matter: "deckgen" must be a mapping of settings (e.g. `deckgen: {shape: qa}`), '
+        "not a string",
+        'notes/d.md:3: error: front matter: unknown setting "colour" under deckgen (expected shape or sections)',
+        'notes/e.md:3: warning: front matter: unknown shape "detials" (did you mean "details"?); detecting it instead',
+        "error: build failed: 4 errors",
+    ]
+    assert "Traceback" not in result.output and not (tmp_path / "dist").exists()
+
+
+def test_an_id_pinned_to_two_questions_is_an_error(run_cli, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("- **모멘텀은 무엇인가요?** <!-- id: momentum -->\n  - 관성을 쓴다.\n"
+                                "- **아담은 무엇인가요?** <!-- id: adam -->\n  - 적응적이다.\n", encoding="utf-8")
+    (notes / "b.md").write_text("## 네스테로프 모멘텀이란?\n\n<!-- id: momentum -->\n\n미리 가 본 곳의 기울기.\n",
+                                encoding="utf-8")
+    result = run_cli("build", "notes")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        'notes/b.md:1: error: the id "momentum" is pinned to two questions (also at notes/a.md:1); '
+        "give each question an id of its own",
+        "error: build failed: 1 error",
+    ]
+    assert not (tmp_path / "dist").exists() and not (notes / "deckgen.lock").exists()
+    (notes / "b.md").write_text("## 네스테로프 모멘텀이란?\n\n<!-- id: nesterov -->\n\n미리 가 본 곳의 기울기.\n",
+                                encoding="utf-8")
+    assert run_cli("build", "notes").exit_code == 0
