@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -184,3 +185,34 @@ def test_an_id_pinned_to_two_questions_is_an_error(run_cli, tmp_path):
     (notes / "b.md").write_text("## 네스테로프 모멘텀이란?\n\n<!-- id: nesterov -->\n\n미리 가 본 곳의 기울기.\n",
                                 encoding="utf-8")
     assert run_cli("build", "notes").exit_code == 0
+
+
+def test_a_python_without_the_dependencies_gets_a_one_line_hint(tmp_path):
+    """`python build_deck.py` with a Python that has none of deckgen's libraries (a bare virtual
+    environment, as the system's Python may be) says what to run, in one line."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120)
+    python = str(bare / "bin" / "python")
+    hint = ("error: deckgen needs its dependencies, and this Python lacks genanki, markdown-it-py, mdit-py-plugins, "
+            "and 5 more: run `make deck`, or `pip install -e .` in a virtual environment\n")
+    for command, cwd in (([python, str(ROOT / "build_deck.py"), "build", "nowhere"], tmp_path),
+                         ([python, "-m", "deckgen", "build", "nowhere"], ROOT)):
+        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=60)
+        assert (done.returncode, done.stderr, done.stdout) == (1, hint, ""), command
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bare"]
+
+
+def test_the_dependencies_checked_are_those_of_pyproject():
+    import tomllib
+
+    from deckgen.dependencies import REQUIRES, missing
+    from tests.conftest import ROOT
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    assert sorted(REQUIRES) == sorted(re.split(r"[<>=!~ ]", d, maxsplit=1)[0] for d in declared)
+    assert missing() == []  # this environment has them all

@@ -1,0 +1,55 @@
+"""Whether this Python can run deckgen: its version and the libraries deckgen imports.
+
+`python build_deck.py` and `python -m deckgen` can be started with any Python, such as the
+system's, outside the virtual environment that `make deck` sets up; they ask here first, so that
+such a Python gets one line saying what to do, not a traceback from the first import that fails.
+Kept importable by old Pythons: no syntax newer than 3.6.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+PYTHON = (3, 11)
+REQUIRES = {
+    "genanki": ("genanki",),
+    "markdown-it-py": ("markdown_it",),
+    "mdit-py-plugins": ("mdit_py_plugins",),
+    "click": ("click",),
+    "PyYAML": ("yaml",),
+    "Pygments": ("pygments",),
+    "nh3": ("nh3",),
+    "fonttools[woff]": ("fontTools", "brotli"),
+}
+"""Each requirement of pyproject.toml, and the modules that show it is installed."""
+
+
+def missing() -> list[str]:
+    """The requirements whose modules this Python cannot import."""
+    return [name for name, modules in REQUIRES.items()
+            if any(importlib.util.find_spec(module) is None for module in modules)]
+
+
+def problem() -> str | None:
+    """Say why this Python cannot run deckgen, or None if it can."""
+    if sys.version_info < PYTHON:
+        return ("deckgen needs Python {}.{} or newer, and this is {}.{}: run it with a newer one "
+                "(e.g. `make deck PYTHON=python3.12`)".format(*PYTHON, *sys.version_info[:2]))
+    lacking = missing()
+    if not lacking:
+        return None
+    shown = ", ".join(lacking[:3]) + (", and {} more".format(len(lacking) - 3) if len(lacking) > 3 else "")
+    return ("deckgen needs its dependencies, and this Python lacks {}: run `make deck`, or "
+            "`pip install -e .` in a virtual environment".format(shown))
+
+
+def main() -> None:
+    """Run the CLI, or say in one line what this Python lacks (exit status 1)."""
+    why = problem()
+    if why:
+        sys.stderr.write("error: {}\n".format(why))
+        sys.exit(1)
+    from deckgen.cli import main as cli
+
+    cli()
