@@ -16,12 +16,19 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+		echo "error: '$(PYTHON) -m venv' failed; on Debian or Ubuntu, install python3-venv (sudo apt-get install python3-venv)" >&2; \
+		exit 1; }
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
-	touch $@
+# `make deck` installs deckgen into .venv as a user would (a regular install, redone when the
+# package changes); `make test` installs it editable, with the test tools, and that one stays.
+PACKAGE := pyproject.toml $(shell find deckgen templates -name __pycache__ -prune -o -type f -print 2>/dev/null)
+
+$(VENV)/.installed: $(PACKAGE) | $(BIN)/python
+	@if [ ! -e $(VENV)/.installed-test ]; then \
+		echo "$(BIN)/python -m pip install -q ."; $(BIN)/python -m pip install -q . || exit 1; fi
+	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
@@ -38,6 +45,8 @@ browser:
 # Anki brings its own MathJax; the tests that look at typeset math in Chromium use this copy.
 MATHJAX_VERSION := 3.2.2
 $(VENV)/mathjax/es5/tex-chtml.js: | $(BIN)/python
+	@command -v npm >/dev/null || { \
+		echo "error: make test fetches MathJax 3 with npm; install it (Debian: sudo apt-get install npm)" >&2; exit 1; }
 	rm -rf $(VENV)/mathjax $(VENV)/mathjax-pack && mkdir -p $(VENV)/mathjax-pack
 	cd $(VENV)/mathjax-pack && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null && tar xzf mathjax-$(MATHJAX_VERSION).tgz
 	mv $(VENV)/mathjax-pack/package $(VENV)/mathjax && rm -rf $(VENV)/mathjax-pack

@@ -151,11 +151,11 @@ def _print_report(report: BuildReport) -> None:
         if shown[change.kind] > _MOST_SHOWN and change.kind in ("added", "edited"):
             continue  # removed and re-identified notes are always listed: they may need a hand
         if change.kind == "re-identified":
-            _echo(f"  re-identified: {change.detail} -> {change.question}")
+            _echo(f"  re-identified: {change.detail} → {change.question}")
         elif change.kind == "renamed":
             from deckgen.lock import RENAME_ADVICE
 
-            _echo(f'  renamed: "{change.detail}" -> "{change.question}", {RENAME_ADVICE.format(old=change.detail)}')
+            _echo(f'  renamed: "{change.detail}" → "{change.question}", {RENAME_ADVICE.format(old=change.detail)}')
         else:
             _echo(f"  {change.kind}: {change.question}" + (f" ({change.detail})" if change.detail else ""))
     for kind, n in shown.items():

@@ -254,7 +254,7 @@ def test_a_rename_on_the_command_line_is_kept_in_the_settings(run_cli, tmp_path,
     assert renamed.exit_code == 0, renamed.output + renamed.stderr
     assert (dist / "interview-v2.0.0.apkg").exists()
     lines = [line for line in renamed.output.splitlines() if "renamed" in line or "moved" in line]
-    assert len(lines) == 1 and '"면접" -> "기술 면접"' in lines[0] and "rename the deck in Anki too" in lines[0]
+    assert len(lines) == 1 and '"면접" → "기술 면접"' in lines[0] and "rename the deck in Anki too" in lines[0]
     assert (notes / "deckgen.toml").read_text(encoding="utf-8") == (
         '# my deck\ntitle = "기술 면접"  # the root deck\nslug = "interview"\n\n[files."02-second.md"]\ndeck = "탐색"\n')
     assert "Deck renamed" in (dist / "CHANGELOG.md").read_text(encoding="utf-8")

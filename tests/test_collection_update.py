@@ -354,7 +354,7 @@ def test_a_collection_updated_upstream_keeps_every_unchanged_questions_history(r
     added = entry.split("### Added\n", 1)[1].split("\n\n", 1)[0]
     assert len(added.splitlines()) == 60
     for q in reworded:
-        assert f"re-identified: {q.text1} -> {q.text2}" in out
+        assert f"re-identified: {q.text1} → {q.text2}" in out
 
     result = anki.import_package(dist / "answers-v1.1.0.apkg")
     assert len(result.log.conflicting) == 0
@@ -383,7 +383,7 @@ def test_a_removed_question_is_not_continued_by_an_added_one_that_only_shares_it
     result = run_cli("build", str(answers), "-o", str(tmp_path / "dist"))
     assert result.exit_code == 0, result.output
     wrong = [line for line in result.stdout.splitlines()
-             if "re-identified: " in line and any(f"re-identified: {q.text1} ->" in line for q in coll.removed)]
+             if "re-identified: " in line and any(f"re-identified: {q.text1} →" in line for q in coll.removed)]
     assert wrong == []
     assert result.stdout.count("removed: ") == len(coll.removed) == 6
 

@@ -149,7 +149,7 @@ def test_a_renamed_deck_is_said_to_be_in_one_line(run_cli, built):
     assert result.exit_code == 0, result.output
     assert "notes-v2.0.0.apkg" in result.output
     said = [line for line in result.output.splitlines() if "renamed" in line or "moved" in line]
-    assert said == ['  renamed: "notes" -> "딥러닝", the title in deckgen.toml; rename the deck in Anki too, '
+    assert said == ['  renamed: "notes" → "딥러닝", the title in deckgen.toml; rename the deck in Anki too, '
                     'before importing this version (Anki finds decks by name: the cards you have would stay in '
                     '"notes")']
     assert "warning" not in result.stderr

@@ -58,9 +58,9 @@ def test_edits_keep_history_and_add_no_duplicates(run_cli, tmp_path, anki):
     assert second.exit_code == 0, second.output
     out = second.output
     assert "wrote " in out and "notes-v1.1.0.apkg" in out
-    assert "re-identified: 퍼셉트론은 무엇인가요? -> 퍼셉트론이란 무엇인가요?" in out
-    assert "re-identified: 역전파는 어떻게 동작하나요? -> 오차 역전파는 어떻게 동작하나요?" in out
-    assert "re-identified: 내부 공변량 변화는 무엇인가? -> 내부 공변량 변화란 무엇인가?" in out
+    assert "re-identified: 퍼셉트론은 무엇인가요? → 퍼셉트론이란 무엇인가요?" in out
+    assert "re-identified: 역전파는 어떻게 동작하나요? → 오차 역전파는 어떻게 동작하나요?" in out
+    assert "re-identified: 내부 공변량 변화는 무엇인가? → 내부 공변량 변화란 무엇인가?" in out
     assert "edited: SGD와 Adam의 차이는? (b.md)" in out
     assert "added: 학습률 스케줄링은 왜 하나요? (c.md)" not in out
     assert "added: 학습률 스케줄링은 왜 하나요? (b.md)" in out

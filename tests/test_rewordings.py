@@ -93,7 +93,7 @@ def test_reworded_questions_in_a_renamed_file_keep_their_notes(run_cli, tmp_path
     for q1, q2 in reworded:
         assert after[q2].id == before[q1], f"{q1} -> {q2}: a new note"
         assert anki.col.get_card(after[q2].card_ids()[0]).reps == 1
-        assert f"re-identified: {q1} -> {q2}" in second.output
+        assert f"re-identified: {q1} → {q2}" in second.output
     for q1, _, q2, _ in _QUESTIONS:
         if q2 is None:
             assert after[q1].id == before[q1]

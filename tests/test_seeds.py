@@ -74,8 +74,8 @@ def test_seed_documents_rebuilt_after_edits_keep_every_review(run_cli, tmp_path,
 
     result = run_cli("build", "seeds")
     assert result.exit_code == 0, result.output
-    assert "re-identified: 볼츠만 머신은 무엇인가요? -> 볼츠만 머신이란 무엇인가요?" in result.output
-    assert "re-identified: ReLU로 어떻게 곡선 함수를 근사하나? -> ReLU로 어떻게 곡선 함수에 근사하나?" in result.output
+    assert "re-identified: 볼츠만 머신은 무엇인가요? → 볼츠만 머신이란 무엇인가요?" in result.output
+    assert "re-identified: ReLU로 어떻게 곡선 함수를 근사하나? → ReLU로 어떻게 곡선 함수에 근사하나?" in result.output
     assert "edited: Back Propagation에 대해서 쉽게 설명한다면?" in result.output  # spacing only
     assert "edited: Tensorflow, PyTorch 특징과 차이가 뭘까요?" in result.output
     assert "removed: loss function cost function 차이?" in result.output
