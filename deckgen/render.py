@@ -118,7 +118,7 @@ def inline(tokens: list[Token], env: dict, images: ImageResolver | None = None, 
         if placed is not None:
             html_out = _unplaced_images(html_out, placed, line)
     holder = Token("inline", "", 0, map=[line, line + 1], children=kept)
-    return _safe_math(html_out, [holder], warn, line)
+    return _safe_math(break_urls(html_out), [holder], warn, line)
 
 
 
@@ -159,7 +159,31 @@ def blocks(
         html_out = sanitize(html_out)
         if placed is not None:
             html_out = _unplaced_images(html_out, placed, first)
-    return _safe_math(html_out, tokens, warn, first)
+    return _safe_math(break_urls(html_out), tokens, warn, first)
+
+
+# A link whose text is a web address: on a phone its text is often wider than the line. The CSS
+# lets a link break anywhere, which a browser does only where the text offers no other place: a
+# <wbr> after each run of / . ? & = # _ ~ - (and before each %XX) offers the places a reader
+# expects, so an address breaks at its parts and only a part too long for a line breaks inside.
+_LINK_TEXT = re.compile(r"(<a\b[^>]*>)([^<]+)(</a>)")
+_URL_LIKE = re.compile(r"(?i)(?:[a-z][a-z0-9+.-]*://|www\.)\S+")
+_URL_PARTS = re.compile(r"(?<=[/.?&=#_~-])(?=[^/.?&=#_~-])|(?<=[^/.?&=#_~%-])(?=%)")
+
+
+def break_urls(fragment: str) -> str:
+    """Let the web addresses shown as link text break at their parts (a <wbr> after each)."""
+    if "</a>" not in fragment:
+        return fragment
+    return _LINK_TEXT.sub(_break_link_text, fragment)
+
+
+def _break_link_text(m: re.Match) -> str:
+    text = html.unescape(m.group(2))
+    if not _URL_LIKE.fullmatch(text):
+        return m.group(0)
+    parts = [html.escape(part, quote=False) for part in _URL_PARTS.split(text)]
+    return m.group(1) + "<wbr>".join(parts) + m.group(3)
 
 
 def _safe_math(fragment: str, tokens: list[Token], warn: Warn | None, line: int) -> str:

@@ -49,6 +49,8 @@ ready.then(() => document.fonts.ready).then(() => {
   const own = document.body.cloneNode(true);
   own.querySelectorAll("mjx-container").forEach(m => m.remove());
   done({
+    width: window.innerWidth,
+    layoutWidth: document.documentElement.clientWidth,
     overflow: document.documentElement.scrollWidth - window.innerWidth,
     typeset: document.querySelectorAll("mjx-container").length,
     leftoverTex: /\\\\\\(|\\\\\\[/.test(text),
@@ -89,6 +91,7 @@ def test_sample_deck_in_anki_renders_on_a_night_mode_phone(tmp_path, anki):
             driver.get(page.as_uri())
             seen = driver.execute_async_script(_MEASURE, FAMILY)
             question = card.note()["Question"]
+            assert seen["width"] == seen["layoutWidth"] == 360, (question, seen)  # the phone's width
             assert seen["overflow"] <= 0, f"scrolls sideways: {question}"
             assert seen["fontsLoaded"] >= 1 and seen["fontReady"], question
             math_in_card = len(re.findall(r"\\\(|\\\[", html))

@@ -576,3 +576,97 @@ def test_readme_screenshots(tmp_path, chromium):
     if os.environ.get("DECKGEN_README_PNG") == "1":
         for name, shot in shots.items():
             shutil.copyfile(shot, ROOT / "docs" / name)
+
+
+_LINK_LINES = """
+// Each line of each link's text, and, for a line that ends inside a part of a web address (not
+// after one of its break points), how wide that part is against the width the link has.
+const links = [];
+for (const a of document.querySelectorAll(".dg-answer a")) {
+  const walker = document.createTreeWalker(a, NodeFilter.SHOW_TEXT);
+  const chars = [];
+  for (let node; (node = walker.nextNode());) {
+    for (let i = 0; i < node.textContent.length; i++) {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      const rect = [...range.getClientRects()].find(r => r.width > 0);
+      chars.push([node.textContent[i], rect ? Math.round(rect.top) : null]);
+    }
+  }
+  const lines = [];
+  let top = null;
+  for (const [char, t] of chars) {
+    if (t !== null && t !== top) { lines.push(""); top = t; }
+    lines[lines.length - 1] += char;
+  }
+  let block = a.parentElement;
+  while (getComputedStyle(block).display.startsWith("inline")) block = block.parentElement;
+  const style = getComputedStyle(block);
+  const ctx = document.createElement("canvas").getContext("2d");
+  const s = getComputedStyle(a);
+  ctx.font = `${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+  links.push({text: a.textContent, lines, html: a.innerHTML,
+              room: block.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
+              width: part => ctx.measureText(part).width});
+}
+return links.map(l => ({text: l.text, lines: l.lines, html: l.html, room: l.room,
+                        parts: l.text.split(/(?<=[\\/.?&=#_~-])(?=[^\\/.?&=#_~-])|(?<=[^\\/.?&=#_~%-])(?=%)/)
+                                     .map(p => [p, l.width(p)])}));
+"""
+
+_URL_BREAKS = "/.?&=#_~-"
+
+
+def test_long_web_addresses_break_at_their_parts_on_a_phone(tmp_path, chromium):
+    """A web address as link text (bare, in <…>, as a link's text, in References) wraps on a 360 px
+    phone at its parts, after / . ? & = # _ ~ - or before %XX; only a part wider than the line breaks
+    inside; the page never scrolls sideways."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "urls.md").write_text(
+        "- **초기화 논문은 어디서 보나요?**\n"
+        "  - 원문: https://proceedings.mlr.press/v9/glorot10a/glorot10a.pdf 에 있다.\n"
+        "  - 문서: <https://pytorch.org/docs/stable/nn.init.html#torch.nn.init.kaiming_normal_>\n"
+        "  - [https://www.tensorflow.org/api_docs/python/tf/keras/initializers/GlorotUniform]"
+        "(https://www.tensorflow.org/api_docs/python/tf/keras/initializers/GlorotUniform)\n"
+        "  - 위키: https://ko.wikipedia.org/wiki/%EA%B2%BD%EC%82%AC_%ED%95%98%EA%B0%95%EB%B2%95"
+        "?search=averyveryverylongquerywordthatneverbreaksanywhere1234567890&lang=ko\n"
+        "  - 참고자료\n    - https://arxiv.org/abs/1412.6980?context=cs.LG&utm_source=feed\n",
+        encoding="utf-8")
+    pages = typeset_pages(notes, tmp_path / "out", views=("phone-dark", "phone-light", "desktop-light"))
+    driver = chromium()
+    broken = 0
+    for _, back, by_view in pages:
+        for view, page in by_view.items():
+            typeset(driver, page, view)
+            seen = driver.execute_script(_LAYOUT, FAMILY)
+            assert seen["scrollWidth"] <= seen["innerWidth"] == VIEWS[view]["width"], (view, seen)
+            links = driver.execute_script(_LINK_LINES)
+            assert len(links) == 5, links
+            for link in links:
+                assert "<wbr>" in link["html"], link
+                assert "".join(link["lines"]) == link["text"], link
+                wide = {part for part, width in link["parts"] if width > link["room"]}
+                end = 0
+                for line in link["lines"][:-1]:
+                    end += len(line)
+                    at_a_break = link["text"][end - 1] in _URL_BREAKS or link["text"][end] == "%"
+                    inside = next(part for part, start in _starts(link["parts"]) if start < end <= start + len(part))
+                    assert at_a_break or inside in wide, (view, line, link["lines"], link["room"])
+                broken += len(link["lines"]) - 1
+            if view.startswith("phone"):
+                driver.save_screenshot(str(tmp_path / f"urls-{view}.png"))
+    assert broken >= 8  # the addresses did wrap on the phones, each at its parts
+    if os.environ.get("DECKGEN_PNG_DIR"):
+        for shot in tmp_path.glob("urls-*.png"):
+            shutil.copy(shot, os.environ["DECKGEN_PNG_DIR"])
+
+
+def _starts(parts: list[list]) -> list[tuple[str, int]]:
+    """Each part of an address with the index it starts at."""
+    starts, at = [], 0
+    for part, _width in parts:
+        starts.append((part, at))
+        at += len(part)
+    return starts
