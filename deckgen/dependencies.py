@@ -21,6 +21,7 @@ REQUIRES = {
     "Pygments": ("pygments",),
     "nh3": ("nh3",),
     "fonttools[woff]": ("fontTools", "brotli"),
+    "tomlkit": ("tomlkit",),
 }
 """Each requirement of pyproject.toml, and the modules that show it is installed."""
 
