@@ -216,3 +216,36 @@ def test_the_dependencies_checked_are_those_of_pyproject():
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
     assert sorted(REQUIRES) == sorted(re.split(r"[<>=!~ ]", d, maxsplit=1)[0] for d in declared)
     assert missing() == []  # this environment has them all
+
+
+def test_an_old_python_is_told_which_it_needs(monkeypatch):
+    import sys
+
+    from deckgen import dependencies
+
+    monkeypatch.setattr(sys, "version_info", (3, 10, 13, "final", 0))
+    assert dependencies.problem() == ("deckgen needs Python 3.11 or newer, and this is 3.10: run it with a newer one "
+                                      "(e.g. `make deck PYTHON=python3.12`)")
+
+
+def test_make_says_what_to_install_when_venv_or_npm_is_missing(tmp_path):
+    """The Makefile's own messages, for a Python without venv (Debian's without python3-venv) and
+    for `make test` without npm."""
+    import subprocess
+
+    from tests.conftest import ROOT
+
+    make = shutil.which("make")
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    no_venv = subprocess.run([make, "-s", ".venv/bin/python", "PYTHON=false"], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=60)
+    assert no_venv.returncode != 0 and not (tmp_path / ".venv").exists()
+    assert ("error: 'false -m venv' failed; on Debian or Ubuntu, install python3-venv "
+            "(sudo apt-get install python3-venv)") in no_venv.stderr.splitlines()
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "python").touch()
+    no_npm = subprocess.run([make, "-s", ".venv/mathjax/es5/tex-chtml.js"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60, env={"PATH": str(tmp_path / "nothing-here")})
+    assert no_npm.returncode != 0
+    assert ("error: make test fetches MathJax 3 with npm; install it (Debian: sudo apt-get install npm)"
+            in no_npm.stderr.splitlines())
