@@ -83,6 +83,7 @@ def build(sources: tuple[Path, ...], outdir: Path, deck_name: str | None, versio
     except KeyboardInterrupt:  # the build is already written: only its report was cut short
         click.echo("interrupted: the build was already written", err=True)
         sys.exit(130)
+    return report  # for `push`, which builds first
 
 
 @cli.command()
@@ -176,6 +177,69 @@ def _print_lock(report: BuildReport) -> None:
         from deckgen.sources import display_path
 
         _echo(f"lock: {display_path(report.lock)} ({_LOCK_STATES[report.lock_state or 'unchanged']})")
+
+
+@cli.command()
+@_SOURCES
+@click.option("-o", "--outdir", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
+              help="Folder for the .apkg files and CHANGELOG.md.")
+@click.option("--deck-name", help="Root deck name (overrides deckgen.toml's title).")
+@click.option("--version", "version", metavar="X.Y.Z", help="Set the package version explicitly.")
+@click.option("--strict", is_flag=True, help="Fail on any warning.")
+@click.option("--profile", metavar="NAME", help="The Anki profile to import into (needed when there are several).")
+@click.option("--collection", type=click.Path(path_type=Path), metavar="PATH",
+              help="The collection file to import into (collection.anki2), instead of a profile's.")
+@click.option("--prune", is_flag=True, help="Delete from the collection the notes this deck removed (asks first).")
+@click.option("-y", "--yes", is_flag=True, help="With --prune: delete without asking.")
+@click.pass_context
+def push(ctx: click.Context, sources: tuple[Path, ...], outdir: Path, deck_name: str | None, version: str | None,
+         strict: bool, profile: str | None, collection: Path | None, prune: bool, yes: bool) -> None:
+    """Build SOURCES as `build` does, then import the package into Anki (File › Import's defaults)."""
+    from deckgen import push as pushing
+
+    target = _run(lambda: pushing.prepare(profile, collection))
+    report = ctx.invoke(build, sources=sources, outdir=outdir, deck_name=deck_name, version=version, strict=strict)
+    confirm = (lambda notes: _confirm_prune(notes, yes))
+    result = _run(lambda: pushing.push(report.package, sources or (Path("sources"),), target, prune, confirm))
+    _print_diagnostics(result.diagnostics)
+    _print_push(result, pushing.summary)
+
+
+def _confirm_prune(notes, yes: bool) -> bool:
+    _echo(f"{len(notes)} note{'s' if len(notes) != 1 else ''} in the collection {'were' if len(notes) != 1 else 'was'} "
+          "removed from this deck's notes (deckgen.lock lists them):")
+    for note in notes:
+        _echo(f"  {note.question} ({note.file}, removed in {note.version}; "
+              f"{note.reviews} review{'s' if note.reviews != 1 else ''})")
+    if yes:
+        return True
+    try:
+        return click.confirm(f"Delete {'these' if len(notes) != 1 else 'this'} from the collection? Their cards "
+                             "and review history are lost (the backup made now keeps a copy)", default=False)
+    except click.Abort:  # no answer (end of input): nothing is deleted
+        click.echo("", err=True)
+        return False
+
+
+def _print_push(result, summary) -> None:
+    if result.via == "AnkiConnect":
+        _echo(f"imported {result.package.name} into {result.target} through AnkiConnect, while Anki runs; "
+              "AnkiConnect reports nothing of what Anki did (see Browse), and deckgen made no backup "
+              "(Anki makes its own)")
+        return
+    if result.backup is not None:
+        _echo(f"backed up the collection: {result.backup}" if result.backup_made
+              else f"backup: the collection is unchanged since {result.backup}")
+    _echo(f"imported {result.package.name} into {result.target}: {summary(result.log)}")
+    for question in result.log.conflicting:
+        _echo(f"  conflicting (left as it is: its GUID is a note of another notetype): {question}")
+    for why, question in result.log.skipped:
+        _echo(f"  not imported ({why}): {question}")
+    if result.pruned:
+        _echo(f"deleted {len(result.pruned)} note{'s' if len(result.pruned) != 1 else ''} this deck removed")
+    elif result.kept:
+        _echo(f"kept {len(result.kept)} note{'s' if len(result.kept) != 1 else ''} this deck removed"
+              + (": nothing was deleted" if result.declined else " (`deckgen push --prune` deletes them)"))
 
 
 def main() -> None:

@@ -262,6 +262,8 @@ def _check(state: object) -> list[tuple]:
             if "mtime" in notetype:
                 whole(("notetype", "mtime"), notetype["mtime"], "mtime")
             text(("notetype", "schema"), notetype, "schema", required=False)
+    if "removed" in state:
+        found.extend(_check_removed(state["removed"]))
     notes = state.get("notes")
     if not isinstance(notes, list):
         found.append((("notes",), f'"notes" must be a list of notes, not {_kind(notes)}'
@@ -308,6 +310,26 @@ def _check(state: object) -> list[tuple]:
     return found
 
 
+def _check_removed(removed: object) -> list[tuple]:
+    """What is wrong with the lock's list of notes removed from the deck (see `removed_notes`)."""
+    if not isinstance(removed, list):
+        return [(("removed",), f'"removed" must be a list of notes, not {_kind(removed)}')]
+    found: list[tuple] = []
+    for n, entry in enumerate(removed):
+        where = ("removed", n)
+        label = f"the lock file's removed note {n + 1} is malformed"
+        if not isinstance(entry, dict):
+            found.append((where, f"{label}: it is {_kind(entry)}, not an object"))
+            continue
+        for key in ("guid", "question", "file", "version"):
+            if not isinstance(entry.get(key), str):
+                problem = "is missing" if key not in entry else f"must be a string, not {_kind(entry[key])}"
+                found.append(((*where, key) if key in entry else where, f'{label}: "{key}" {problem}'))
+        if isinstance(entry.get("guid"), str) and not _valid_guid(entry["guid"]):
+            found.append(((*where, "guid"), f"{label}: the GUID {json.dumps(entry['guid'])[:80]} is not one deckgen writes"))
+    return found
+
+
 _GUID = re.compile(r"[!-~]{1,64}")  # printable ASCII without spaces, as genanki and Anki write them
 _OPTIONAL_TEXT = ("answer", "deck", "pinned")
 
@@ -343,6 +365,9 @@ def _normalise(state: dict) -> None:
         for key in _TEXT_KEYS:
             if key in entry:
                 entry[key] = ids.nfc(entry[key])
+    for entry in state.get("removed", ()):
+        for key in ("question", "file"):
+            entry[key] = ids.nfc(entry[key])
 
 
 class _Problem(Exception):
@@ -840,6 +865,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
         f"<b>{html_text(deck.title)}</b> — version {version} ({stamp}) · "
         f"{len(cards)} notes ({n_sub} sub-questions) · built by deckgen"
     )
+    removed = _removed(state, [e for i, e in enumerate(old_notes) if i not in matched_old], taken, version)
     new_state = {
         "format": LOCK_FORMAT,
         "slug": deck.slug,
@@ -849,6 +875,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
         "created": created,
         "notetype": {"hash": nt_hash, "mtime": nt_mtime, "schema": schema},
         "notes": entries,
+        **({"removed": removed} if removed else {}),
     }
     return Plan(
         version=version,
@@ -894,6 +921,24 @@ def _positions(found: list[tuple[NoteFile, Note]]) -> list[int]:
             positions[i] = n
             n += 1
     return positions
+
+
+def _removed(state: dict | None, gone: list[dict], live: set[str], version: str) -> list[dict]:
+    """The notes this deck has removed, oldest first: what the lock listed, and what this build removes.
+
+    Anki never deletes a note on import; this list, kept in the lock, is what `deckgen push --prune`
+    may delete, and only that. A GUID back in the deck (a question restored) leaves the list.
+    """
+    kept = [e for e in (state or {}).get("removed", ()) if e["guid"] not in live]
+    listed = {e["guid"] for e in kept}
+    kept += [{"guid": e["guid"], "question": e["question"], "file": e["file"], "version": version}
+             for e in gone if e["guid"] not in live and e["guid"] not in listed]
+    return kept
+
+
+def removed_notes(state: dict) -> tuple[dict, ...]:
+    """The notes a lock lists as removed from its deck: {"guid", "question", "file", "version"}."""
+    return tuple(state.get("removed", ()))
 
 
 def _tags(deck: DeckConfig, file: NoteFile, note: Note) -> tuple[str, ...]:
