@@ -199,8 +199,8 @@ def push(ctx: click.Context, sources: tuple[Path, ...], outdir: Path, deck_name:
 
     target = _run(lambda: pushing.prepare(profile, collection))
     report = ctx.invoke(build, sources=sources, outdir=outdir, deck_name=deck_name, version=version, strict=strict)
-    confirm = (lambda notes: _confirm_prune(notes, yes))
-    result = _run(lambda: pushing.push(report.package, sources or (Path("sources"),), target, prune, confirm))
+    result = _run(lambda: pushing.push(report.package, sources or (Path("sources"),), target, prune,
+                                       lambda notes: _confirm_prune(notes, yes)))
     _print_diagnostics(result.diagnostics)
     _print_push(result, pushing.summary)
 

@@ -90,11 +90,16 @@ def require_anki() -> None:
     """Fail with a one-line hint unless Anki's backend (the `anki` package) can be used."""
     try:
         from anki.buildinfo import version
-        from anki.collection import Collection  # noqa: F401
     except ImportError as exc:
         raise DeckgenError(f"error: deckgen push needs Anki's backend, the anki package: {INSTALL_HINT}") from exc
     parts = tuple(int(p) for p in re.findall(r"[0-9]+", version)[:2])
-    if parts < MIN_ANKI:
+    try:  # the importer's options as File › Import offers them
+        from anki.collection import Collection  # noqa: F401
+        from anki.import_export_pb2 import ImportAnkiPackageOptions
+        usable = "update_notes" in ImportAnkiPackageOptions.DESCRIPTOR.fields_by_name
+    except ImportError:
+        usable = False
+    if not usable or parts < MIN_ANKI:
         raise DeckgenError(f"error: deckgen push needs anki {'.'.join(map(str, MIN_ANKI))} or newer, "
                            f"not {version}: {INSTALL_HINT} --upgrade")
 
@@ -171,12 +176,14 @@ def _backup(col, target: Target) -> tuple[Path | None, bool]:
 
 def _import(col, package: Path, backup: Path | None) -> ImportLog:
     """Import the package with Anki's default options, as File › Import offers them."""
-    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
     from anki.errors import AnkiException
     from anki.import_export_pb2 import IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER as IF_NEWER
+    from anki.import_export_pb2 import ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
-    options = ImportAnkiPackageOptions(merge_notetypes=False, update_notes=IF_NEWER, update_notetypes=IF_NEWER,
-                                       with_scheduling=False, with_deck_configs=False)
+    defaults = dict(merge_notetypes=False, update_notes=IF_NEWER, update_notetypes=IF_NEWER, with_scheduling=False,
+                    with_deck_configs=False)
+    known = ImportAnkiPackageOptions.DESCRIPTOR.fields_by_name  # an older anki lacks the last ones
+    options = ImportAnkiPackageOptions(**{name: value for name, value in defaults.items() if name in known})
     presets = {key: col.get_config(key, _MISSING) for key in _PRESET_KEYS}
     try:
         result = col.import_anki_package(ImportAnkiPackageRequest(package_path=str(package), options=options))

@@ -392,7 +392,7 @@ def test_anki_base_on_each_system(tmp_path):
 
 
 def test_without_the_anki_package_push_says_how_to_get_it(tmp_path):
-    notes = _notes(tmp_path)
+    _notes(tmp_path)
     code = ("import sys\nsys.modules['anki'] = None\n"  # what Python does for a package not installed
             "from deckgen.cli import main\nsys.argv = ['deckgen', 'push', 'notes']\nmain()\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
