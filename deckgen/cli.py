@@ -206,16 +206,19 @@ def push(ctx: click.Context, sources: tuple[Path, ...], outdir: Path, deck_name:
 
 
 def _confirm_prune(notes, yes: bool) -> bool:
-    _echo(f"{len(notes)} note{'s' if len(notes) != 1 else ''} in the collection {'were' if len(notes) != 1 else 'was'} "
-          "removed from this deck's notes (deckgen.lock lists them):")
+    one = len(notes) == 1
+    _echo(f"{len(notes)} note{'' if one else 's'} in the collection {'was' if one else 'were'} removed from "
+          f"this deck's notes (deckgen.lock lists {'it' if one else 'them'}):")
     for note in notes:
         _echo(f"  {note.question} ({note.file}, removed in {note.version}; "
-              f"{note.reviews} review{'s' if note.reviews != 1 else ''})")
+              f"{note.reviews} review{'' if note.reviews == 1 else 's'})")
     if yes:
         return True
+    what = "it" if one else f"these {len(notes)} notes"
+    lost = "Its cards and their review history are" if one else "Their cards and review history are"
     try:
-        return click.confirm(f"Delete {'these' if len(notes) != 1 else 'this'} from the collection? Their cards "
-                             "and review history are lost (the backup made now keeps a copy)", default=False)
+        return click.confirm(f"Delete {what} from the collection? {lost} lost (the backup made before the "
+                             "import keeps a copy)", default=False)
     except click.Abort:  # no answer (end of input): nothing is deleted
         click.echo("", err=True)
         return False

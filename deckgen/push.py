@@ -22,7 +22,7 @@ from deckgen import lock as deck_lock
 from deckgen.atomic import InterruptGuard
 from deckgen.errors import DeckgenError, count
 from deckgen.model import Diagnostic
-from deckgen.notetype import FIELDS
+from deckgen.notetype import FIELDS, NOTETYPE_ID, NOTETYPE_NAME, SCHEMA
 from deckgen.profiles import Target, find_target
 from deckgen.sources import sources_root
 
@@ -121,6 +121,7 @@ def push(package: Path, sources: tuple[Path, ...], target: Target, prune: bool,
         return _through_ankiconnect(package, target, prune, removed)
     guard = InterruptGuard()
     try:
+        _check_schema(col, target)
         found = _find_removed(col, removed)
         approved = prune and bool(found) and confirm(found)
         guard.hold()  # from here the push is finished, then closed, whatever comes
@@ -207,6 +208,25 @@ def _import(col, package: Path, backup: Path | None) -> ImportLog:
                      unchanged=questions(log.duplicate), conflicting=questions(log.conflicting), skipped=skipped)
 
 
+def _check_schema(col, target: Target) -> None:
+    """Refuse a package whose notetype has other fields or card types than the collection's.
+
+    With "Merge note types" off, Anki would leave every note of that notetype as it is ("conflicting")
+    and add an unused copy of the notetype; such a version (`build --migrate-notetype`) is imported
+    once by hand, with the option on, as its build says.
+    """
+    notetype = col.models.get(NOTETYPE_ID)
+    if notetype is None:
+        return
+    have = ([f.get("id") for f in notetype["flds"]], [t.get("id") for t in notetype["tmpls"]])
+    if have != ([fid for fid, _ in SCHEMA.fields], [t.id for t in SCHEMA.templates]):
+        raise DeckgenError(
+            f'{target.collection}: error: the notetype "{notetype["name"]}" in the collection has other fields or '
+            f'card types than this package\'s "{NOTETYPE_NAME}"; push imports with "Merge note types" off, and Anki '
+            "would then leave every note of it as it is (conflicting): import the package once by hand with "
+            '"Merge note types" on (File › Import), then push again; nothing was imported')
+
+
 def _find_removed(col, removed: tuple[dict, ...]) -> tuple[RemovedNote, ...]:
     """The collection's notes with a GUID the lock lists as removed, and deckgen's fields."""
     by_guid = {entry["guid"]: entry for entry in removed}
@@ -220,7 +240,7 @@ def _find_removed(col, removed: tuple[dict, ...]) -> tuple[RemovedNote, ...]:
             if mid not in fields_of:
                 notetype = col.models.get(mid)
                 fields_of[mid] = [f["name"] for f in notetype["flds"]] if notetype else []
-            if fields_of[mid] != list(FIELDS):  # a note of another kind under that GUID: not ours to delete
+            if mid != NOTETYPE_ID and fields_of[mid] != list(FIELDS):  # another kind of note: not ours
                 continue
             reviews = col.db.scalar("select count() from revlog where cid in (select id from cards where nid = ?)", nid)
             entry = by_guid[guid]

@@ -238,20 +238,26 @@ def _other_deck(tmp_path: Path) -> Path:
     return folder
 
 
-def _pushed_with_reviews(tmp_path: Path, home: Profile) -> tuple[Path, int]:
-    """Push the deck and another deck, add a note by hand, review everything; give the hand note's id."""
+def _pushed_with_reviews(tmp_path: Path, home: Profile) -> tuple[Path, set[int]]:
+    """Push the deck and another deck, add notes by hand (one of deckgen's notetype), review everything.
+
+    Every one of them has the question this deck removes later; give the ids of the hand-made ones.
+    """
     notes = _notes(tmp_path)
     for folder in (notes, _other_deck(tmp_path)):
         result = deckgen("push", str(folder))
         assert result.exit_code == 0, result.output
     col = home.open()
     try:
-        note = col.new_note(col.models.by_name("Basic"))
-        note["Front"], note["Back"] = "학습률이 너무 크면 어떻게 되나요?", "손으로 만든 노트"
-        col.add_note(note, col.decks.id("Default"))
+        made = set()
+        for notetype, field in (("Basic", "Front"), ("deckgen Q&A", "Question")):
+            note = col.new_note(col.models.by_name(notetype))
+            note[field] = "학습률이 너무 크면 어떻게 되나요?"
+            col.add_note(note, col.decks.id("Default"))
+            made.add(note.id)
         _review_all(col)
-        assert len(col.find_notes("")) == 13
-        return notes, note.id
+        assert len(col.find_notes("")) == 14
+        return notes, made
     finally:
         col.close()
 
@@ -262,16 +268,16 @@ def test_prune_deletes_exactly_the_notes_this_deck_removed(tmp_path, home):
 
     declined = deckgen("push", str(notes), "--prune", input="n\n")
     assert declined.exit_code == 0, declined.output
-    assert ("1 note in the collection was removed from this deck's notes (deckgen.lock lists them):\n"
+    assert ("1 note in the collection was removed from this deck's notes (deckgen.lock lists it):\n"
             "  학습률이 너무 크면 어떻게 되나요? (b.md, removed in 1.1.0; 1 review)\n"
-            "Delete this from the collection? Their cards and review history are lost (the backup made now "
-            "keeps a copy) [y/N]: n\n") in declined.output
+            "Delete it from the collection? Its cards and their review history are lost (the backup made "
+            "before the import keeps a copy) [y/N]: n\n") in declined.output
     assert "kept 1 note this deck removed: nothing was deleted" in declined.output
     no_answer = deckgen("push", str(notes), "--prune", input="")
     assert no_answer.exit_code == 0 and "nothing was deleted" in no_answer.output
     col = home.open()
     try:
-        assert len(col.find_notes("")) == 14
+        assert len(col.find_notes("")) == 15
     finally:
         col.close()
 
@@ -281,10 +287,10 @@ def test_prune_deletes_exactly_the_notes_this_deck_removed(tmp_path, home):
     col = home.open()
     try:
         left = [col.get_note(nid) for nid in col.find_notes("")]
-        assert len(left) == 13
+        assert len(left) == 14
         same_question = [n for n in left if "학습률이 너무 크면" in (n.fields[0])]
-        # The other deck's note with the same question and the hand-made one are still there.
-        assert len(same_question) == 2 and hand_made in [n.id for n in same_question]
+        # The other deck's note with the same question and the hand-made ones are still there.
+        assert len(same_question) == 3 and hand_made < {n.id for n in same_question}
         assert any("교착 상태란?" in n.fields[0] for n in left)
         assert col.db.scalar("select count() from cards where nid not in (select id from notes)") == 0
     finally:
@@ -306,7 +312,7 @@ def test_prune_with_yes_lists_and_deletes_without_asking(tmp_path, home):
     assert "[y/N]" not in result.output and "deleted 1 note this deck removed" in result.output
     col = home.open()
     try:
-        assert len(col.find_notes("")) == 13
+        assert len(col.find_notes("")) == 14
     finally:
         col.close()
 
@@ -400,3 +406,33 @@ def test_without_the_anki_package_push_says_how_to_get_it(tmp_path):
     assert result.stderr == "error: deckgen push needs Anki's backend, the anki package: pip install 'deckgen[push]'\n"
     assert not (tmp_path / "dist").exists()
 
+
+
+def test_a_notetype_migration_is_not_pushed(tmp_path, home):
+    from deckgen.notetype import NOTETYPE_ID
+
+    notes = _notes(tmp_path)
+    assert deckgen("push", str(notes)).exit_code == 0
+    col = home.open()
+    try:  # the collection's notetype with a field this deckgen's has not (as after another version's migration)
+        notetype = col.models.get(NOTETYPE_ID)
+        col.models.add_field(notetype, col.models.new_field("Hint"))
+        col.models.update_dict(notetype)
+        before = {nid: col.get_note(nid).mod for nid in col.find_notes("")}
+    finally:
+        col.close()
+    backups = home.backups()
+    _use_state(notes, "v2")
+    result = deckgen("push", str(notes))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        f'{home.path}: error: the notetype "deckgen Q&A" in the collection has other fields or card types than '
+        'this package\'s "deckgen Q&A"; push imports with "Merge note types" off, and Anki would then leave every '
+        'note of it as it is (conflicting): import the package once by hand with "Merge note types" on '
+        "(File › Import), then push again; nothing was imported")
+    assert home.backups() == backups
+    col = home.open()
+    try:
+        assert {nid: col.get_note(nid).mod for nid in col.find_notes("")} == before
+    finally:
+        col.close()
