@@ -27,7 +27,7 @@ def _print_diagnostics(diagnostics: tuple[Diagnostic, ...]) -> None:
         _echo(str(d), err=True)
 
 
-def _run(action):
+def _run(action, interrupted: str = "interrupted: nothing was changed"):
     try:
         return action()
     except DeckgenError as exc:
@@ -35,7 +35,7 @@ def _run(action):
         _echo(exc.message, err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        click.echo("interrupted: nothing was changed", err=True)
+        click.echo(interrupted, err=True)
         sys.exit(130)
 
 
@@ -200,7 +200,8 @@ def push(ctx: click.Context, sources: tuple[Path, ...], outdir: Path, deck_name:
     target = _run(lambda: pushing.prepare(profile, collection))
     report = ctx.invoke(build, sources=sources, outdir=outdir, deck_name=deck_name, version=version, strict=strict)
     result = _run(lambda: pushing.push(report.package, sources or (Path("sources"),), target, prune,
-                                       lambda notes: _confirm_prune(notes, yes)))
+                                       lambda notes: _confirm_prune(notes, yes)),
+                  interrupted="interrupted: the package was built; nothing was imported")
     _print_diagnostics(result.diagnostics)
     _print_push(result, pushing.summary)
 
@@ -240,6 +241,11 @@ def _print_push(result, summary) -> None:
         _echo(f"  not imported ({why}): {question}")
     if result.pruned:
         _echo(f"deleted {len(result.pruned)} note{'s' if len(result.pruned) != 1 else ''} this deck removed")
+    elif result.prune and not result.kept:
+        n = result.removed_listed
+        _echo("nothing to prune: " + ("this deck has removed no note" if not n else
+                                      "the note this deck removed is not in the collection" if n == 1 else
+                                      f"none of the {n} notes this deck removed is in the collection"))
     elif result.kept:
         _echo(f"kept {len(result.kept)} note{'s' if len(result.kept) != 1 else ''} this deck removed"
               + (": nothing was deleted" if result.declined else " (`deckgen push --prune` deletes them)"))

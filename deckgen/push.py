@@ -79,6 +79,8 @@ class PushReport:
     pruned: tuple[RemovedNote, ...] = ()
     kept: tuple[RemovedNote, ...] = ()
     """Removed notes found in the collection and not deleted (not confirmed, or no --prune)."""
+    prune: bool = False
+    """Whether --prune was asked for."""
     declined: bool = False
     """Whether --prune asked and was not allowed to delete them."""
     removed_listed: int = 0
@@ -128,14 +130,14 @@ def push(package: Path, sources: tuple[Path, ...], target: Target, prune: bool,
         backup, made = _backup(col, target)
         log = _import(col, package, backup)
         if approved:
-            col.remove_notes([note.note_id for note in found])
+            _delete(col, found, backup)
     finally:
         col.close()
         interrupted = guard.release()
     notes = (Diagnostic("warning", "interrupted during the push; it was finished first"),) if interrupted else ()
     return PushReport(target=target, package=package, via="backend", log=log, backup=backup, backup_made=made,
                       pruned=found if approved else (), kept=() if approved else found,
-                      declined=prune and bool(found) and not approved, removed_listed=len(removed),
+                      prune=prune, declined=prune and bool(found) and not approved, removed_listed=len(removed),
                       diagnostics=notes)
 
 
@@ -247,6 +249,18 @@ def _find_removed(col, removed: tuple[dict, ...]) -> tuple[RemovedNote, ...]:
             found.append(RemovedNote(note_id=nid, question=entry["question"], file=entry["file"],
                                      version=entry["version"], reviews=int(reviews or 0)))
     return tuple(sorted(found, key=lambda n: (n.file, n.question, n.note_id)))
+
+
+def _delete(col, notes: tuple[RemovedNote, ...], backup: Path | None) -> None:
+    """Delete the notes (and their cards) as Browse › Delete does."""
+    from anki.errors import AnkiException
+
+    try:
+        col.remove_notes([note.note_id for note in notes])
+    except AnkiException as exc:
+        kept = f"; the backup is {backup}" if backup else ""
+        raise DeckgenError(f"error: the package was imported, but Anki could not delete the removed notes "
+                           f"({exc}){kept}") from exc
 
 
 def _through_ankiconnect(package: Path, target: Target, prune: bool, removed: tuple[dict, ...]) -> PushReport:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -51,6 +52,8 @@ _PLAUSIBLE = st.one_of(st.text(max_size=30), st.integers(0, lock.MAX_TIME),
 
 @st.composite
 def _mutated(draw) -> str:
+    # Each drawn value is copied: `[]` and `{}` in _SPECIAL are single objects, and one set twice
+    # would end up inside itself.
     state = json.loads(json.dumps(_VALID))
     for _ in range(draw(st.integers(0, 3))):
         path = draw(_PATHS)
@@ -62,11 +65,11 @@ def _mutated(draw) -> str:
                 break
         if isinstance(target, dict):
             if draw(st.integers(0, 3)):
-                target[path[-1]] = draw(_PLAUSIBLE | _PLAUSIBLE | _JSON | _SPECIAL)
+                target[path[-1]] = copy.deepcopy(draw(_PLAUSIBLE | _PLAUSIBLE | _JSON | _SPECIAL))
             else:
                 target.pop(path[-1], None)
         elif isinstance(target, list) and isinstance(path[-1], int) and path[-1] < len(target):
-            target[path[-1]] = draw(_PLAUSIBLE | _JSON | _SPECIAL)
+            target[path[-1]] = copy.deepcopy(draw(_PLAUSIBLE | _JSON | _SPECIAL))
     text = json.dumps(state, ensure_ascii=draw(st.booleans()), indent=draw(st.sampled_from([None, 1])))
     cut = draw(st.sampled_from(["whole", "whole", "whole", "truncated", "conflict", "garbage"]))
     if cut == "truncated":

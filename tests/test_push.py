@@ -13,6 +13,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -93,6 +94,12 @@ class _Held:
         self.col = col
 
 
+def _next_second() -> None:
+    """Wait for the clock's next whole second: Anki tells a collection changed since its last
+    backup, and names a backup, to the second."""
+    time.sleep(1 - time.time() % 1 + 0.01)
+
+
 def _questions(col) -> list[str]:
     return sorted(col.get_note(nid)["Question"] for nid in col.find_notes(""))
 
@@ -105,6 +112,7 @@ def test_push_backs_up_imports_and_keeps_history_across_a_rebuild(tmp_path, home
     assert f'into profile "{PROFILE}" ({home.path}): 10 new, 0 updated, 0 unchanged (of 10 notes' in first.output
     assert len(home.backups()) == 1 and f"backed up the collection: {home.backups()[0]}" in first.output
 
+    _next_second()  # the reviews below come after the backup, as they would in use
     col = home.open()
     # The user's own File › Import choices, which Anki keeps as the next import's defaults.
     col.set_config("updateNotes", "Always")
@@ -299,6 +307,7 @@ def test_prune_deletes_exactly_the_notes_this_deck_removed(tmp_path, home):
     again = deckgen("push", str(notes), "--prune", "--yes")
     assert again.exit_code == 0, again.output
     assert "deleted" not in again.output and "removed from this deck's notes" not in again.output
+    assert again.output.endswith("nothing to prune: the note this deck removed is not in the collection\n")
 
 
 def test_prune_with_yes_lists_and_deletes_without_asking(tmp_path, home):
@@ -352,8 +361,9 @@ def test_profiles_are_found_as_anki_keeps_them(tmp_path, monkeypatch):
     assert unknown.exit_code == 1 and unknown.output == (
         f'error: no Anki profile named "work" in {base}; its profiles: "User 1", "공부"\n')
 
-    chosen = deckgen("push", str(notes), "--profile", "user 1")  # as Anki, regardless of case
+    chosen = deckgen("push", str(notes), "--profile", "user 1", "--prune")  # as Anki, regardless of case
     assert chosen.exit_code == 0, chosen.output
+    assert chosen.output.endswith("nothing to prune: this deck has removed no note\n")
     assert f'into profile "User 1" ({profiles["User 1"].path}): 10 new' in chosen.output
     col = profiles["공부"].open()
     try:
