@@ -174,7 +174,7 @@ def test_push_backs_up_imports_and_keeps_history_across_a_rebuild(tmp_path, home
     # Pushed again unchanged: nothing to rebuild, every note already there.
     third = deckgen("push", str(notes))
     assert third.exit_code == 0, third.output
-    assert "dist/dl-v1.1.0.apkg is up to date (version 1.1.0); nothing to rebuild" in third.output
+    assert "dist/dl-v1.1.0.apkg is up to date (version 1.1.0); nothing to do" in third.output
     assert ": 0 new, 0 updated, 10 unchanged" in third.output
     assert "kept 1 note this deck removed (`deckgen push --prune` deletes them)" in third.output
 
