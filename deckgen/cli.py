@@ -92,14 +92,16 @@ def build(sources: tuple[Path, ...], outdir: Path, deck_name: str | None, versio
               help="Folder for index.html and the files it uses.")
 @click.option("--mathjax", type=click.Path(path_type=Path, exists=True),
               help="A local MathJax 3 (tex-chtml.js or its folder) to typeset math with.")
-def preview(sources: tuple[Path, ...], outdir: Path, mathjax: Path | None) -> None:
+@click.option("--changed", "changed_only", is_flag=True,
+              help="Only the notes new or edited since the last build (deckgen.lock).")
+def preview(sources: tuple[Path, ...], outdir: Path, mathjax: Path | None, changed_only: bool) -> None:
     """Render every card of SOURCES into OUTDIR/index.html to look at in a browser."""
     from deckgen.preview import write_preview
 
     config = BuildConfig(sources=_given(sources, "preview"), outdir=outdir)
-    report = _run(lambda: write_preview(config, outdir, mathjax))
+    report = _run(lambda: write_preview(config, outdir, mathjax, changed_only=changed_only))
     _print_diagnostics(report.diagnostics)
-    _echo(f"wrote {report.index} ({report.cards} cards; "
+    _echo(f"wrote {report.index} ({report.cards} cards, {report.changed} new or edited since the last build; "
           + (f"math by {report.mathjax})" if report.mathjax else "math as TeX: no MathJax found)"))
 
 

@@ -1,8 +1,9 @@
-"""Preview: every card's front and back as a browsable offline page, with the package's own CSS.
+"""Preview: every card's front and back on one offline page, with the package's own CSS and fonts.
 
-The cards are rendered from the same templates, CSS and font subsets Anki receives. Each side sits
-in its own iframe, so `.card` is a real <body> (night mode toggles `nightMode` on it) and the phone
-view is a real 360 px viewport with `mobile android` on <html>, as on AnkiDroid.
+`gather` runs the build's first stages (read, parse, plan) and returns each card as Anki renders
+it from the shipped templates, with its deck, tags and whether it is new or edited since the last
+build (the lock); `write_preview` writes the page (see preview_page.py) and the files it uses.
+Nothing here writes a package or the lock.
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ import html
 import os
 import re
 import shutil
+import sys
+import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from deckgen import lock as deck_lock
 from deckgen.build import collect
@@ -22,6 +27,7 @@ from deckgen.notetype import FIELDS, field_values, template_files
 from deckgen.style import card_css
 
 CSS_NAME = "card.css"
+INDEX_NAME = "index.html"
 MATHJAX_ENV = "DECKGEN_MATHJAX"
 _MATHJAX_FILES = ("tex-chtml.js", "tex-svg.js", "tex-mml-chtml.js", "tex-mml-svg.js")
 _MATHJAX_FOLDERS = ("", "es5")
@@ -36,6 +42,38 @@ _FIELD = re.compile(r"\{\{([^#^/}][^}]*)\}\}")
 
 
 @dataclass(frozen=True, slots=True)
+class PreviewCard:
+    """One card as the preview shows it."""
+
+    number: int
+    """1-based place in the deck: the page's `#card-N`."""
+    deck: str
+    tags: tuple[str, ...]
+    source: str
+    """The Source field as Anki holds it (HTML text), e.g. `notes/x.md:12`."""
+    status: Literal["new", "edited", ""]
+    """Against the lock, i.e. the last build: a new note, an edited one, or neither."""
+    front: str
+    back: str
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What a preview shows and the files its page needs."""
+
+    title: str
+    cards: tuple[PreviewCard, ...]
+    removed: tuple[tuple[str, str], ...]
+    """(question, file) of each note of the last build that is gone."""
+    first_build: bool
+    """No lock yet: every card is new."""
+    css: str
+    files: tuple[tuple[str, Path], ...]
+    """(name in the page's folder, file) of each font subset and image the cards use."""
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class PreviewReport:
     """What a preview wrote."""
 
@@ -44,6 +82,8 @@ class PreviewReport:
     mathjax: str | None
     """The MathJax script the page loads (relative to index.html), or None: math shows as TeX."""
     diagnostics: tuple[Diagnostic, ...]
+    changed: int = 0
+    """Cards new or edited since the last build."""
 
 
 def render_template(template: str, fields: dict[str, str]) -> str:
@@ -59,6 +99,7 @@ def render_template(template: str, fields: dict[str, str]) -> str:
     return _FIELD.sub(lambda m: fields.get(m.group(1).strip(), ""), template)
 
 
+@lru_cache(maxsize=1 << 14)  # `deckgen watch` renders again only the notes that changed
 def card_sides(values: tuple[str, ...]) -> tuple[str, str]:
     """Return a note's front and back HTML as Anki renders them from the shipped templates."""
     front_t, back_t, _ = template_files()
@@ -84,127 +125,120 @@ def card_document(body: str, *, css_href: str = CSS_NAME, mathjax: str | None = 
     )
 
 
-def find_mathjax(outdir: Path, given: Path | None = None) -> str | None:
-    """Return the MathJax script for the page (relative when possible), or None if there is none."""
-    places = [p for p in (given, os.environ.get(MATHJAX_ENV)) if p] + [outdir / "mathjax"]
+def mathjax_script(outdir: Path, given: Path | None = None) -> Path | None:
+    """Find a MathJax 3 script: `given`, $DECKGEN_MATHJAX, mathjax/ beside the page, or the copy
+    in the environment deckgen runs from (`make test` puts one in .venv/mathjax)."""
+    places = [p for p in (given, os.environ.get(MATHJAX_ENV)) if p]
+    places += [outdir / "mathjax", Path(sys.prefix) / "mathjax"]
     for place in map(Path, places):
         candidates = [place] if place.is_file() else [
             place / folder / name for folder in _MATHJAX_FOLDERS for name in _MATHJAX_FILES
         ]
         for script in candidates:
             if script.is_file():
-                script = script.resolve()
-                try:
-                    return script.relative_to(outdir.resolve()).as_posix()
-                except ValueError:
-                    return script.as_uri()
+                return script.resolve()
     return None
 
 
-def write_preview(config: BuildConfig, outdir: Path, mathjax: Path | None = None) -> PreviewReport:
-    """Write outdir/index.html with every card, plus the CSS, fonts and images it uses."""
+def find_mathjax(outdir: Path, given: Path | None = None) -> str | None:
+    """Return the MathJax script for the page (relative when possible), or None if there is none."""
+    script = mathjax_script(outdir, given)
+    if script is None:
+        return None
+    try:
+        return script.relative_to(outdir.resolve()).as_posix()
+    except ValueError:
+        return script.as_uri()
+
+
+def gather(config: BuildConfig) -> Preview:
+    """Read, parse and plan the deck as a build would; return its cards, changes and files."""
     problems = Problems()
     deck, files, media = collect(config, problems)
     problems.raise_if_failed(config.strict)
     css, fonts = card_css(files, deck.font)
-    plan = deck_lock.plan(deck_lock.load(deck.root), deck, files, css, config)
-
-    outdir.mkdir(parents=True, exist_ok=True)
-    for stale in outdir.glob("_dg-kr-*.woff2"):
-        stale.unlink()
-    for name, path in {**{p.name: p for p in fonts}, **media.files}.items():
-        shutil.copyfile(path, outdir / name)
-    (outdir / CSS_NAME).write_text(css, encoding="utf-8")
-
-    script = find_mathjax(outdir, mathjax)
-    sections = []
-    for n, card in enumerate(plan.cards, 1):
+    state = deck_lock.read(deck, problems)
+    plan = deck_lock.plan(state, deck, files, css, config)
+    before = {e["guid"]: e["hash"] for e in (state or {}).get("notes", ())}
+    cards = []
+    for n, (card, entry) in enumerate(zip(plan.cards, plan.state["notes"], strict=True), 1):
+        old = before.get(card.guid)
+        status = "new" if old is None else "edited" if old != entry["hash"] else ""
         front, back = card_sides(card.fields)
-        frames = "".join(
-            f'<figure><figcaption>{label}</figcaption><iframe title="{label} {n}" srcdoc="'
-            f'{html.escape(card_document(side, mathjax=script), quote=True)}"></iframe></figure>'
-            for label, side in (("front", front), ("back", back))
-        )
-        where = field_values(card.fields)[4]  # HTML text; the font subset has its characters
-        sections.append(f'<section class="pv-card" id="card-{n}"><h2>#{n} <small>{where}</small></h2>'
-                        f'<div class="pv-sides">{frames}</div></section>')
-    math_note = (f"MathJax: {html.escape(script)}" if script else
-                 "math shows as TeX: put MathJax in mathjax/ beside this page to typeset it")
-    page = _PAGE.format(title=html.escape(deck.title), count=len(plan.cards), math=math_note,
-                        cards="\n".join(sections), css=CSS_NAME)
-    index = outdir / "index.html"
-    index.write_text(page, encoding="utf-8")
-    return PreviewReport(index, len(plan.cards), script, tuple(problems.items))
+        source = field_values(card.fields)[FIELDS.index("Source")]
+        cards.append(PreviewCard(n, card.deck, card.tags, source, status, front, back))
+    removed = tuple((c.question, c.detail) for c in plan.changes if c.kind == "removed")
+    used = {**{p.name: p for p in fonts}, **media.files}
+    return Preview(deck.title, tuple(cards), removed, state is None, css, tuple(used.items()),
+                   tuple(problems.items))
 
 
-_PAGE = """<!DOCTYPE html>
-<html lang="ko"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} — card preview</title>
-<link rel="stylesheet" href="{css}">
-<style>
-body.pv {{ margin: 0; font: 15px/1.5 "Deckgen KR", system-ui, sans-serif; background: #e9ebee; color: #222; }}
-body.pv.pv-dark {{ background: #111214; color: #ddd; }}
-.pv header {{ position: sticky; top: 0; z-index: 1; display: flex; flex-wrap: wrap; gap: 8px 16px;
-  align-items: center; padding: 10px 16px; background: inherit; border-bottom: 1px solid #8884; }}
-.pv header h1 {{ margin: 0; font-size: 17px; }}
-.pv header small {{ opacity: .7; }}
-.pv label {{ cursor: pointer; user-select: none; }}
-.pv main {{ padding: 12px 16px 40px; }}
-.pv-card {{ margin: 0 0 28px; }}
-.pv-card h2 {{ margin: 0 0 6px; font-size: 14px; }}
-.pv-card h2 small {{ font-weight: 400; opacity: .7; }}
-.pv-sides {{ display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }}
-.pv figure {{ margin: 0; flex: 1 1 420px; min-width: 0; }}
-.pv.pv-phone figure {{ flex: 0 0 360px; }}
-.pv figcaption {{ font-size: 12px; opacity: .6; }}
-.pv iframe {{ display: block; width: 100%; height: 160px; border: 1px solid #8886; border-radius: 6px;
-  background: #fff; }}
-.pv.pv-phone iframe {{ width: 360px; }}
-</style></head>
-<body class="pv">
-<header><h1>{title}</h1><small>{count} cards · {math}</small>
-<label><input type="checkbox" id="pv-night"> dark (nightMode)</label>
-<label><input type="checkbox" id="pv-phone"> phone (360 px)</label></header>
-<main>
-{cards}
-</main>
-<script>
-(function () {{
-  var night = document.getElementById("pv-night"), phone = document.getElementById("pv-phone");
-  function fit(frame) {{
-    var doc = frame.contentDocument;
-    if (doc && doc.documentElement) frame.style.height = doc.documentElement.scrollHeight + 2 + "px";
-  }}
-  function apply(frame) {{
-    var doc = frame.contentDocument;
-    if (!doc || !doc.body) return;
-    doc.body.classList.toggle("nightMode", night.checked);
-    doc.body.classList.toggle("night_mode", night.checked);
-    doc.documentElement.classList.toggle("mobile", phone.checked);
-    doc.documentElement.classList.toggle("android", phone.checked);
-    fit(frame);
-  }}
-  function applyAll() {{
-    document.body.classList.toggle("pv-dark", night.checked);
-    document.body.classList.toggle("pv-phone", phone.checked);
-    document.querySelectorAll("iframe").forEach(apply);
-  }}
-  document.querySelectorAll("iframe").forEach(function (frame) {{
-    frame.addEventListener("load", function () {{
-      apply(frame);
-      if (window.ResizeObserver) new ResizeObserver(function () {{ fit(frame); }})
-        .observe(frame.contentDocument.body);
-      if (frame.contentDocument.fonts) frame.contentDocument.fonts.ready.then(function () {{ fit(frame); }});
-    }});
-    if (frame.contentDocument && frame.contentDocument.readyState === "complete") apply(frame);
-  }});
-  night.addEventListener("change", applyAll);
-  phone.addEventListener("change", applyAll);
-  if (location.hash.indexOf("dark") >= 0) night.checked = true;
-  if (location.hash.indexOf("phone") >= 0) phone.checked = true;
-  applyAll();
-}})();
-</script>
-</body></html>
-"""
+def write_preview(config: BuildConfig, outdir: Path, mathjax: Path | None = None, *,
+                  changed_only: bool = False, build: str = "", live: bool = False) -> PreviewReport:
+    """Write outdir/index.html with every card (or only the new and edited ones), plus the CSS,
+    fonts and images it uses. `live`: the page follows `deckgen watch`'s builds (`build` names this one)."""
+    from deckgen.preview_page import MATHJAX_ROUTE, page_files
+
+    preview = gather(config)
+    outdir.mkdir(parents=True, exist_ok=True)
+    copy_files(preview.files, outdir)
+    _write_if_changed(outdir / CSS_NAME, preview.css)
+    script = mathjax_script(outdir, mathjax)
+    url = None
+    if script is not None:
+        url = find_mathjax(outdir, script)
+        if live and url.startswith("file:"):  # a served page reaches MathJax through the server
+            url = MATHJAX_ROUTE + script.name
+    page, data, data_name = page_files(preview, mathjax=url, changed_only=changed_only, build=build, live=live)
+    _write_if_changed(outdir / data_name, data)  # the data first: the page names it
+    index = outdir / INDEX_NAME
+    write_atomic(index, page)
+    _remove_old_data(outdir, keep=data_name)
+    changed = sum(1 for c in preview.cards if c.status)
+    shown = changed if changed_only else len(preview.cards)
+    return PreviewReport(index, shown, url, preview.diagnostics, changed)
+
+
+def copy_files(files: tuple[tuple[str, Path], ...], outdir: Path) -> None:
+    """Copy the fonts and images the page uses beside it; a copy already there is kept."""
+    wanted = dict(files)
+    for stale in outdir.glob("_dg-kr-*.woff2"):
+        if stale.name not in wanted:
+            stale.unlink()
+    for name, path in wanted.items():
+        target = outdir / name
+        try:
+            there, here = target.stat(), path.stat()
+            if there.st_size == here.st_size and there.st_mtime_ns == here.st_mtime_ns:
+                continue
+        except OSError:
+            pass
+        shutil.copy2(path, target)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace a file whole: a browser reading it meanwhile gets the old page or the new one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _remove_old_data(outdir: Path, keep: str) -> None:
+    """Remove the data of earlier builds, but for the last minute's: a page loaded just before
+    this one was written may still be reading its own."""
+    now = time.time()
+    for old in outdir.glob("cards-*.js"):
+        try:
+            if old.name != keep and now - old.stat().st_mtime > 60:
+                old.unlink()
+        except OSError:
+            pass
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    write_atomic(path, text)

@@ -5,6 +5,7 @@ real MathJax 3 configured the way Anki configures it."""
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -69,9 +70,14 @@ def test_the_preview_page_shows_hostile_names_as_text(tmp_path):
     out = tmp_path / "preview"
     write_preview(BuildConfig(sources=(notes,), outdir=out), out)
     page = (out / "index.html").read_text(encoding="utf-8")
-    frames = [html.unescape(d) for d in re.findall(r'srcdoc="([^"]*)"', page)]
-    assert len(frames) == 2
-    for text in (page, *frames):
+    (script,) = out.glob("cards-*.js")
+    data = json.loads(script.read_text(encoding="utf-8").removeprefix("window.deckgenCards=").rstrip().rstrip(";"))
+    (card,) = data["cards"]
+    # The page draws a card from these pieces of HTML: front, back, deck, tags, source line.
+    pieces = [card[0], card[1], card[4], *data["decks"], *(t for ts in data["tags"] for t in ts)]
+    shown = html.escape(HOSTILE_TITLE)  # as text: `&lt;img …&gt;`
+    assert shown in page and shown in data["decks"][0] and html.escape(HOSTILE_NAME) in card[4]
+    for text in (page, *pieces):
         assert "<img" not in text and "onerror=alert(1)>" not in text
 
 

@@ -105,7 +105,9 @@ def test_wheel_ships_the_templates(tmp_path):
     wheel = next(tmp_path.glob("deckgen-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in ("deckgen/templates/front.html", "deckgen/templates/back.html", "deckgen/templates/style.css",
-                   "deckgen/templates/fonts/Pretendard-Regular.otf", "deckgen/templates/fonts/OFL.txt"):
+                   "deckgen/templates/fonts/Pretendard-Regular.otf", "deckgen/templates/fonts/OFL.txt",
+                   "deckgen/templates/preview/page.html", "deckgen/templates/preview/page.css",
+                   "deckgen/templates/preview/page.js"):
         assert needed in names
     shipped = {f"deckgen/templates/{p.relative_to(ROOT / 'templates').as_posix()}"
                for p in (ROOT / "templates" / "fonts" / "subsets").rglob("*.woff2")}
