@@ -48,11 +48,32 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
+_MEMORY_MOST = 4096  # parses kept in memory by a long-running process (older ones are dropped first)
+
+
 class ParseCache:
     """Parsed note files on disk, keyed by everything their parse depends on."""
 
+    memory: dict[str, Entry] | None = None
+    """Parses kept in memory too, by a process that builds again and again (`deckgen watch`):
+    set by keep_in_memory(); None in a one-off build, which reads each parse from disk once."""
+
     def __init__(self) -> None:
         self.folder = cache_dir() / "parse"
+
+    @classmethod
+    def keep_in_memory(cls) -> None:
+        """Keep every parse in memory as well, for the rest of this process."""
+        if cls.memory is None:
+            cls.memory = {}
+
+    def _remember(self, key: str, entry: Entry) -> None:
+        if self.memory is None:
+            return
+        self.memory.pop(key, None)
+        self.memory[key] = entry
+        while len(self.memory) > _MEMORY_MOST:
+            del self.memory[next(iter(self.memory))]
 
     def key(self, source: SourceFile, *settings: object) -> str:
         """Return the key of one file's parse under the given settings."""
@@ -64,12 +85,17 @@ class ParseCache:
 
     def get(self, key: str) -> Entry | None:
         """Return the stored parse if it is there and its images are unchanged."""
-        entry = _load(self.folder / f"{key}.pickle", Entry)
+        entry = self.memory.get(key) if self.memory is not None else None
+        if entry is None:
+            entry = _load(self.folder / f"{key}.pickle", Entry)
         if entry is None:
             return None
         # The images it uses, and the other note files it looked at to name linked questions.
         stamps = [(path, m, z) for _n, path, m, z in entry.media] + list(entry.file.depends)
-        return entry if _unchanged(stamps) else None
+        if not _unchanged(stamps):
+            return None
+        self._remember(key, entry)
+        return entry
 
     def put(self, key: str, file: NoteFile, diagnostics: tuple[Diagnostic, ...], media: dict[str, Path]) -> None:
         """Store a parse; a cache that cannot be written is silently skipped."""
@@ -77,7 +103,9 @@ class ParseCache:
         for name, path in media.items():
             if any(f'src="{name}"' in note.answer or f'src="{name}"' in note.question for note in file.notes):
                 used.append((name, str(path), *stamp(path)))
-        _store(self.folder / f"{key}.pickle", Entry(file, diagnostics, tuple(used)))
+        entry = Entry(file, diagnostics, tuple(used))
+        self._remember(key, entry)
+        _store(self.folder / f"{key}.pickle", entry)
 
 
 @dataclass(frozen=True, slots=True)

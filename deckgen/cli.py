@@ -101,8 +101,26 @@ def preview(sources: tuple[Path, ...], outdir: Path, mathjax: Path | None, chang
     config = BuildConfig(sources=_given(sources, "preview"), outdir=outdir)
     report = _run(lambda: write_preview(config, outdir, mathjax, changed_only=changed_only))
     _print_diagnostics(report.diagnostics)
-    _echo(f"wrote {report.index} ({report.cards} cards, {report.changed} new or edited since the last build; "
+    from deckgen.errors import count
+
+    _echo(f"wrote {report.index} ({count(report.cards, 'card')}, {report.changed} new or edited since the last build; "
           + (f"math by {report.mathjax})" if report.mathjax else "math as TeX: no MathJax found)"))
+
+
+@cli.command()
+@_SOURCES
+@click.option("-o", "--outdir", type=click.Path(path_type=Path), default=Path("preview"), show_default=True,
+              help="Folder for the preview it serves.")
+@click.option("-p", "--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--mathjax", type=click.Path(path_type=Path, exists=True),
+              help="A local MathJax 3 (tex-chtml.js or its folder) to typeset math with.")
+def watch(sources: tuple[Path, ...], outdir: Path, port: int, mathjax: Path | None) -> None:
+    """Preview SOURCES in a browser and update it on every save (the preview only: `build` writes the package)."""
+    from deckgen.watch import watch as run_watch
+
+    config = BuildConfig(sources=sources or (Path("sources"),), outdir=outdir)
+    _run(lambda: run_watch(config, outdir, port=port, mathjax=mathjax, echo=_echo))
 
 
 @cli.command()

@@ -1,0 +1,121 @@
+"""`deckgen watch`: write the preview again on every save and serve it to pages that reload themselves.
+
+One process keeps its imports and caches (parsed files, rendered cards) warm, so a save costs
+the parse of the file that changed and the page around it. A failed build is reported in the
+terminal and on the open pages, which keep the last good cards; nothing stops the watcher but
+Ctrl-C. Watching writes the preview only, never a package or the lock: every build of a package
+is a new version, and a version per save would fill the changelog and Anki's imports with
+half-edited ones. `deckgen build` writes the package when the cards look right.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from deckgen.atomic import JOURNAL_NAME
+from deckgen.cache import ParseCache, cache_dir
+from deckgen.errors import DeckgenError, count
+from deckgen.model import BuildConfig
+from deckgen.preview import INDEX_NAME, Preview, mathjax_script, write_atomic, write_preview
+from deckgen.serve import BuildState, PreviewServer
+from deckgen.sources import display_path, sources_root
+
+Echo = Callable[..., None]
+"""Prints a line: echo(text) for progress, echo(text, err=True) for problems."""
+
+
+def watch(config: BuildConfig, outdir: Path, *, port: int, mathjax: Path | None = None, echo: Echo,
+          stop: threading.Event | None = None) -> None:
+    """Preview `config`'s sources in `outdir`, serve it, and write it again after every change until
+    Ctrl-C (or `stop` is set)."""
+    import watchfiles  # only this command watches files
+
+    root = sources_root(config.sources)
+    if not root.is_dir():
+        raise DeckgenError(f"error: {display_path(root)}: no such folder to watch")
+    outdir.mkdir(parents=True, exist_ok=True)
+    ParseCache.keep_in_memory()
+    script = mathjax_script(outdir, mathjax)
+    state = BuildState()
+    server = PreviewServer(outdir, port, state, script.parent if script else None)
+    builds = _Builds(config, outdir, mathjax, state, echo)
+    try:
+        builds.run()
+        server.start()
+        echo(f"serving the preview at {server.url} (Ctrl-C stops)")
+        echo(f"watching {display_path(root)}: the preview only; `deckgen build` writes the package")
+        ignored = watchfiles.DefaultFilter(ignore_paths=[outdir.resolve(), cache_dir().resolve()])
+        for changes in watchfiles.watch(root, watch_filter=lambda change, path: _relevant(ignored, change, path),
+                                        stop_event=stop, debounce=800, step=30):
+            names = sorted({display_path(Path(p)) for _, p in changes})
+            echo(f"{time.strftime('%H:%M:%S')} changed: {', '.join(names[:3])}"
+                 + (f" and {len(names) - 3} more" if len(names) > 3 else ""))
+            builds.run()
+    except KeyboardInterrupt:
+        echo("stopped")
+    finally:
+        server.close()
+
+
+def _relevant(ignored, change, path: str) -> bool:
+    """A change that can alter the cards: not the preview's own output, a build's journal or the
+    temporary files editors and deckgen write before renaming them into place."""
+    name = Path(path).name
+    return ignored(change, path) and name != JOURNAL_NAME and not name.endswith(".tmp")
+
+
+class _Builds:
+    """Writes the preview and tells the pages, whatever goes wrong."""
+
+    def __init__(self, config: BuildConfig, outdir: Path, mathjax: Path | None, state: BuildState,
+                 echo: Echo) -> None:
+        self.config, self.outdir, self.mathjax, self.state, self.echo = config, outdir, mathjax, state, echo
+        self.session = f"{time.time_ns():x}"  # a page of an earlier run of the watcher reloads too
+        self.serial = 0
+        self.good = ""  # the last build that wrote the page
+
+    def run(self) -> None:
+        """Write the preview once; report what it shows, or why it could not be written."""
+        self.serial += 1
+        build = f"{self.session}-{self.serial}"
+        start = time.perf_counter()
+        try:
+            report = write_preview(self.config, self.outdir, self.mathjax, build=build, live=True)
+        except DeckgenError as exc:
+            self._failed([*map(str, exc.diagnostics), exc.message])
+            return
+        except OSError as exc:
+            self._failed([f"error: cannot write the preview in {display_path(self.outdir)}: {exc.strerror or exc}"])
+            return
+        except Exception:  # noqa: BLE001 (a bug in deckgen must not end the watcher either)
+            self._failed(["error: deckgen failed on these notes (please report it):", traceback.format_exc()])
+            return
+        self.good = build
+        for d in report.diagnostics:
+            self.echo(str(d), err=True)
+        self.state.publish(build=build, ok=True, problems=[str(d) for d in report.diagnostics])
+        self.echo(f"{time.strftime('%H:%M:%S')} {count(report.cards, 'card')}, {report.changed} new or edited "
+                  f"since the last build, in {time.perf_counter() - start:.2f} s")
+
+    def _failed(self, lines: list[str]) -> None:
+        for line in lines:
+            self.echo(line.rstrip("\n"), err=True)
+        if not self.good:  # no page of this run yet: one that waits for a build that works
+            _write_waiting_page(self.outdir, self.session)
+        self.echo(f"{time.strftime('%H:%M:%S')} not built; "
+                  + ("the pages keep the last good cards" if self.good else "waiting for a save that builds"))
+        self.state.publish(build=self.good, ok=False, problems=[line.rstrip("\n") for line in lines])
+
+
+def _write_waiting_page(outdir: Path, session: str) -> None:
+    """A page with no cards, that shows the errors and reloads when a build succeeds."""
+    from deckgen.preview_page import page_files
+
+    page, data, name = page_files(Preview("deckgen preview", (), (), False, "", (), ()),
+                                  mathjax=None, build=f"{session}-0", live=True)
+    write_atomic(outdir / name, data)
+    write_atomic(outdir / INDEX_NAME, page)

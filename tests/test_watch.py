@@ -1,0 +1,223 @@
+"""`deckgen watch` end to end: the real command in its own process, serving on a free port of
+127.0.0.1; real files edited as an editor saves them, the served preview fetched over HTTP and
+its event stream read; a page open in headless Chromium reloads itself after a save, shows a
+broken file's error, and the watcher goes on to the next save."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.test_render_chromium import chromium  # noqa: F401 (the module's one browser)
+
+TIMEOUT = 30.0
+GOOD = "- **역전파는 무엇인가요?**\n  - 연쇄 법칙으로 기울기를 구한다.\n\n- **드롭아웃을 쓰는 이유는?**\n  - 과적합을 줄인다.\n"
+BROKEN = "---\ntitle: [깨진\ntags: x\n---\n\n- **질문?**\n  - 답\n"
+
+
+class Watcher:
+    """`deckgen watch` running in its own process; its output is collected as it comes."""
+
+    def __init__(self, cwd: Path, *args: str) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "deckgen", "watch", *args], cwd=cwd, env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     text=True, encoding="utf-8")
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        found = self.wait_for(lambda: next((m for line in self.lines if (m := re.search(
+            r"serving the preview at (http://127\.0\.0\.1:\d+/)", line))), None))
+        self.url = found.group(1)
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, check, timeout: float = TIMEOUT):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            value = check()
+            if value:
+                return value
+            if self.proc.poll() is not None:
+                raise AssertionError(f"the watcher ended ({self.proc.returncode}):\n" + "\n".join(self.lines))
+            time.sleep(0.05)
+        raise AssertionError(f"timed out; the watcher said:\n" + "\n".join(self.lines))
+
+    def get(self, path: str) -> str:
+        with urllib.request.urlopen(self.url + path.lstrip("/"), timeout=10) as answer:
+            return answer.read().decode("utf-8")
+
+    def state(self) -> dict:
+        return json.loads(self.get("/_deckgen/state"))
+
+    def cards(self) -> str:
+        """The served page's cards: the data script the served index.html names."""
+        page = self.get("/")
+        (script,) = re.findall(r'<script src="(cards-[0-9a-f]+\.js)"></script>', page)
+        return self.get(script)
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)  # Ctrl-C
+            try:
+                self.proc.wait(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._reader.join(timeout=5)
+        self.proc.stdout.close()
+        return self.proc.returncode
+
+
+def _save(path: Path, text: str) -> None:
+    """Save as editors do: a temporary file renamed over the old one."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@pytest.fixture
+def notes(tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "dl.md").write_text(GOOD, encoding="utf-8")
+    (folder / "ml.md").write_text("- **편향과 분산의 관계는?**\n  - 둘 사이에 트레이드오프가 있다.\n", encoding="utf-8")
+    return folder
+
+
+def test_watch_serves_the_preview_and_follows_every_save(notes, tmp_path, chromium):  # noqa: F811
+    watcher = Watcher(tmp_path, "notes", "-o", "out", "--port", "0")
+    try:
+        assert watcher.url.startswith("http://127.0.0.1:")
+        first = watcher.state()
+        assert first["ok"] and "연쇄 법칙으로" in watcher.cards()
+        assert "the preview only; `deckgen build` writes the package" in "\n".join(watcher.lines)
+        assert not list(tmp_path.rglob("*.apkg")) and not (notes / "deckgen.lock").exists()
+
+        # The event stream says so when a save is built.
+        events = urllib.request.urlopen(watcher.url + "_deckgen/events", timeout=TIMEOUT)
+        assert json.loads(events.readline().decode().removeprefix("data: "))["build"] == first["build"]
+        events.readline()
+        _save(notes / "dl.md", GOOD.replace("연쇄 법칙으로", "체인 룰로"))
+        line = events.readline().decode()
+        while not line.startswith("data: "):  # a keep-alive comment may come first
+            line = events.readline().decode()
+        pushed = json.loads(line.removeprefix("data: "))
+        events.close()
+        assert pushed["ok"] and pushed["build"] != first["build"]
+        assert watcher.state() == pushed
+        cards = watcher.cards()
+        assert "체인 룰로" in cards and "연쇄 법칙으로" not in cards
+
+        # A page open in a browser reloads itself after a save, and keeps its place and switches.
+        driver = chromium()
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+        driver.get(watcher.url)
+        _wait_page(driver, "document.body.dataset.ready === '1' && document.getElementById('pv-live')"
+                           ".textContent.includes('live')")
+        driver.find_element("id", "pv-night").click()
+        build = driver.execute_script("return document.body.dataset.build")
+        _save(notes / "ml.md", "- **편향과 분산의 관계는?**\n  - 새로 쓴 답: 트레이드오프.\n")
+        _wait_page(driver, f"document.body.dataset.build !== '{build}' && document.body.dataset.ready === '1'")
+        _wait_page(driver, "document.querySelectorAll('article.pv-done').length === 3")
+        text = driver.execute_script("return document.querySelector('main').innerText")
+        assert "새로 쓴 답: 트레이드오프." in text and "둘 사이에" not in text
+        assert driver.find_element("id", "pv-night").is_selected()
+
+        # A broken file: the error in the terminal and on the page, which keeps the last cards.
+        build = driver.execute_script("return document.body.dataset.build")
+        _save(notes / "broken.md", BROKEN)
+        _wait_page(driver, "!document.getElementById('pv-errors').hidden")
+        shown = driver.find_element("id", "pv-errors").text
+        assert "broken.md:3: error: front matter" in shown, shown
+        assert driver.execute_script("return document.body.dataset.build") == build
+        assert "새로 쓴 답" in driver.execute_script("return document.querySelector('main').innerText")
+        state = watcher.state()
+        assert not state["ok"] and any("broken.md:3: error: front matter" in p for p in state["problems"])
+        watcher.wait_for(lambda: any("broken.md:3: error: front matter" in line for line in watcher.lines))
+        assert watcher.proc.poll() is None
+
+        # The watcher lives on: the fixed file is built, and the page reloads without the error.
+        _save(notes / "broken.md", BROKEN.replace("[깨진", "고친 제목"))
+        _wait_page(driver, f"document.body.dataset.build !== '{build}' && document.body.dataset.ready === '1'")
+        assert driver.find_element("id", "pv-errors").get_attribute("hidden") is not None
+        assert "고친 제목" in watcher.cards()
+        assert watcher.state()["ok"]
+    finally:
+        code = watcher.stop()
+    assert code == 0, watcher.lines
+    assert watcher.lines[-1] == "stopped"
+    assert not list(tmp_path.rglob("*.apkg"))
+
+
+def test_watch_starts_on_broken_notes_and_shows_why(notes, tmp_path):
+    (notes / "broken.md").write_text(BROKEN, encoding="utf-8")
+    watcher = Watcher(tmp_path, "notes", "-o", "out", "--port", "0")
+    try:
+        state = watcher.state()
+        assert not state["ok"] and any("broken.md:3: error" in p for p in state["problems"])
+        page = watcher.get("/")
+        assert 'data-live="1"' in page and "0 cards" in page
+        (notes / "broken.md").unlink()
+        watcher.wait_for(lambda: watcher.state()["ok"])
+        assert "연쇄 법칙으로" in watcher.cards()
+    finally:
+        assert watcher.stop() == 0
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").is_file(), reason="reads Linux's table of sockets")
+def test_watch_listens_on_the_loopback_address_only(notes, tmp_path):
+    watcher = Watcher(tmp_path, "notes", "-o", "out", "--port", "0")
+    try:
+        port = int(watcher.url.rsplit(":", 1)[1].strip("/"))
+        listening = []  # (address, port) of every listening IPv4 and IPv6 socket on the port
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            if Path(table).is_file():
+                for row in Path(table).read_text().splitlines()[1:]:
+                    local, state = row.split()[1], row.split()[3]
+                    address, hex_port = local.split(":")
+                    if state == "0A" and int(hex_port, 16) == port:
+                        listening.append(address)
+        assert listening == ["0100007F"]  # 127.0.0.1, and nothing on any other address
+    finally:
+        watcher.stop()
+
+
+def test_a_port_in_use_is_an_error_not_a_traceback(notes, tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "deckgen", "watch", "notes", "--port", str(port)],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT)
+    assert done.returncode == 1
+    assert f"error: cannot serve the preview on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def _wait_page(driver, condition: str, timeout: float = TIMEOUT) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            if driver.execute_script(f"return {condition}"):
+                return
+        except Exception:  # noqa: BLE001 (the page is between two loads)
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"the page never got to: {condition}")
+
