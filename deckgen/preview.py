@@ -99,13 +99,18 @@ def render_template(template: str, fields: dict[str, str]) -> str:
     return _FIELD.sub(lambda m: fields.get(m.group(1).strip(), ""), template)
 
 
-@lru_cache(maxsize=1 << 14)  # `deckgen watch` renders again only the notes that changed
 def card_sides(values: tuple[str, ...]) -> tuple[str, str]:
     """Return a note's front and back HTML as Anki renders them from the shipped templates."""
+    return _card_view(values)[:2]
+
+
+@lru_cache(maxsize=1 << 14)  # `deckgen watch` renders again only the notes that changed
+def _card_view(values: tuple[str, ...]) -> tuple[str, str, str]:
+    """A note's front, back and Source field, as Anki shows them."""
     front_t, back_t, _ = template_files()
     fields = dict(zip(FIELDS, field_values(values), strict=True))
     front = render_template(front_t, fields)
-    return front, render_template(back_t, {**fields, "FrontSide": front})
+    return front, render_template(back_t, {**fields, "FrontSide": front}), fields["Source"]
 
 
 def card_document(body: str, *, css_href: str = CSS_NAME, mathjax: str | None = None,
@@ -164,8 +169,7 @@ def gather(config: BuildConfig) -> Preview:
     for n, (card, entry) in enumerate(zip(plan.cards, plan.state["notes"], strict=True), 1):
         old = before.get(card.guid)
         status = "new" if old is None else "edited" if old != entry["hash"] else ""
-        front, back = card_sides(card.fields)
-        source = field_values(card.fields)[FIELDS.index("Source")]
+        front, back, source = _card_view(card.fields)
         cards.append(PreviewCard(n, card.deck, card.tags, source, status, front, back))
     removed = tuple((c.question, c.detail) for c in plan.changes if c.kind == "removed")
     used = {**{p.name: p for p in fonts}, **media.files}

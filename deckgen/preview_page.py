@@ -106,9 +106,10 @@ def _notes(preview: Preview) -> str:
 
 
 def page_files(preview: Preview, *, mathjax: str | None, changed_only: bool = False, build: str = "",
-               live: bool = False) -> tuple[str, str, str]:
+               live: bool = False, waiting: bool = False) -> tuple[str, str, str]:
     """Return the page for `preview` (only its new and edited cards with `changed_only`), the
-    script of its cards' data and that script's file name."""
+    script of its cards' data and that script's file name. `live`: the page follows `deckgen
+    watch`'s builds; `waiting`: it is the page shown until one succeeds (it reloads whole then)."""
     page, page_css, page_js = _assets()
     cards = [c for c in preview.cards if c.status or not changed_only]
     data, data_name = cards_script(cards)
@@ -122,8 +123,7 @@ def page_files(preview: Preview, *, mathjax: str | None, changed_only: bool = Fa
     else:
         label, why = "changed since the last build (none)", "no note changed since the last build (deckgen.lock)"
     toc, decks = _decks(preview.title, cards)
-    only = (f'<span class="pv-count">(only the new and edited, of {len(preview.cards)})</span>'
-            if changed_only else "")
+    only = f"(only the new and edited, of {len(preview.cards)})" if changed_only else ""
     slots = {
         "title": html_text(preview.title),
         "card_css": CSS_NAME,
@@ -132,6 +132,7 @@ def page_files(preview: Preview, *, mathjax: str | None, changed_only: bool = Fa
         "build": escape(build),
         "mathjax": escape(mathjax or ""),
         "live": "1" if live else "",
+        "waiting": " data-waiting" if waiting else "",
         "live_badge": '<span class="pv-live pv-off" id="pv-live">○ connecting…</span>' if live else "",
         "count": f"{len(cards)} cards",
         "changed_only": only,

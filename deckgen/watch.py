@@ -48,6 +48,7 @@ def watch(config: BuildConfig, outdir: Path, *, port: int, mathjax: Path | None 
         server.start()
         echo(f"serving the preview at {server.url} (Ctrl-C stops)")
         echo(f"watching {display_path(root)}: the preview only; `deckgen build` writes the package")
+        from deckgen import parse  # noqa: F401 (warm now: a first build from the cache did not need it)
         ignored = watchfiles.DefaultFilter(ignore_paths=[outdir.resolve(), cache_dir().resolve()])
         for changes in watchfiles.watch(root, watch_filter=lambda change, path: _relevant(ignored, change, path),
                                         stop_event=stop, debounce=800, step=30):
@@ -116,6 +117,6 @@ def _write_waiting_page(outdir: Path, session: str) -> None:
     from deckgen.preview_page import page_files
 
     page, data, name = page_files(Preview("deckgen preview", (), (), False, "", (), ()),
-                                  mathjax=None, build=f"{session}-0", live=True)
+                                  mathjax=None, build=f"{session}-0", live=True, waiting=True)
     write_atomic(outdir / name, data)
     write_atomic(outdir / INDEX_NAME, page)

@@ -110,6 +110,8 @@ def test_subdecks_toc_lazy_cards_and_search(page, chromium):  # noqa: F811
     assert driver.execute_script("return document.querySelectorAll('article.pv-card').length") == total
 
     # Only the cards near the screen are in the page; the rest are empty boxes until scrolled to.
+    _wait(driver, "document.querySelectorAll('article.pv-done').length >= 2")
+    time.sleep(0.3)  # what the first frames draw
     drawn = driver.execute_script("return document.querySelectorAll('article.pv-done').length")
     assert 2 <= drawn <= 30, drawn
     assert driver.execute_script("return document.querySelectorAll('.pv-view > .card').length") == 2 * drawn
@@ -173,7 +175,8 @@ def test_changed_only_filter_shows_the_new_and_edited_notes(page, chromium):  # 
     assert report.cards == 2
     _open(driver, report.index.as_uri(), 1280, 800)
     assert len(_shown(driver)) == 2
-    assert "2 cards\n(only the new and edited, of 211)" in driver.find_element("class name", "pv-head").text
+    assert driver.find_element("id", "pv-count").text == "2 cards"
+    assert driver.find_element("id", "pv-only").text == "(only the new and edited, of 211)"
 
 
 @pytest.mark.parametrize("width,height", [(1280, 800), (360, 740)])

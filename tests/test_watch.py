@@ -1,7 +1,7 @@
 """`deckgen watch` end to end: the real command in its own process, serving on a free port of
 127.0.0.1; real files edited as an editor saves them, the served preview fetched over HTTP and
-its event stream read; a page open in headless Chromium reloads itself after a save, shows a
-broken file's error, and the watcher goes on to the next save."""
+its event stream read; a page open in headless Chromium brings itself up to date after a save,
+shows a broken file's error, and the watcher goes on to the next save."""
 
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ def test_watch_serves_the_preview_and_follows_every_save(notes, tmp_path, chromi
         cards = watcher.cards()
         assert "체인 룰로" in cards and "연쇄 법칙으로" not in cards
 
-        # A page open in a browser reloads itself after a save, and keeps its place and switches.
+        # A page open in a browser brings itself up to date after a save, keeping its switches.
         driver = chromium()
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
@@ -129,13 +129,16 @@ def test_watch_serves_the_preview_and_follows_every_save(notes, tmp_path, chromi
         _wait_page(driver, "document.body.dataset.ready === '1' && document.getElementById('pv-live')"
                            ".textContent.includes('live')")
         driver.find_element("id", "pv-night").click()
-        build = driver.execute_script("return document.body.dataset.build")
+        build = driver.execute_script("window.notReloaded = true; return document.body.dataset.build")
         _save(notes / "ml.md", "- **편향과 분산의 관계는?**\n  - 새로 쓴 답: 트레이드오프.\n")
         _wait_page(driver, f"document.body.dataset.build !== '{build}' && document.body.dataset.ready === '1'")
         _wait_page(driver, "document.querySelectorAll('article.pv-done').length === 3")
         text = driver.execute_script("return document.querySelector('main').innerText")
         assert "새로 쓴 답: 트레이드오프." in text and "둘 사이에" not in text
         assert driver.find_element("id", "pv-night").is_selected()
+        assert driver.execute_script("return window.notReloaded === true")  # brought up to date in place
+        assert driver.execute_script("return document.querySelector('article.pv-done .card').className") == (
+            "card nightMode night_mode")
 
         # A broken file: the error in the terminal and on the page, which keeps the last cards.
         build = driver.execute_script("return document.body.dataset.build")
@@ -150,7 +153,7 @@ def test_watch_serves_the_preview_and_follows_every_save(notes, tmp_path, chromi
         watcher.wait_for(lambda: any("broken.md:3: error: front matter" in line for line in watcher.lines))
         assert watcher.proc.poll() is None
 
-        # The watcher lives on: the fixed file is built, and the page reloads without the error.
+        # The watcher lives on: the fixed file is built, and the page shows it without the error.
         _save(notes / "broken.md", BROKEN.replace("[깨진", "고친 제목"))
         _wait_page(driver, f"document.body.dataset.build !== '{build}' && document.body.dataset.ready === '1'")
         assert driver.find_element("id", "pv-errors").get_attribute("hidden") is not None

@@ -1,30 +1,18 @@
 /* The preview page's behaviour: cards drawn only when scrolled near, search, filters, toggles,
-   and (under `deckgen watch`) reloading itself after every build. Anki never receives this file. */
+   and (under `deckgen watch`) the page brought up to date after every build. Anki never
+   receives this file. */
 (function () {
   "use strict";
   performance.mark("pv-script");
   var doc = document, root = doc.documentElement, body = doc.body;
   var byId = function (id) { return doc.getElementById(id); };
-  // The cards, from the script beside the page (an external script is read and compiled off the
-  // main thread; a 15 MB inline one would hold the page up): [front, back, deck, tags, source,
-  // number, status] per card box, deck and tags indexing lists of HTML text.
-  var data = window.deckgenCards, cards = data && data.cards;
-  if (!cards) {
-    byId("pv-empty").textContent = "The cards' data (cards-….js beside index.html) did not load.";
-    byId("pv-empty").hidden = false;
-    return;
-  }
-  performance.mark("pv-data");
+  var each = function (list, f) { Array.prototype.forEach.call(list, f); };
+  // The page puts itself where it was (a reload by `deckgen watch`) or at its #card-N: the
+  // browser's own restoring of the scroll offset, after the cards above have changed, would not.
+  if ("scrollRestoration" in history) history.scrollRestoration = "manual";
   var header = doc.querySelector(".pv-head");
   var night = byId("pv-night"), phone = byId("pv-phone"), changed = byId("pv-changed");
-  var search = byId("pv-search"), count = byId("pv-count"), empty = byId("pv-empty");
-  var articles = Array.prototype.slice.call(doc.getElementsByClassName("pv-card"));
-  var sections = Array.prototype.slice.call(doc.getElementsByClassName("pv-deck"));
-  var tocItems = {};
-  Array.prototype.forEach.call(doc.querySelectorAll(".pv-toc li[data-deck]"), function (li) {
-    tocItems[li.getAttribute("data-deck")] = li;
-  });
-  var total = articles.length;
+  var search = byId("pv-search"), count = byId("pv-count");
 
   function remember(key, value) {
     try { sessionStorage.setItem("deckgen-preview-" + key, value); } catch (e) { /* storage off */ }
@@ -38,8 +26,28 @@
   measureHeader();
   if (window.ResizeObserver) new ResizeObserver(measureHeader).observe(header);
 
+  // -- The cards and their boxes ----------------------------------------------------------------
+  // The cards come from the script beside the page (an external script is read and compiled off
+  // the main thread; a 15 MB inline one would hold the page up): [front, back, deck, tags,
+  // source, number, status] per card box, deck and tags indexing lists of HTML text.
+  var data, cards, articles, sections, tocItems, total, texts, observer, drawn = 0;
+  function setup() {
+    data = window.deckgenCards;
+    cards = data.cards;
+    articles = Array.prototype.slice.call(doc.getElementsByClassName("pv-card"));
+    sections = Array.prototype.slice.call(doc.getElementsByClassName("pv-deck"));
+    tocItems = {};
+    each(doc.querySelectorAll(".pv-toc li[data-deck]"), function (li) { tocItems[li.getAttribute("data-deck")] = li; });
+    total = articles.length;
+    texts = null;
+    if (observer) observer.disconnect();
+    observer = new IntersectionObserver(function (entries) {
+      for (var i = 0; i < entries.length; i++) if (entries[i].isIntersecting) draw(entries[i].target);
+    }, { rootMargin: "1200px 0px" });
+    articles.forEach(function (a) { observer.observe(a); });
+  }
+
   // -- Cards: drawn into the page when they come near the screen --------------------------------
-  var drawn = 0;
   var MATH = /\\[(\[]/;
   function cardClass() { return night.checked ? "card nightMode night_mode" : "card"; }
   function side(label, html) {
@@ -61,18 +69,16 @@
     article.classList.add("pv-done");
     observer.unobserve(article);
     drawn += 1;
+    if (drawn === 1) performance.mark("pv-first-card");
     body.setAttribute("data-drawn", drawn);
     if (MATH.test(card[1])) typeset(article.lastElementChild);
   }
-  var observer = new IntersectionObserver(function (entries) {
-    for (var i = 0; i < entries.length; i++) if (entries[i].isIntersecting) draw(entries[i].target);
-  }, { rootMargin: "1200px 0px" });
-  articles.forEach(function (a) { observer.observe(a); });
 
   // MathJax (when the page has one) is loaded with the first card that has math, configured as
   // Anki's: \(...\) and \[...\] only.
-  var mathjax = body.getAttribute("data-math-script"), waiting = [], mathReady = null, typesetting = Promise.resolve();
+  var waiting = [], mathReady = null, typesetting = Promise.resolve();
   function typeset(box) {
+    var mathjax = body.getAttribute("data-math-script");
     if (!mathjax) return;
     waiting.push(box);
     if (!mathReady) {
@@ -100,11 +106,10 @@
   // -- Night mode and the phone view: Anki's classes, on the card and on <html> ---------------
   function applyNight() {
     body.classList.toggle("pv-dark", night.checked);
-    var shown = doc.querySelectorAll(".pv-view > .card");
-    for (var i = 0; i < shown.length; i++) {
-      shown[i].classList.toggle("nightMode", night.checked);
-      shown[i].classList.toggle("night_mode", night.checked);
-    }
+    each(doc.querySelectorAll(".pv-view > .card"), function (card) {
+      card.classList.toggle("nightMode", night.checked);
+      card.classList.toggle("night_mode", night.checked);
+    });
     remember("night", night.checked ? "1" : "");
   }
   function applyPhone() {
@@ -115,7 +120,6 @@
   }
 
   // -- Search and the changed-only filter -----------------------------------------------------
-  var texts = null;
   var ENTITY = /&(#x[0-9a-f]+|#[0-9]+|amp|lt|gt|quot|apos|nbsp);/gi;
   var NAMED = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
   function entity(_, name) {
@@ -158,7 +162,7 @@
     });
     var filtered = words.length || onlyChanged;
     count.textContent = filtered ? shown + " of " + total + " cards" : total + " cards";
-    empty.hidden = shown > 0 || total === 0;
+    byId("pv-empty").hidden = shown > 0 || total === 0;
     body.setAttribute("data-shown", shown);
     remember("search", search.value);
     remember("changed", onlyChanged ? "1" : "");
@@ -196,17 +200,51 @@
       filter();
     }
     if (target.classList.contains("pv-card")) draw(target);
-    var want = top == null ? header.offsetHeight + 8 : top;
-    window.scrollBy(0, target.getBoundingClientRect().top - want);
+    pin = { target: target, top: top == null ? header.offsetHeight + 8 : top, until: performance.now() + 2000 };
+    hold();
   }
+  // The cards drawn (and typeset) around a card landed on change the height above it: it is held
+  // where it landed until they settle, or until the reader scrolls, types or clicks.
+  var pin = null;
+  function hold() {
+    if (!pin) return;
+    var off = pin.target.getBoundingClientRect().top - pin.top;
+    if (Math.abs(off) >= 1) window.scrollBy(0, off);
+    if (performance.now() < pin.until) requestAnimationFrame(hold); else pin = null;
+  }
+  ["wheel", "touchstart", "keydown", "mousedown"].forEach(function (name) {
+    window.addEventListener(name, function () { pin = null; }, { passive: true, capture: true });
+  });
   function landOnHash() {
     var id = decodeURIComponent(location.hash.slice(1));
     var target = id && byId(id);
     if (target) land(target);
   }
   window.addEventListener("hashchange", landOnHash);
+  function place() {  // the first card box on screen, and where it is
+    var head = header.offsetHeight;
+    for (var i = 0; i < total; i++) {
+      if (articles[i].hidden) continue;
+      var box = articles[i].getBoundingClientRect();
+      if (box.bottom > head) return articles[i].id + " " + Math.round(box.top);
+    }
+    return "";
+  }
+  function resume(where) {
+    var parts = (where || "").split(" "), at = parts[0] && byId(parts[0]);
+    if (!at || at.hidden) return false;
+    land(at, +parts[1]);
+    return true;
+  }
 
   // -- Start: the toggles as the address or the last visit left them ---------------------------
+  if (!window.deckgenCards) {
+    byId("pv-empty").textContent = "The cards' data (cards-….js beside index.html) did not load.";
+    byId("pv-empty").hidden = false;
+    return;
+  }
+  performance.mark("pv-data");
+  setup();
   var hash = location.hash, query = new URLSearchParams(location.search);
   night.checked = /dark/.test(hash) || recall("night") === "1";
   phone.checked = /phone/.test(hash) || recall("phone") === "1";
@@ -215,29 +253,16 @@
   applyNight();
   applyPhone();
   filter();
-  var resume = recall("resume");  // where a reload by `deckgen watch` was looking
+  if (!resume(recall("resume")) && /^#(card|deck)-/.test(hash)) landOnHash();
   remember("resume", "");
-  if (resume) {
-    var parts = resume.split(" "), at = byId(parts[0]);
-    if (at) land(at, +parts[1]);
-  } else if (/^#(card|deck)-/.test(hash)) {
-    landOnHash();
-  }
   body.setAttribute("data-ready", "1");
   performance.mark("pv-ready");
 
-  // -- Under `deckgen watch`: reload after each build, show a failed one's errors --------------
+  // -- Under `deckgen watch`: each new build replaces the cards in place; a failed one shows why --
   if (!body.getAttribute("data-live")) return;
-  var errors = byId("pv-errors"), badge = byId("pv-live");
-  function keepPlace() {
-    var head = header.offsetHeight;
-    for (var i = 0; i < total; i++) {
-      if (articles[i].hidden) continue;
-      var box = articles[i].getBoundingClientRect();
-      if (box.bottom > head) { remember("resume", articles[i].id + " " + Math.round(box.top)); return; }
-    }
-  }
+  var badge = byId("pv-live");
   function show(state) {
+    var errors = byId("pv-errors");
     var list = errors.querySelector("ul");
     list.textContent = "";
     (state.problems || []).forEach(function (line) {
@@ -248,6 +273,55 @@
     errors.hidden = !!state.ok;
     body.setAttribute("data-build-ok", state.ok ? "1" : "0");
   }
+  function reload() {
+    remember("resume", place());
+    location.reload();
+  }
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var script = doc.createElement("script");
+      script.src = src;
+      script.onload = function () { script.remove(); resolve(); };
+      script.onerror = reject;
+      body.appendChild(script);
+    });
+  }
+  // The new page's cards, table of contents and header replace the old ones; the styles, fonts,
+  // MathJax, switches, search and place on the page stay (a reload would start them all again).
+  function swap(next) {
+    var where = place();
+    byId("pv-toc").innerHTML = next.getElementById("pv-toc").innerHTML;
+    doc.querySelector(".pv-main").innerHTML = next.querySelector(".pv-main").innerHTML;
+    ["pv-title", "pv-changed-label", "pv-only"].forEach(function (id) {
+      byId(id).innerHTML = next.getElementById(id).innerHTML;
+    });
+    changed.disabled = next.getElementById("pv-changed").disabled;
+    if (changed.disabled) changed.checked = false;
+    doc.title = next.title;
+    ["data-build", "data-math-script"].forEach(function (name) { body.setAttribute(name, next.body.getAttribute(name)); });
+    drawn = 0;
+    setup();
+    filter();
+    resume(where);
+  }
+  var busy = false, latest = null;
+  function update(state) {
+    if (busy) { latest = state; return; }
+    busy = true;
+    fetch(location.pathname, { cache: "no-store" })
+      .then(function (answer) { if (!answer.ok) throw new Error(answer.status); return answer.text(); })
+      .then(function (text) {
+        var next = new DOMParser().parseFromString(text, "text/html");
+        var src = next.querySelector('script[src^="cards-"]').getAttribute("src");
+        return loadScript(src).then(function () { swap(next); show(state); });
+      })
+      .then(function () {
+        busy = false;
+        var again = latest;
+        latest = null;
+        if (again && again.build !== body.getAttribute("data-build")) update(again);
+      }, reload);
+  }
   function connect() {
     var events = new EventSource("/_deckgen/events");
     events.onopen = function () { badge.textContent = "● live"; badge.classList.remove("pv-off"); };
@@ -255,12 +329,10 @@
     events.onmessage = function (e) {
       var state = JSON.parse(e.data);
       if (state.ok && state.build !== body.getAttribute("data-build")) {
-        events.close();
-        keepPlace();
-        location.reload();
-        return;
+        if (body.hasAttribute("data-waiting")) { events.close(); reload(); } else update(state);
+      } else {
+        show(state);
       }
-      show(state);
     };
   }
   connect();
