@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlparse
 from deckgen.errors import Problems
 from deckgen.model import SourceLocation
 
-_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".avif"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".avif"}
 _MAX_BYTES = 100 * 1024 * 1024
 # A file of a GitHub repository as a web page or raw bytes: (owner, name, path in the repository).
 _BLOB = re.compile(
@@ -157,7 +157,7 @@ class Media:
         if not self.inside_collection(real):
             self.problems.error(where, f'image "{src}" lies outside the notes folder; copy it inside')
             return None
-        if not real.is_file() or real.suffix.lower() not in _IMAGE_SUFFIXES:
+        if not real.is_file() or real.suffix.lower() not in IMAGE_SUFFIXES:
             self.problems.error(where, f'image "{src}" is not an image file')
             return None
         try:

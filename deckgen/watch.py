@@ -16,13 +16,15 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from deckgen.atomic import JOURNAL_NAME
 from deckgen.cache import ParseCache, cache_dir
+from deckgen.config import CONFIG_NAME
 from deckgen.errors import DeckgenError, count
+from deckgen.lock import LOCK_NAME
+from deckgen.media import IMAGE_SUFFIXES
 from deckgen.model import BuildConfig
 from deckgen.preview import INDEX_NAME, Preview, mathjax_script, write_atomic, write_preview
 from deckgen.serve import BuildState, PreviewServer
-from deckgen.sources import display_path, sources_root
+from deckgen.sources import NOTE_SUFFIXES, display_path, sources_root
 
 Echo = Callable[..., None]
 """Prints a line: echo(text) for progress, echo(text, err=True) for problems."""
@@ -63,10 +65,13 @@ def watch(config: BuildConfig, outdir: Path, *, port: int, mathjax: Path | None 
 
 
 def _relevant(ignored, change, path: str) -> bool:
-    """A change that can alter the cards: not the preview's own output, a build's journal or the
-    temporary files editors and deckgen write before renaming them into place."""
+    """A change that can alter the cards: to a note file, the settings, the lock, an image or a
+    folder (moved or removed with the notes in it); not in the preview's own folder, nor an
+    editor's swap or backup file."""
     name = Path(path).name
-    return ignored(change, path) and name != JOURNAL_NAME and not name.endswith(".tmp")
+    suffix = Path(name).suffix.lower()
+    wanted = name in (CONFIG_NAME, LOCK_NAME) or suffix in (*NOTE_SUFFIXES, *IMAGE_SUFFIXES) or not suffix
+    return wanted and ignored(change, path)
 
 
 class _Builds:

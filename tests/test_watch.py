@@ -53,7 +53,7 @@ class Watcher:
             if self.proc.poll() is not None:
                 raise AssertionError(f"the watcher ended ({self.proc.returncode}):\n" + "\n".join(self.lines))
             time.sleep(0.05)
-        raise AssertionError(f"timed out; the watcher said:\n" + "\n".join(self.lines))
+        raise AssertionError("timed out; the watcher said:\n" + "\n".join(self.lines))
 
     def get(self, path: str) -> str:
         with urllib.request.urlopen(self.url + path.lstrip("/"), timeout=10) as answer:
