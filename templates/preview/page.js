@@ -308,12 +308,19 @@
   function update(state) {
     if (busy) { latest = state; return; }
     busy = true;
+    performance.mark("pv-update");
     fetch(location.pathname, { cache: "no-store" })
       .then(function (answer) { if (!answer.ok) throw new Error(answer.status); return answer.text(); })
       .then(function (text) {
         var next = new DOMParser().parseFromString(text, "text/html");
         var src = next.querySelector('script[src^="cards-"]').getAttribute("src");
-        return loadScript(src).then(function () { swap(next); show(state); });
+        performance.mark("pv-update-page");
+        return loadScript(src).then(function () {
+          performance.mark("pv-update-cards");
+          swap(next);
+          show(state);
+          performance.mark("pv-updated");
+        });
       })
       .then(function () {
         busy = false;
