@@ -119,7 +119,7 @@ def watch(sources: tuple[Path, ...], outdir: Path, port: int, mathjax: Path | No
     """Preview SOURCES in a browser and update it on every save (the preview only: `build` writes the package)."""
     from deckgen.watch import watch as run_watch
 
-    config = BuildConfig(sources=sources or (Path("sources"),), outdir=outdir)
+    config = BuildConfig(sources=_given(sources, "watch"), outdir=outdir)
     _run(lambda: run_watch(config, outdir, port=port, mathjax=mathjax, echo=_echo))
 
 

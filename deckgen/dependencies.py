@@ -22,6 +22,7 @@ REQUIRES = {
     "nh3": ("nh3",),
     "fonttools[woff]": ("fontTools", "brotli"),
     "tomlkit": ("tomlkit",),
+    "watchfiles": ("watchfiles",),
 }
 """Each requirement of pyproject.toml, and the modules that show it is installed."""
 

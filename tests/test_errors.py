@@ -199,7 +199,7 @@ def test_a_python_without_the_dependencies_gets_a_one_line_hint(tmp_path):
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120)
     python = str(bare / "bin" / "python")
     hint = ("error: deckgen needs its dependencies, and this Python lacks genanki, markdown-it-py, mdit-py-plugins, "
-            "and 6 more: run `make deck`, or `pip install -e .` in a virtual environment\n")
+            "and 7 more: run `make deck`, or `pip install -e .` in a virtual environment\n")
     for command, cwd in (([python, str(ROOT / "build_deck.py"), "build", "nowhere"], tmp_path),
                          ([python, "-m", "deckgen", "build", "nowhere"], ROOT)):
         done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=60)
