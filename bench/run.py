@@ -190,6 +190,17 @@ class Bench:
         self.work.mkdir(parents=True, exist_ok=True)
         self.cases: dict[str, Case] = {}
         self.rep = 0
+        self.locks: dict[str, tuple[int, int]] = {}  # size -> bytes of its lock in format 2, and in format 1
+
+    def lock_size(self, sources: Path) -> tuple[int, int]:
+        """The lock the full build left, beside the format-1 lock of the same notes (bench/locksize.py)."""
+        done = subprocess.run([self.python, str(HERE / "locksize.py"), str(sources), str(SNAPSHOT)],
+                              cwd=self.work, env=_env(), capture_output=True, text=True, timeout=OWN_TIMEOUT)
+        if done.returncode != 0:
+            print(f"  lock size not measured: {done.stderr.strip()[-200:]}", file=sys.stderr)
+            return (0, 1)
+        found = json.loads(done.stdout)
+        return found["format 2"], found["format 1"]
 
     def case(self, name: str, size: str, baseline: str) -> Case:
         key = f"{name}@{size}"
@@ -241,6 +252,8 @@ class Bench:
         self.fonts_only(src, outdir)
         full = self._record(self.case("deckgen full build", size, floor_key),
                             self.deckgen(src, outdir, f"deckgen-full-{size}.log"))
+        if full.ok and size not in self.locks:
+            self.locks[size] = self.lock_size(src)
         if full.ok and cold.ok:
             self._record(self.case("deckgen rebuild, no change", size, floor_key),
                          self.deckgen(src, outdir, f"deckgen-nochange-{size}.log"))
@@ -566,6 +579,20 @@ def goals(bench: Bench, sizes: list[str], notes: dict[str, int]) -> str:
         lines.append("| memory growth (full build), for information | — | "
                      + ", ".join(f"{s}: {rss[s]:.0f} MiB" for s in measured)
                      + f" (about {per_q:.0f} KiB per question) | — |")
+        row(f"memory growth (full build), {lo} → {hi}", "≤ 4 KiB per question", per_q if notes[hi] != notes[lo] else None,
+            "{:.1f} KiB per question", lambda v: v <= 4)
+    ank = PEERS[0].label
+    for size in sizes:
+        base = f"{ank}@{size}"
+        if base not in bench.cases or not bench.cases[base].ok_runs():
+            continue
+        for case, most in (("deckgen rebuild, +1 question", 0.5), ("deckgen rebuild, no change", 0.3),
+                           ("deckgen full build", 1.0)):
+            row(f"{case.removeprefix('deckgen ')}, {size}", f"≤ {most}× {ank}", ratio(case, size, base),
+                f"{{:.2f}}× {ank}", lambda v, most=most: v <= most)
+    for size, (two, one) in sorted(bench.locks.items(), key=lambda kv: notes.get(kv[0], 0)):
+        row(f"lock size, {size}", "≤ 1/4 of format 1's", two / one, f"{{:.0%}} ({two / 2**20:.2f} MiB of {one / 2**20:.2f})",
+            lambda v: v <= 0.25)
     for peer in PEERS:
         theirs = wall(peer.label, ref)
         for case in ("deckgen full build, cold", "deckgen rebuild, +1 question", "deckgen rebuild, no change"):

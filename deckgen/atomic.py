@@ -158,6 +158,16 @@ class Staged:
         except OSError as exc:
             raise _cannot_write(target, exc) from exc
 
+    def write_lines(self, target: Path, lines, record: bool = False) -> None:
+        """Stage the text of `lines` (an iterable of str) as the new content of `target`, written as
+        they come: a large text is never all in memory."""
+        tmp = self.path_for(target, record=record)
+        try:
+            with open(tmp, "w", encoding="utf-8") as out:
+                out.writelines(lines)
+        except OSError as exc:
+            raise _cannot_write(target, exc) from exc
+
     def _remove_made_folders(self) -> None:
         for folder in reversed(self._made):
             try:

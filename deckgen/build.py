@@ -7,25 +7,33 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from deckgen import config as deck_config
-from deckgen import lock as deck_lock
 from deckgen.atomic import JOURNAL_NAME, BuildLock, InterruptGuard, Staged, recover
 from deckgen.cache import BuildRecords, Entry, ParseCache, Record, stamp
 from deckgen.errors import DeckgenError, Problems, count, ignore_interrupts
-from deckgen.fonts import file_chars
 from deckgen.ids import fold
-from deckgen.media import Media
 from deckgen.model import (
     BuildConfig,
     BuildReport,
     DeckConfig,
     Diagnostic,
     NoteFile,
+    Prepared,
     SourceFile,
     SourceLocation,
 )
-from deckgen.sources import display_path, find_note_files, read_source, sources_root, summary_titles, unread_locks
-from deckgen.style import card_css
+from deckgen.sources import (
+    LOCK_NAME,
+    display_path,
+    find_note_files,
+    read_source,
+    sources_root,
+    summary_titles,
+    unread_locks,
+)
+
+# A rebuild with nothing changed stops in build() before it needs the settings, the lock, the
+# parser or the card style: those modules (markdown-it-py and Pygments among what they import)
+# are imported where a build reads the notes.
 
 
 Progress = Callable[[str], None]
@@ -39,6 +47,9 @@ def _silent(_: str) -> None:
 def collect(config: BuildConfig, problems: Problems,
             progress: Progress = _silent) -> tuple[DeckConfig, list[NoteFile], Media]:
     """Read the settings and parse every note file (stages 1-2), collecting all problems."""
+    from deckgen import config as deck_config
+    from deckgen.media import Media
+
     root = sources_root(config.sources)
     deck = deck_config.load(root, config, problems)
     media = Media(root, problems, media_root=deck.media_root)
@@ -56,8 +67,12 @@ def collect(config: BuildConfig, problems: Problems,
             continue
         shape = shapes.get(source.rel, {}).get("shape")
         key = cache.key(source, shape, media.repo)
-        jobs.append((path, source, shape, key, cache.get(key)))
-    misses = [(source, shape, root, deck.media_root) for _, source, shape, _, hit in jobs if hit is None]
+        hit = cache.get(key, source)
+        if hit is not None:  # its text is needed no more
+            source = replace(source, text="")
+            hit = replace(hit, file=replace(hit.file, source=source))
+        jobs.append((path, source, shape, key, hit))
+    misses = [(source, shape, deck, titles.get(path.resolve())) for path, source, shape, _, hit in jobs if hit is None]
     parsed_now = iter(_parse_all(misses, progress))
 
     files: list[NoteFile] = []
@@ -75,7 +90,9 @@ def collect(config: BuildConfig, problems: Problems,
             problems.warn(SourceLocation(source.display, 0), "no questions found in this file")
         if path.resolve() in titles:  # a collection's table of contents names its files best
             parsed = replace(parsed, title=titles[path.resolve()])
-        files.append(parsed)
+        # Read and parsed: its text is not kept (the whole collection's text is a large part of a
+        # build's memory), nor a copy of it from a worker process.
+        files.append(replace(parsed, source=replace(source, text="")))
     files.sort(key=lambda f: f.order)
     if not any(f.notes for f in files) and not problems.errors:
         where = ", ".join(str(p) for p in config.sources)
@@ -97,8 +114,8 @@ def unread_lock_warnings(config: BuildConfig, root: Path) -> list[Diagnostic]:
     Looked for at every build, a rebuild with nothing changed too: whether the notes' own lock
     exists yet changes what the warning says."""
     problems = Problems()
-    lock = root / deck_lock.LOCK_NAME
-    for other in unread_locks(config.sources, root, deck_lock.LOCK_NAME):
+    lock = root / LOCK_NAME
+    for other in unread_locks(config.sources, root, LOCK_NAME):
         problems.warn(SourceLocation(display_path(other), 0),
                       f"this lock is not read (this build's lock is {display_path(lock)}): its GUIDs are used "
                       f"only by a build of {display_path(other.parent)}"
@@ -131,20 +148,42 @@ def _is_index(source: SourceFile) -> bool:
 
 _PARALLEL_BYTES = 200_000  # below this, starting worker processes costs more than it saves
 
-ParseJob = tuple[SourceFile, "str | None", Path, "str | None"]
+ParseJob = tuple[SourceFile, "str | None", DeckConfig, "str | None"]
 ParseResult = tuple[NoteFile, tuple[Diagnostic, ...], dict[str, Path]]
 
 
 def _parse_one(job: ParseJob) -> ParseResult:
     """Parse one file with its own problem list and media (so it can run in another process)."""
     from deckgen import parse  # only a file that changed needs the markdown machinery
+    from deckgen.fonts import file_chars
+    from deckgen.media import Media
 
-    source, shape, root, media_root = job
+    source, shape, deck, title = job
     problems = Problems()
-    media = Media(root, problems, media_root=media_root)
+    media = Media(deck.root, problems, media_root=deck.media_root)
     parsed = parse.parse_file(source, problems, shape=shape, media=media)
-    parsed = replace(parsed, chars=file_chars(parsed))  # here, on the worker's core, and cached
-    return parsed, tuple(problems.items), media.files
+    # Here, on the worker's core, and cached: what the font subsets, the lock and the package need of it.
+    parsed = replace(parsed, chars=file_chars(parsed), source=replace(source, text=""))  # its text is the caller's
+    return (prepare(parsed, deck, title), tuple(problems.items), media.files)
+
+
+def prepare(file: NoteFile, deck: DeckConfig, title: str | None = None) -> NoteFile:
+    """Find what the lock and the package need of each of a file's notes (see model.Prepared),
+    for the file's subdeck under `title` (the table of contents' name for it), else its own."""
+    from deckgen import lock as deck_lock
+    from deckgen.ids import sketch
+    from deckgen.package import packaged_fields
+
+    name = deck_lock.deck_name(deck, replace(file, title=title) if title else file)
+    prepared = []
+    for note in file.notes:
+        fields = deck_lock.note_fields(note, file)
+        values, findings = packaged_fields(fields)
+        digest = deck_lock.content_hash(fields, deck_lock.note_tags(deck, file, note), name)
+        prepared.append(Prepared(fields, values, findings, digest, sketch(note.answer_text)))
+    # Its sketch is what a rebuild compares an answer by: the text itself is not kept.
+    notes = tuple(replace(note, answer_text="") for note in file.notes)
+    return replace(file, notes=notes, prepared=tuple(prepared), prepared_for=(name, deck.tags))
 
 
 def _parse_all(jobs: list[ParseJob], progress: Progress = _silent) -> list[ParseResult]:
@@ -214,11 +253,15 @@ def build(config: BuildConfig, progress: Progress = _silent) -> BuildReport:
             else:
                 report, media = _build(config, guard, progress)
                 if report.package is not None:
+                    from deckgen import lock as deck_lock
+
                     stamps = tuple((str(p), *stamp(p)) for p in media.values())
                     # A rebuild with nothing changed says again what this build said, but for what
                     # only a first build says.
                     again = tuple(d for d in report.diagnostics if not deck_lock.said_once(d))
-                    records.put(Record(fingerprint=_fingerprint(config), report=replace(report, diagnostics=again),
+                    # Its changes are not kept: a rebuild with nothing changed has none to report.
+                    records.put(Record(fingerprint=_fingerprint(config),
+                                       report=replace(report, diagnostics=again, changes=()),
                                        media=stamps))
     finally:
         interrupted = guard.release()
@@ -252,6 +295,10 @@ def _fingerprint(config: BuildConfig) -> str:
 
 def _build(config: BuildConfig, guard: InterruptGuard | None = None,
            progress: Progress = _silent) -> tuple[BuildReport, dict[str, Path]]:
+    from deckgen import config as deck_config
+    from deckgen import lock as deck_lock
+    from deckgen.style import card_css
+
     problems = Problems()
     deck, files, images = collect(config, problems, progress)
     try:
@@ -296,7 +343,7 @@ def _build(config: BuildConfig, guard: InterruptGuard | None = None,
             from deckgen.package import write_package  # genanki: only when writing
 
             written = write_package(staged, target, list(plan.cards), css, plan.notetype_mtime, deck.title,
-                                    plan.description, media)
+                                    plan.description, media, plan.packaged)
             problems.extend(written or ())  # what the package writer warns about, at each note
             problems.raise_if_failed(config.strict)  # before anything is replaced
         if changelog is not None:

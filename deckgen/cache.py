@@ -12,7 +12,7 @@ import os
 import pickle
 import stat
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -83,19 +83,19 @@ class ParseCache:
         h.update(source.text.encode("utf-8", "surrogatepass"))
         return h.hexdigest()
 
-    def get(self, key: str) -> Entry | None:
-        """Return the stored parse if it is there and its images are unchanged."""
+    def get(self, key: str, source: SourceFile) -> Entry | None:
+        """Return the stored parse of `source` if it is there and its images are unchanged."""
         entry = self.memory.get(key) if self.memory is not None else None
         if entry is None:
             entry = _load(self.folder / f"{key}.pickle", Entry)
-        if entry is None:
+        if entry is None or entry.file.source.path != source.path:
             return None
         # The images it uses, and the other note files it looked at to name linked questions.
         stamps = [(path, m, z) for _n, path, m, z in entry.media] + list(entry.file.depends)
         if not _unchanged(stamps):
             return None
         self._remember(key, entry)
-        return entry
+        return replace(entry, file=replace(entry.file, source=source))  # its text is not stored: it is in the key
 
     def put(self, key: str, file: NoteFile, diagnostics: tuple[Diagnostic, ...], media: dict[str, Path]) -> None:
         """Store a parse; a cache that cannot be written is silently skipped."""
@@ -103,6 +103,7 @@ class ParseCache:
         for name, path in media.items():
             if any(f'src="{name}"' in note.answer or f'src="{name}"' in note.question for note in file.notes):
                 used.append((name, str(path), *stamp(path)))
+        file = replace(file, source=replace(file.source, text=""))
         entry = Entry(file, diagnostics, tuple(used))
         self._remember(key, entry)
         _store(self.folder / f"{key}.pickle", entry)

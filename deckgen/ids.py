@@ -13,24 +13,28 @@ written before namespaces keep their GUIDs, which were derived from the deck's s
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import math
 import re
 import secrets
 import unicodedata
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 ANSWER_SKETCH = 240
-"""How much of an answer's text is kept to recognise it (in the lock, and while building)."""
+"""How much of an answer's text is read to recognise it (while building; the lock keeps its sketch)."""
+SKETCH_GRAMS = 10
+"""How many of an answer's bigrams its sketch keeps: those of the smallest hashes."""
 
 # Namespaces GUIDs by notetype kind too: a GUID that moved between notetypes would not update.
 _KIND = "deckgen-qa-v1"
 
 
-@dataclass(frozen=True, slots=True)
-class Known:
+class Known(NamedTuple):  # a tuple: a build makes one for every note of the lock
     """A note as the lock remembers it."""
 
     guid: str
@@ -38,18 +42,23 @@ class Known:
     file: str
     question: str
     answer: str
+    """The start of its answer as text, as a lock of format 1 kept it ("" with a sketch)."""
     pinned: str = ""
+    sketch: str = ""
+    """Its answer's sketch (see `sketch`), as a lock of format 2 keeps it; else found from `answer`."""
 
 
-@dataclass(frozen=True, slots=True)
-class Seen:
+class Seen(NamedTuple):
     """A note as this build found it."""
 
     key: str
     file: str
     question: str
     answer: str
+    """The start of its answer as text; "" where only its sketch is kept."""
     pinned: str = ""
+    sketch: str = ""
+    """Its answer's sketch, compared where the text is not kept."""
 
 
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -113,6 +122,56 @@ def _grams(text: str) -> frozenset[str]:
     return frozenset(t[i : i + 2] for i in range(len(t) - 1))
 
 
+_MIX = 0x9E3779B97F4A7C15  # Fibonacci hashing: spreads each bigram's code points over 24 bits
+_MASK = (1 << 64) - 1
+
+
+def answer_grams(text: str) -> frozenset[int]:
+    """The bigrams of an answer's folded text, its TeX commands read as their letters (see
+    _plain_math), each as a 24-bit hash (what a sketch is made of).
+
+    A bigram is its two code points as one 64-bit number (read from the text's UTF-32 in two
+    passes, at even and odd places), hashed by multiplying with a large odd number: all of it in
+    C calls, not a Python step per bigram (every note of a first build is sketched).
+    """
+    t = fold(_plain_math(text))
+    if len(t) < 2:
+        return frozenset({(ord(t) * _MIX & _MASK) >> 40}) if t else frozenset()
+    raw = t.encode("utf-32-le")
+    pairs = array("Q")
+    pairs.frombytes(raw[: len(raw) // 8 * 8])
+    pairs.frombytes(raw[4 : 4 + (len(raw) - 4) // 8 * 8])
+    return frozenset(map((40).__rrshift__, map(_MASK.__and__, map(_MIX.__mul__, pairs))))
+
+
+def sketch(text: str) -> str:
+    """A short fingerprint of an answer, to recognise it again: how many distinct bigrams it has,
+    and the SKETCH_GRAMS of them with the smallest hashes (a uniform sample of its bigrams that
+    another answer's bigrams can be compared with), as 42 base64 characters; "" for no text."""
+    grams = answer_grams(text)
+    if not grams:
+        return ""
+    kept = sorted(grams)[:SKETCH_GRAMS]
+    raw = bytes([min(len(grams), 255)]) + b"".join(h.to_bytes(3, "big") for h in kept)
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+SKETCH = re.compile(r"(?:[A-Za-z0-9_-]{4}){1,85}[A-Za-z0-9_-]{0,3}")
+"""What a sketch in a lock looks like (base64 without padding)."""
+
+
+@lru_cache(maxsize=1 << 16)
+def _unsketch(text: str) -> tuple[int, frozenset[int]]:
+    """(number of distinct bigrams, the sampled bigram hashes) of a sketch; (0, ∅) if it is none."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError):
+        return 0, frozenset()
+    if len(raw) < 4 or (len(raw) - 1) % 3:
+        return 0, frozenset()
+    return raw[0], frozenset(int.from_bytes(raw[i : i + 3], "big") for i in range(1, len(raw), 3))
+
+
 def similarity(a: str, b: str) -> float:
     """Dice similarity of character bigrams: robust to typos, reordering and Korean spacing."""
     ga, gb = _grams(a), _grams(b)
@@ -159,21 +218,31 @@ def match(known: list[Known], seen: list[Seen]) -> dict[int, int]:
     if not rest_seen or not rest_known:
         return pairs
     place = _Places.of(known, seen, pairs)
-    weights = _rarity([k.question for k in known] + [n.question for n in seen])
-    index: dict[str, list[int]] = defaultdict(list)
+    sketches = {k: _unsketch(known[k].sketch or sketch(known[k].answer)) for k in rest_known}
+    index: dict[str | int, list[int]] = defaultdict(list)
+    by_key: dict[str, list[int]] = defaultdict(list)
     for k in rest_known:
-        for g in _grams(known[k].question) | _grams(known[k].answer):
+        by_key[known[k].key].append(k)
+        for g in _grams(known[k].question) | sketches[k][1]:
             index[g].append(k)
-    scored: list[tuple[float, int, int]] = []
+    found: list[tuple[int, frozenset[int] | tuple[int, frozenset[int]], set[int]]] = []
     for s in rest_seen:
         note = seen[s]
-        candidates: set[int] = {k for k in rest_known if known[k].key == note.key}
-        for g in _grams(note.question) | _grams(note.answer):
+        # Its answer's bigrams, or where only its sketch is kept, the bigrams the sketch samples.
+        answer: frozenset[int] | tuple[int, frozenset[int]] = (
+            answer_grams(note.answer) if note.answer or not note.sketch else _unsketch(note.sketch))
+        candidates: set[int] = set(by_key.get(note.key, ()))
+        for g in _grams(note.question) | (answer if isinstance(answer, frozenset) else answer[1]):
             candidates.update(index.get(g, ()))
+        found.append((s, answer, {k for k in candidates if compatible(note, k)}))
+    # The rarity of the bigrams of the questions compared, among all questions of the deck.
+    compared = set().union(*(_grams(seen[s].question) for s, _, _ in found),
+                           *(_grams(known[k].question) for _, _, ks in found for k in ks))
+    weights = _rarity([k.question for k in known] + [n.question for n in seen], compared)
+    scored: list[tuple[float, int, int]] = []
+    for s, answer, candidates in found:
         for k in candidates:
-            if not compatible(note, k):
-                continue
-            score = _score(known[k], note, weights, place)
+            score = _score(known[k], seen[s], weights, sketches[k], answer, place)
             if score > 0:
                 scored.append((score, s, k))
     scored.sort(key=lambda t: (-t[0], t[1], t[2]))
@@ -239,15 +308,16 @@ def _number(key: str) -> str | None:
     return anchor if anchor is not None and _NUMBERED.search("#" + anchor) else None
 
 
-def _rarity(questions: list[str]) -> dict[str, float]:
-    """Weigh each bigram by how rare it is among this deck's questions (inverse document frequency).
+def _rarity(questions: list[str], only: set[str] | None = None) -> dict[str, float]:
+    """Weigh each bigram by how rare it is among this deck's questions (inverse document frequency);
+    with `only`, weigh those bigrams alone (of the questions a build compares).
 
     Question templates share their endings ("…이란 무엇인가요?", "What is …?"); what tells two
     questions apart is their rare words, so a shared ending alone must not look like a match.
     """
     df: dict[str, int] = defaultdict(int)
     for q in questions:
-        for g in _grams(q):
+        for g in _grams(q) if only is None else _grams(q) & only:
             df[g] += 1
     n = len(questions) + 1
     return {g: math.log(n / c) + 0.1 for g, c in df.items()}
@@ -289,24 +359,59 @@ def _plain_math(text: str) -> str:
     return _TEX_COMMAND.sub(lambda m: _tex_letter(m.group(1)), text)
 
 
-def _answer_likeness(old: str, new: str) -> float:
-    """How alike two answers are; an answer cut out of a longer one (a split question) counts too."""
-    if not old or not new:
+def _answer_likeness(old: tuple[int, frozenset[int]], new: frozenset[int] | tuple[int, frozenset[int]]) -> float:
+    """How alike an old answer (by its sketch) and a new one (by its bigrams) are; an answer cut
+    out of a longer one (a split question) counts too.
+
+    The sketch holds the old answer's bigrams of the smallest hashes, up to a bound: the new
+    answer's bigrams below that bound are compared with them, and what they share is scaled by the
+    share of the old answer's bigrams the sketch holds (exact for an answer of few bigrams).
+    """
+    count, sampled = old
+    if isinstance(new, tuple):
+        new_count, new_sampled = new
+        if new_count <= len(new_sampled):  # that sketch holds every bigram of its answer
+            new = new_sampled
+        else:
+            return _sketch_likeness(old, new)
+    if not count or not sampled or not new:
         return 0.0
-    go, gn = _grams(_plain_math(old)), _grams(_plain_math(new))
-    dice = 2 * len(go & gn) / (len(go) + len(gn))
-    contained = len(go & gn) / len(gn) if len(gn) >= 8 else 0.0
+    if count <= len(sampled):  # the sketch holds every bigram
+        shared = float(len(sampled & new))
+    else:
+        bound = max(sampled)
+        shared = len(sampled & {g for g in new if g <= bound}) * count / len(sampled)
+    return _likeness(shared, count, len(new))
+
+
+def _sketch_likeness(old: tuple[int, frozenset[int]], new: tuple[int, frozenset[int]]) -> float:
+    """_answer_likeness of two sketches: the bigrams of the smallest hashes among both samples
+    tell what share of the two answers' bigrams they have in common."""
+    (count, sampled), (new_count, new_sampled) = old, new
+    if not count or not sampled or not new_sampled:
+        return 0.0
+    k = min(len(sampled), len(new_sampled)) if count > len(sampled) else len(new_sampled)
+    smallest = sorted(sampled | new_sampled)[:k]
+    jaccard = sum(1 for g in smallest if g in sampled and g in new_sampled) / len(smallest)
+    return _likeness(jaccard * (count + new_count) / (1 + jaccard), count, new_count)
+
+
+def _likeness(shared: float, count: int, new_count: int) -> float:
+    shared = min(shared, count, new_count)
+    dice = 2 * shared / (count + new_count)
+    contained = shared / new_count if new_count >= 8 else 0.0
     return max(dice, 0.9 * contained)
 
 
-def _score(old: Known, new: Seen, weights: dict[str, float], place: _Places | None = None) -> float:
+def _score(old: Known, new: Seen, weights: dict[str, float], old_answer: tuple[int, frozenset[int]],
+           new_answer: frozenset[int] | tuple[int, frozenset[int]], place: _Places | None = None) -> float:
     """How surely `new` is `old` edited; 0 when the evidence is too weak.
 
     Either the wording barely changed (a typo), or it changed but the answer stayed: a question
     reworded *and* answered anew is a new question, whatever template words it shares.
     """
     q = weighted_similarity(old.question, new.question, weights)
-    a = _answer_likeness(old.answer, new.answer)
+    a = _answer_likeness(old_answer, new_answer)
     # A key with a real anchor name is evidence; a bare section number is not (sections get
     # renumbered), unless the questions around it kept their numbers. A renamed file is the same file.
     place = place or _Places({}, frozenset())

@@ -4,6 +4,15 @@
 last changed. Anki updates a note only when the incoming mtime is strictly newer, so an unchanged
 note keeps its old mtime (its tags and fields in Anki are left alone) and an edited one gets a new one.
 
+Format 2 writes one line per note: a row of the values named by "columns" (GUID, file, question,
+content hash, mtime, when it was added, and a 42-character sketch of the answer, see ids.sketch;
+null for a value it does not have), then an object with
+whatever else the note has ("key" where it is not the file and the folded question, or "^" for a
+sub-question's key under the question above it; "pinned"; a "deck" other than its file's in
+"decks"; and any field added later). A lock of format 1 (one
+object per note, with the start of the answer as text) is read as well, and written again in
+format 2 by the next build that writes the lock; no note is matched anew for that.
+
 The lock is read strictly: anything a hand, a merge or another tool may have broken is an error at
 its line, never a silent fresh start (new GUIDs would duplicate every card). A deleted lock is
 rebuilt from the newest package deckgen wrote, which holds every note's GUID, fields and mtime.
@@ -31,14 +40,16 @@ from typing import NoReturn
 from deckgen import ids
 from deckgen.atomic import Staged
 from deckgen.errors import DeckgenError, Problems
-from deckgen.model import BuildConfig, CardNote, Change, DeckConfig, Diagnostic, Note, NoteFile, SourceLocation
 from deckgen import notetype
+from deckgen.model import BuildConfig, CardNote, Change, DeckConfig, Diagnostic, Note, NoteFile, Prepared, SourceLocation
 from deckgen.notetype import FIELDS, NOTETYPE_NAME, notetype_hash, notetype_mtime, template_files
-from deckgen.sources import display_path
+from deckgen.sources import LOCK_NAME, display_path
 from deckgen.textsafe import html_text, markdown_text
 
-LOCK_NAME = "deckgen.lock"
-LOCK_FORMAT = 1
+LOCK_FORMAT = 2
+COLUMNS = ("guid", "file", "question", "hash", "mtime", "added", "sketch")
+"""The values of a note's row in a lock of format 2, in order."""
+_REQUIRED_COLUMNS = ("guid", "file", "question", "hash", "mtime")
 CHANGELOG_NAME = "CHANGELOG.md"
 MAX_TIME = 253_402_300_799
 """The last second of the year 9999: no mtime or date in a lock may be later (nor negative)."""
@@ -63,6 +74,8 @@ class Plan:
     state: dict
     schema_changed: bool = False
     steps: tuple[str, ...] = ()
+    packaged: tuple[Prepared, ...] = ()
+    """For each card: its field values as the package holds them, and what genanki would warn about."""
 
 
 def _restore_advice(shown: str) -> str:
@@ -182,17 +195,107 @@ def parse(data: bytes, shown: str) -> dict:
             (Diagnostic("error", f"the lock file was written by a newer deckgen (format {state['format']})",
                         SourceLocation(shown, line)),),
         )
-    problems = _check(state)
+    rows = None
+    if isinstance(state, dict) and state.get("format") == 2:
+        state, rows, problems = _from_rows(state)
+    else:
+        problems = []
+    problems = problems or _check(state)
     if problems:
         lines = _Lines.of(text)
         found = []
         for path, message, *also in problems:
             if also:
-                message = message.replace("{line}", str(_line(lines, also[0])))
-            found.append((_line(lines, path), message))
+                message = message.replace("{line}", str(_line(lines, rows.where(also[0]) if rows else also[0])))
+            found.append((_line(lines, rows.where(path) if rows else path), message))
         _fail(shown, found)
     _normalise(state)
+    if state["format"] == 1:  # the start of each answer becomes its sketch; written as format 2 next time
+        for entry in state["notes"]:
+            entry["sketch"] = ids.sketch(entry.pop("answer", ""))
     return state
+
+
+class _Rows:
+    """Where each value of a format-2 lock's notes is in its JSON, for the messages."""
+
+    def __init__(self, columns: list[str], extras: list[dict]):
+        self.columns = {name: i for i, name in enumerate(columns)}
+        self.extras = extras
+
+    def where(self, path: tuple) -> tuple:
+        """The JSON path of what _check calls ("notes", n, key) in the entries made of the rows."""
+        if len(path) < 3 or path[0] != "notes" or not isinstance(path[1], int):
+            return path
+        n, key = path[1], path[2]
+        if key in self.columns:
+            return ("notes", n, self.columns[key], *path[3:])
+        if n < len(self.extras) and key in self.extras[n]:
+            return ("notes", n, len(self.columns), key, *path[3:])
+        return ("notes", n)
+
+
+def _from_rows(state: dict) -> tuple[dict, _Rows | None, list[tuple]]:
+    """Read a format-2 lock's rows into note entries as format 1 has them (with "sketch").
+
+    Returns the state with those entries, where each value was, and what is wrong with the
+    rows' shape (the entries' values are checked by _check, as those of format 1)."""
+    found: list[tuple] = []
+    columns, decks, rows = state.get("columns"), state.get("decks", {}), state.get("notes")
+    if not (isinstance(columns, list) and all(isinstance(c, str) for c in columns)
+            and len(set(columns)) == len(columns)):
+        found.append((("columns",), '"columns" must be a list of the names of the values in each note\'s row'))
+    elif missing := [c for c in _REQUIRED_COLUMNS if c not in columns]:
+        found.append((("columns",), f'"columns" has no "{missing[0]}"'))
+    if not (isinstance(decks, dict) and all(isinstance(d, str) for d in decks.values())):
+        found.append((("decks",), '"decks" must be an object naming each file\'s deck'))
+    if found or not isinstance(rows, list):
+        return state, None, found
+    entries, extras = [], []
+    width = len(columns)
+    above: dict[object, str] = {}  # each file's last key that is not a sub-question's
+    for n, row in enumerate(rows):
+        values = row[:-1] if isinstance(row, list) and row and isinstance(row[-1], dict) else row
+        if not isinstance(row, list) or len(values) != width:  # the values themselves: see _check
+            shape = (f"{len(values)} values{' and an object' if len(values) < len(row) else ''}"
+                     if isinstance(row, list) else _kind(row))
+            found.append((("notes", n), f"the lock file's note {n + 1} is malformed: it holds {shape}, not the "
+                          f"{width} values of \"columns\" (then an object with the rest)"))
+            extras.append({})
+            continue
+        more = row[width] if len(row) > width else {}
+        entry = {**more, **{c: v for c, v in zip(columns, row) if v is not None}}
+        file, question = entry["file"], entry["question"]
+        if isinstance(file, str) and isinstance(question, str):
+            if "key" not in more:
+                entry["key"] = default_key(file, question)
+            elif more["key"] == SUB_KEY and file in above:
+                entry["key"] = f"{above[file]}/{ids.fold(question)}"
+            if isinstance(entry["key"], str) and entry["key"] != SUB_KEY and not _is_sub_key(entry["key"], file):
+                above[file] = entry["key"]
+        if "deck" not in more and isinstance(entry["file"], str) and entry["file"] in decks:
+            entry["deck"] = decks[entry["file"]]
+        entries.append(entry)
+        extras.append(more)
+    if found:
+        return state, _Rows(columns, extras), found
+    rest = {k: v for k, v in state.items() if k not in ("columns", "decks", "notes")}
+    return {**rest, "notes": entries}, _Rows(columns, extras), []
+
+
+SUB_KEY = "^"
+"""A note row's "key" that stands for the key of the row above it in its file (that of no
+sub-question), then "/" and the note's question folded: the key of a sub-question."""
+
+
+def _is_sub_key(key: str, file: str) -> bool:
+    """Whether a key is a sub-question's: its file, then its parent and itself folded (no "/" in either)."""
+    return key.startswith(f"{file}::") and "/" in key[len(file) + 2 :]
+
+
+def default_key(file: str, question: str) -> str:
+    """The identity key of a question that has no anchor and no parent: its file and folded text."""
+    return f"{file}::{ids.fold(question)}"
 
 
 def _fail(shown: str, problems: list[tuple[int, str]]) -> NoReturn:
@@ -331,7 +434,7 @@ def _check_removed(removed: object) -> list[tuple]:
 
 
 _GUID = re.compile(r"[!-~]{1,64}")  # printable ASCII without spaces, as genanki and Anki write them
-_OPTIONAL_TEXT = ("answer", "deck", "pinned")
+_OPTIONAL_TEXT = ("answer", "sketch", "deck", "pinned")
 
 
 def _valid_guid(guid: str) -> bool:
@@ -353,7 +456,7 @@ def _entry_ok(entry: object) -> bool:
         return False
 
 
-_TEXT_KEYS = ("key", "file", "question", "answer", "deck", "pinned")
+_TEXT_KEYS = ("key", "file", "question", "answer", "deck", "pinned")  # a sketch is ASCII
 
 
 def _normalise(state: dict) -> None:
@@ -665,30 +768,30 @@ def _state_from(package: dict, version: str, deck: DeckConfig, files: list[NoteF
     namespace = min(spaces, key=lambda ns: (-spaces[ns], ns)) if spaces else None
     minted = {}  # the GUID a note gets when first seen: a note with it is that note, still
     unchanged = {}  # a note of this build as a package holds it -> its content hash
-    for file, note, seen in _seen(files):
+    for file, note, _, seen in _seen(files):
         key = f"pin:{seen.pinned}" if seen.pinned else seen.key
         if namespace:
             minted.setdefault(ids.new_guid(namespace, key), seen)
         minted.setdefault(ids.legacy_guid(deck.slug, key), seen)
-        fields, tags, deck_name = _fields(note, file), _tags(deck, file, note), _deck_name(deck, file)
-        unchanged[_as_packaged(field_values(fields), tags, deck_name)] = _content_hash(fields, tags, deck_name)
+        fields, tags, subdeck = note_fields(note, file), note_tags(deck, file, note), deck_name(deck, file)
+        unchanged[_as_packaged(field_values(fields), tags, subdeck)] = content_hash(fields, tags, subdeck)
     entries = []
-    for guid, mtime, tags, fields, deck_name, added in package["notes"]:
+    for guid, mtime, tags, fields, subdeck, added in package["notes"]:
         source = html.unescape(fields[4].rsplit(":", 1)[0])
         question = _plain(fields[0])
         seen = minted.get(guid)
-        packaged = _as_packaged(fields, tags, deck_name)
+        packaged = _as_packaged(fields, tags, subdeck)
         entry = {
             "guid": guid,
             "key": seen.key if seen else f"{source}::{ids.fold(question)}",
             "file": source,
             "question": question,
-            "answer": _plain(fields[1])[: ids.ANSWER_SKETCH],
+            "sketch": ids.sketch(_plain(fields[1])[: ids.ANSWER_SKETCH]),
             # Content the package holds as this build would write it is unchanged: same hash, same mtime.
-            "hash": unchanged.get(packaged) or _content_hash(fields, tags, deck_name),
+            "hash": unchanged.get(packaged) or content_hash(fields, tags, subdeck),
             "mtime": min(max(mtime, 0), MAX_TIME),
             "added": min(max(added, 0), mtime, MAX_TIME),
-            "deck": deck_name,
+            "deck": subdeck,
         }
         if seen and seen.pinned:
             entry["pinned"] = seen.pinned
@@ -716,13 +819,13 @@ def _state_from(package: dict, version: str, deck: DeckConfig, files: list[NoteF
 # -- This build's plan ------------------------------------------------------------------------
 
 
-def _fields(note: Note, file: NoteFile) -> tuple[str, ...]:
+def note_fields(note: Note, file: NoteFile) -> tuple[str, ...]:
     source = f"{html_text(file.source.rel)}:{note.location.line}"
     chips = "".join(f'<span class="kw">{html.escape(w)}</span>' for w in note.keywords)
     return (note.question, note.answer, note.context, chips, source)
 
 
-def _content_hash(fields: tuple[str, ...], tags: tuple[str, ...], deck: str) -> str:
+def content_hash(fields: tuple[str, ...], tags: tuple[str, ...], deck: str) -> str:
     # The Source field's line number is left out: inserting a question above must not make every
     # note below it "edited" (and rewrite its tags in Anki). It is refreshed with the next real edit.
     h = hashlib.sha256()
@@ -739,18 +842,20 @@ def _key(file: NoteFile, note: Note) -> str:
     )
 
 
-def _seen(files: list[NoteFile]) -> list[tuple[NoteFile, Note, ids.Seen]]:
-    """Every note of this build with its identity key (a key met twice gets a `~2` suffix)."""
+def _seen(files: list[NoteFile]) -> list[tuple[NoteFile, Note, int, ids.Seen]]:
+    """Every note of this build, with its place in its file and its identity key (a key met twice
+    gets a `~2` suffix)."""
     seen_keys: dict[str, int] = {}
     found = []
     for f in files:
-        for n in f.notes:
+        for i, n in enumerate(f.notes):
             key = _key(f, n)
             count = seen_keys.get(key, 0)
             seen_keys[key] = count + 1
             if count:
                 key = f"{key}~{count + 1}"
-            found.append((f, n, ids.Seen(key, f.source.rel, n.question_text, n.answer_text, n.pinned_id)))
+            sketch = f.prepared[i].sketch if f.prepared is not None else ""
+            found.append((f, n, i, ids.Seen(key, f.source.rel, n.question_text, n.answer_text, n.pinned_id, sketch)))
     return found
 
 
@@ -759,12 +864,12 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
     now = int(config.timestamp if config.timestamp is not None else time.time())
     old_notes = state["notes"] if state else []
     known = [
-        ids.Known(e["guid"], e["key"], e["file"], e["question"], e.get("answer", ""), e.get("pinned", ""))
+        ids.Known(e["guid"], e["key"], e["file"], e["question"], "", e.get("pinned", ""), e.get("sketch", ""))
         for e in old_notes
     ]
     everything = _seen(files)
-    found: list[tuple[NoteFile, Note]] = [(f, n) for f, n, _ in everything]
-    seen: list[ids.Seen] = [s for _, _, s in everything]
+    found: list[tuple[NoteFile, Note, int]] = [(f, n, i) for f, n, i, _ in everything]
+    seen: list[ids.Seen] = [s for _, _, _, s in everything]
     pairs = ids.match(known, seen)
     # New notes' GUIDs are in the deck's own namespace, kept in the lock: drawn at random when the
     # lock has none (a first build, or a lock from before namespaces). A hermetic build (a fixed
@@ -780,11 +885,29 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
     entries: list[dict] = []
     changes: list[Change] = [Change("renamed", deck.title, old_root)] if renamed else []  # not every card "moved"
     taken: set[str] = set()
-    for s, ((file, note), info) in enumerate(zip(found, seen, strict=True)):
-        deck_name = _deck_name(deck, file)
-        tags = _tags(deck, file, note)
-        fields = _fields(note, file)
-        digest = _content_hash(fields, tags, deck_name)
+    packaged: list[Prepared] = []
+    names: dict[int, str] = {}
+    tag_sets: dict[tuple[int, tuple[str, ...]], tuple[str, ...]] = {}
+    for s, ((file, note, place), info) in enumerate(zip(found, seen, strict=True)):
+        subdeck = names.get(id(file))
+        if subdeck is None:
+            subdeck = names[id(file)] = deck_name(deck, file)
+        tags = tag_sets.get((id(file), note.tags))
+        if tags is None:  # most notes of a file have the same tags: one tuple for them all
+            tags = tag_sets[(id(file), note.tags)] = note_tags(deck, file, note)
+        ready = file.prepared[place] if file.prepared is not None else None
+        if ready is not None and file.prepared_for == (subdeck, deck.tags):
+            fields, digest = ready.fields, ready.digest
+        else:  # prepared for another deck name or deck tags, or not at all
+            fields = ready.fields if ready is not None else note_fields(note, file)
+            digest = content_hash(fields, tags, subdeck)
+        if ready is not None:
+            packaged.append(ready)
+        else:
+            from deckgen.package import packaged_fields
+
+            values, findings = packaged_fields(fields)
+            packaged.append(Prepared(fields, values, findings, digest, info.sketch))
         old = old_notes[pairs[s]] if s in pairs else None
         if old is not None:
             guid = old["guid"]
@@ -794,9 +917,9 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
                 changes.append(Change("re-identified", note.question_text, old["question"]))
             elif old["hash"] != digest:
                 changes.append(Change("edited", note.question_text, f"{file.source.rel}"))
-            if old.get("deck") and old["deck"] != deck_name and not (
-                    renamed and old["deck"] == old_root + deck_name[len(deck.title):]):
-                changes.append(Change("moved", note.question_text, f'{old["deck"]} → {deck_name}'))
+            if old.get("deck") and old["deck"] != subdeck and not (
+                    renamed and old["deck"] == old_root + subdeck[len(deck.title):]):
+                changes.append(Change("moved", note.question_text, f'{old["deck"]} → {subdeck}'))
         else:
             guid = ids.new_guid(namespace, f"pin:{note.pinned_id}" if note.pinned_id else info.key)
             n = 2
@@ -806,18 +929,18 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
             mtime = added = min(now, MAX_TIME)
             changes.append(Change("added", note.question_text, file.source.rel))
         taken.add(guid)
-        cards.append(CardNote(guid, fields, tags, deck_name, mtime, note, added, positions[s]))
+        cards.append(CardNote(guid, fields, tags, subdeck, mtime, note, added, positions[s]))
         entries.append(
             {
                 "guid": guid,
                 "key": info.key,
                 "file": file.source.rel,
                 "question": note.question_text,
-                "answer": info.answer,
+                "sketch": info.sketch or ids.sketch(info.answer),
                 "hash": digest,
                 "mtime": mtime,
                 "added": added,
-                "deck": deck_name,
+                "deck": subdeck,
                 **({"pinned": note.pinned_id} if note.pinned_id else {}),
             }
         )
@@ -888,6 +1011,7 @@ def plan(state: dict | None, deck: DeckConfig, files: list[NoteFile], css: str, 
         state=new_state,
         schema_changed=schema_changed,
         steps=MIGRATION_STEPS if schema_changed else (),
+        packaged=tuple(packaged),
     )
 
 
@@ -908,11 +1032,11 @@ MIGRATION_STEPS = (
 )
 
 
-def _positions(found: list[tuple[NoteFile, Note]]) -> list[int]:
+def _positions(found: list[tuple[NoteFile, Note, int]]) -> list[int]:
     """Each note's new-card position: the files in their order, each file's questions first, then
     its sub-questions (which Anki would otherwise show straight after their question)."""
     by_file: dict[int, list[int]] = {}
-    for i, (file, _) in enumerate(found):
+    for i, (file, *_) in enumerate(found):
         by_file.setdefault(id(file), []).append(i)
     positions = [0] * len(found)
     n = 0
@@ -941,11 +1065,11 @@ def removed_notes(state: dict) -> tuple[dict, ...]:
     return tuple(state.get("removed", ()))
 
 
-def _tags(deck: DeckConfig, file: NoteFile, note: Note) -> tuple[str, ...]:
+def note_tags(deck: DeckConfig, file: NoteFile, note: Note) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*file.tags, *note.tags, *deck.tags)))
 
 
-def _deck_name(deck: DeckConfig, file: NoteFile) -> str:
+def deck_name(deck: DeckConfig, file: NoteFile) -> str:
     override = dict(deck.files).get(file.source.rel, {}).get("deck")
     sub = (override or file.title).replace("::", ":")
     return f"{deck.title}::{sub}"
@@ -1006,8 +1130,65 @@ def changelog_entry(plan: Plan, package: Path) -> str:
 
 def write_lock(staged: Staged, root: Path, plan: Plan) -> None:
     """Stage the new lock: the commit record, so it is replaced after the package and changelog."""
-    text = json.dumps(plan.state, ensure_ascii=False, indent=1) + "\n"
-    staged.write_text(root / LOCK_NAME, text, record=True)
+    staged.write_lines(root / LOCK_NAME, lock_lines(plan.state), record=True)
+
+
+def lock_text(state: dict) -> str:
+    """The lock's text in format 2: its settings, each file's deck, then one line for each note."""
+    return "".join(lock_lines(state))
+
+
+def lock_lines(state: dict):
+    """The lock's text in format 2, line by line (see lock_text)."""
+    def dumps(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+    quote = json.encoder.encode_basestring  # a string as JSON (as dumps writes it, without escaping non-ASCII)
+    notes = state["notes"]
+    decks: dict[str, str] = {}
+    for e in notes:
+        if "deck" in e:
+            decks.setdefault(e["file"], e["deck"])
+    head = []
+    for k, v in state.items():
+        if k == "notes":
+            continue
+        if isinstance(v, list) and v:  # e.g. the notes removed from the deck: one line each
+            head.append(f" {dumps(k)}: [\n" + ",\n".join(f"  {dumps(item)}" for item in v) + "\n ]")
+        else:
+            head.append(f" {dumps(k)}: {dumps(v)}")
+    head.append(' "decks": {' + ("\n" + ",\n".join(f"  {dumps(f)}: {dumps(d)}" for f, d in decks.items()) + "\n }"
+                                   if decks else "}"))
+    head.append(f' "columns": {dumps(list(COLUMNS))}')
+    yield "{\n" + ",\n".join(head) + ",\n"
+    if not notes:
+        yield ' "notes": []\n}\n'
+        return
+    yield ' "notes": [\n'
+    last = len(notes) - 1
+    above: dict[str, str] = {}
+    simple = (str, str, str, str, int, int, str)
+    for n, e in enumerate(notes):
+        end = "\n ]\n}\n" if n == last else ",\n"
+        row = [e.get(c) for c in COLUMNS]
+        more = {k: v for k, v in e.items() if k not in COLUMNS}
+        file, key = e["file"], more.get("key")
+        if key == default_key(file, e["question"]):
+            del more["key"]
+        elif file in above and key == f"{above[file]}/{ids.fold(e['question'])}":
+            more["key"] = SUB_KEY
+        if key != SUB_KEY and not _is_sub_key(key, file):
+            above[file] = key
+        if "deck" in more and more["deck"] == decks.get(file):
+            del more["deck"]
+        elif "deck" not in more and file in decks:
+            more["deck"] = ""  # no deck of its own, though its file has one
+        if all(type(v) is t for v, t in zip(row, simple, strict=True)):  # as the plan writes them: quickly
+            text = (f"[{quote(row[0])}, {quote(row[1])}, {quote(row[2])}, {quote(row[3])}, {row[4]}, {row[5]}, "
+                    f"{quote(row[6])}")
+            yield f"  {text}, {dumps(more)}]{end}" if more else f"  {text}]{end}"
+        else:
+            yield f"  {dumps([*row, more] if more else row)}{end}"
 
 
 def append_changelog(staged: Staged, plan: Plan, outdir: Path, package: Path, previous: str | None = None) -> None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
+
+
+def _by_fields(self):  # pickled as a call with the field values: reading a cached parse back is twice as fast
+    return (type(self), tuple(getattr(self, name) for name in self.__slots__))
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +23,8 @@ class SourceLocation:
     def __str__(self) -> str:
         return f"{self.path}:{self.line}" if self.line else self.path
 
+    __reduce__ = _by_fields
+
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
@@ -31,6 +37,8 @@ class Diagnostic:
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
         return f"{where}{self.severity}: {self.message}"
+
+    __reduce__ = _by_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +79,23 @@ class Note:
     tags: tuple[str, ...] = ()
     """Tags of this note alone (e.g. from the section headings it stands under)."""
 
+    __reduce__ = _by_fields
+
+
+class Prepared(NamedTuple):
+    """What the lock and the package need of one note, found with its parse."""
+
+    fields: tuple[str, ...]
+    """The note's fields as deckgen fills them (Question, Answer, Context, Keywords, Source)."""
+    values: tuple[str, ...]
+    """The same fields as the package holds them."""
+    findings: tuple[str, ...]
+    """What genanki would warn about in those values."""
+    digest: str
+    """The note's content hash (see lock.content_hash), with the file's deck name and tags."""
+    sketch: str
+    """Its answer's sketch, as the lock keeps it (see ids.sketch)."""
+
 
 @dataclass(frozen=True, slots=True)
 class NoteFile:
@@ -94,6 +119,12 @@ class NoteFile:
     chars: frozenset[str] | None = None
     """Every character a reader sees on this file's cards, found once with the parse (and cached
     with it) for the deck's font subsets; None until then."""
+    prepared: tuple[Prepared, ...] | None = None
+    """What the lock and the package need of each note, found once with the parse (and cached
+    with it); None until then."""
+    prepared_for: tuple[str, tuple[str, ...]] = ("", ())
+    """The deck name and the deck's own tags its content hashes were found with: another deck
+    name or other deck tags give other hashes (the plan then finds them again)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
 import re
@@ -11,8 +10,8 @@ import shutil
 import sqlite3
 import tempfile
 import time
-import warnings
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import genanki
@@ -21,35 +20,21 @@ from genanki.apkg_schema import APKG_SCHEMA
 
 from deckgen.atomic import Staged
 from deckgen.errors import DeckgenError
-from deckgen.model import CardNote, Diagnostic, SourceLocation
+from deckgen.model import CardNote, Diagnostic, Prepared
 from deckgen.notetype import FIELDS, field_values, make_notetype
 
 
-class _TimedNote(genanki.Note):
-    """A note that carries its own mtime (Anki updates a note only when this is newer), its id
-    (Anki's "added" date), and its place in the notes, where what is wrong with its fields is reported."""
-
-    def __init__(self, *args, mtime: int, note_id: int, where: SourceLocation | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.mtime = mtime
-        self.note_id = note_id
-        self.where = where
-        self.warned: list[str] = []
-
-    def write_to_db(self, cursor, timestamp, deck_id, id_gen):  # noqa: D102 (genanki hook)
-        # The note and its first card share the id (they live in separate tables; the card's id is
-        # the date `added:` searches); a note's other cards take the milliseconds after it.
-        ids = (self.note_id, *(self.note_id + k for k in range(len(self.cards))))
-        super().write_to_db(cursor, self.mtime, deck_id, iter(ids))
-
-    def _check_invalid_html_tags_in_fields(self) -> None:
-        """genanki's check of each field, in one pass, kept with the note instead of warned."""
-        for name, value in zip(FIELDS, self.fields, strict=True):
-            found = invalid_html_tags(value)
-            if found:
-                shown = ", ".join(_show(tag) for tag in found[:3])
-                more = f" and {len(found) - 3} more" if len(found) > 3 else ""
-                self.warned.append(f"the {name} field holds what genanki takes for a broken HTML tag: {shown}{more}")
+def findings(values: tuple[str, ...]) -> list[str]:
+    """What genanki's check of each field (Note._check_invalid_html_tags_in_fields) would warn
+    about in a note's packaged field values, in one pass per field."""
+    warned = []
+    for name, value in zip(FIELDS, values, strict=True):
+        found = invalid_html_tags(value)
+        if found:
+            shown = ", ".join(_show(tag) for tag in found[:3])
+            more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+            warned.append(f"the {name} field holds what genanki takes for a broken HTML tag: {shown}{more}")
+    return warned
 
 
 # genanki's test of each `<` (Note._INVALID_HTML_TAG_RE) is
@@ -139,43 +124,57 @@ def write_package(
     root_deck: str,
     description: str,
     media: dict[str, Path],
+    packaged: Sequence[Prepared] | None = None,
 ) -> list[Diagnostic]:
     """Stage the package for `target`; it replaces nothing until the whole build succeeds.
 
-    Returns a warning at its note for each field genanki would have warned about, and for
-    anything else genanki warns about while it writes the note."""
+    `packaged`, where given, holds each card's field values as a package holds them and what
+    genanki would warn about in them (see `packaged_fields`), found beforehand; else they are
+    found here. Returns a warning at its note for each field genanki would have warned about."""
     model = make_notetype(css)
     decks: dict[str, genanki.Deck] = {
         root_deck: genanki.Deck(deck_id(root_deck), root_deck, description=safe_description(description))
     }
-    for card, note_id in zip(cards, note_ids(cards, len(model.templates)), strict=True):
+    notes: dict[str, list[tuple[str, int, tuple[str, ...], tuple[str, ...], int, int]]] = {root_deck: []}
+    warned: list[Diagnostic] = []
+    for n, (card, note_id) in enumerate(zip(cards, note_ids(cards, len(model.templates)), strict=True)):
         deck = decks.get(card.deck)
         if deck is None:
             deck = decks[card.deck] = genanki.Deck(deck_id(card.deck), card.deck)
-        deck.add_note(
-            _TimedNote(
-                model=model, fields=list(field_values(card.fields)), tags=list(card.tags), guid=card.guid,
-                due=card.position, mtime=card.mtime, note_id=note_id, where=card.note.location,
-            )
-        )
+            notes[card.deck] = []
+        values, found = (packaged[n].values, packaged[n].findings) if packaged is not None else (
+            packaged_fields(card.fields))
+        notes[card.deck].append((card.guid, card.mtime, card.tags, values, note_id, card.position))
+        warned.extend(Diagnostic("warning", message, card.note.location) for message in found)
     tmp = staged.path_for(target, last=True)
     try:
-        _write_apkg(tmp, list(decks.values()), notetype_mtime, media)
+        _write_apkg(tmp, model, list(decks.values()), list(notes.values()), notetype_mtime, media)
     except (OSError, sqlite3.Error) as exc:
         reason = getattr(exc, "strerror", None) or exc
         raise DeckgenError(f"{target}: error: cannot write the package: {reason}") from exc
-    return [Diagnostic("warning", message, note.where)
-            for deck in decks.values() for note in deck.notes for message in note.warned]
+    return warned
 
 
-def _write_apkg(path: Path, decks: list[genanki.Deck], timestamp: int, media: dict[str, Path]) -> None:
+def packaged_fields(fields: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A note's field values as the package holds them, and what genanki would warn about in them."""
+    values = field_values(fields)
+    if all(v is f for v, f in zip(values, fields, strict=True)):
+        values = fields  # the same texts: one tuple of them is kept, and cached
+    return values, tuple(findings(values))
+
+
+def _write_apkg(path: Path, model: genanki.Model, decks: list[genanki.Deck], notes: list[list[tuple]],
+                timestamp: int, media: dict[str, Path]) -> None:
     """Write an .apkg whose bytes depend only on its content (fixed zip dates, fixed ids)."""
+    # The collection is written to a file, not kept in memory: it is most of what a build holds.
     fd, db_name = tempfile.mkstemp(suffix=".anki2")
     os.close(fd)
     try:
         conn = sqlite3.connect(db_name)
         try:
-            write_collection(conn.cursor(), decks, timestamp, itertools.count(timestamp * 1000))
+            conn.execute("PRAGMA journal_mode = OFF")  # a scratch file: nothing to roll back to
+            conn.execute("PRAGMA synchronous = OFF")
+            write_collection(conn.cursor(), model, decks, notes, timestamp)
             conn.commit()
         finally:
             conn.close()
@@ -191,14 +190,20 @@ def _write_apkg(path: Path, decks: list[genanki.Deck], timestamp: int, media: di
         Path(db_name).unlink(missing_ok=True)
 
 
-def write_collection(cursor: sqlite3.Cursor, decks: list[genanki.Deck], timestamp: int, id_gen) -> None:
-    """What genanki.Package.write_to_db writes, with the collection's decks and notetypes
-    written once instead of read back, extended and rewritten for every deck (n decks cost n²:
-    5,000 one-question files took nine minutes).
+def write_collection(cursor: sqlite3.Cursor, model: genanki.Model, decks: list[genanki.Deck],
+                     notes: list[list[tuple[str, int, tuple[str, ...], tuple[str, ...], int, int]]],
+                     timestamp: int) -> None:
+    """Write the rows genanki.Package.write_to_db writes for these decks, each holding its
+    `notes` of (GUID, mtime, tags, field values, note id, new-card position) as notes of `model`
+    that carry their own mtime (Anki updates a note only when it is newer) and id (Anki's "added"
+    date: the note and its first card share it, its other cards take the milliseconds after it),
+    with the notes and cards written in two statements instead of genanki's per-note objects, and
+    the collection's decks and notetypes written once instead of read back, extended and
+    rewritten for every deck (n decks cost n²: 5,000 one-question files took nine minutes).
 
-    The rows come out as genanki writes them, the notetypes' JSON included: genanki adds the
-    notetype under an int key to what it read back under a str one, so its JSON names the
-    notetype twice, once with the deck before last and once with the last deck that has notes.
+    The notetypes' JSON is genanki's too: genanki adds the notetype under an int key to what it
+    read back under a str one, so its JSON names the notetype twice, once with the deck before
+    last and once with the last deck that has notes.
     """
     cursor.executescript(APKG_SCHEMA)
     cursor.executescript(APKG_COL)
@@ -206,28 +211,38 @@ def write_collection(cursor: sqlite3.Cursor, decks: list[genanki.Deck], timestam
     (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
     all_decks = json.loads(decks_json)
     models = json.loads(models_json)
-    for deck in decks:
+    for deck, held in zip(decks, notes, strict=True):
         if not isinstance(deck.deck_id, int) or not isinstance(deck.name, str):
             raise TypeError(f"deck {deck.name!r} has id {deck.deck_id!r}")
         all_decks[str(deck.deck_id)] = deck.to_json()
         models = {str(k): v for k, v in models.items()}  # what genanki reads back of its last write
-        for note in deck.notes:
-            deck.add_model(note.model)
-        models.update({m.model_id: m.to_json(timestamp, deck.deck_id) for m in deck.models.values()})
+        if held:
+            models[model.model_id] = model.to_json(timestamp, deck.deck_id)
     cursor.execute("UPDATE col SET decks = ?", (json.dumps(all_decks),))
     cursor.execute("UPDATE col SET models = ?", (json.dumps(models),))
-    with warnings.catch_warnings(record=True) as caught:  # a genanki warning is reported at its note
-        warnings.simplefilter("always")
-        for deck in decks:
-            for note in deck.notes:
-                note.write_to_db(cursor, timestamp, deck.deck_id, id_gen)
-                if caught:
-                    getattr(note, "warned", []).extend(f"genanki: {w.message}" for w in caught)
-                    caught.clear()
+    # The cards genanki gives a note of a front/back notetype: one per template whose required
+    # fields are filled (all, or any, of them).
+    required = [(ord_, all if how == "all" else any, fields) for ord_, how, fields in model._req]
+    mid, sortf = model.model_id, model.sort_field_index
+    card_rows = []
+    for deck, held in zip(decks, notes, strict=True):
+        did = deck.deck_id
+        for _guid, mtime, _tags, values, nid, due in held:
+            k = 0
+            for ord_, op, fields in required:
+                if op(values[i] for i in fields):
+                    card_rows.append((nid + k, nid, did, ord_, mtime, -1, 0, 0, due, 0, 0, 0, 0, 0, 0, 0, 0, ""))
+                    k += 1
+    # The note rows are made one at a time as SQLite takes them: a row's joined fields are never
+    # all in memory at once.
+    rows = ((nid, guid, mid, mtime, -1, " " + " ".join(tags) + " ", "\x1f".join(values), values[sortf], 0, 0, "")
+            for held in notes for guid, mtime, tags, values, nid, _due in held)
+    cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", rows)
+    cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows)
 
 
 def _add(out: zipfile.ZipFile, name: str, data: bytes | Path, date: tuple) -> None:
-    """Add one member with a fixed date, streaming files (the collection can be tens of MB)."""
+    """Add one member with a fixed date, streaming files (an image can be large)."""
     info = zipfile.ZipInfo(name, date_time=date)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16

@@ -15,6 +15,8 @@ from deckgen.model import SourceFile, SourceLocation
 from deckgen.textsafe import printable
 
 NOTE_SUFFIXES = (".md", ".markdown")
+LOCK_NAME = "deckgen.lock"
+"""The lock beside the notes (see lock.py)."""
 
 
 def sources_root(paths: tuple[Path, ...]) -> Path:

@@ -15,6 +15,22 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 
+def read_lock(folder: Path) -> dict:
+    """The lock beside the notes in `folder` as deckgen reads it: settings and one entry per note
+    (guid, key, file, question, hash, mtime, deck, sketch, pinned), whatever its format."""
+    from deckgen.lock import load
+
+    return load(Path(folder))
+
+
+def format_1(folder: Path) -> dict:
+    """The lock in `folder` as the format-1 JSON an earlier deckgen wrote (one object per note)."""
+    state = read_lock(folder)
+    for entry in state["notes"]:
+        entry.pop("sketch", None)
+    return {**state, "format": 1}
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory):
     """Keep the parse and font caches of the test run out of the user's ~/.cache."""

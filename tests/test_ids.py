@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deckgen.ids import Known, Seen, match, new_guid, similarity
+from deckgen.ids import SKETCH_GRAMS, Known, Seen, answer_grams, match, new_guid, similarity, sketch
 
 
 def _known(i: int, question: str, answer: str, key: str | None = None, file: str = "a.md") -> Known:
@@ -98,3 +98,21 @@ def test_bare_section_numbers_are_not_evidence():
     known = [_known(0, "TCP와 UDP의 차이는?", "연결 지향과 비연결", key="a.md#3")]
     seen = [_seen("프로세스와 스레드의 차이는?", "메모리 공유 여부", key="a.md#3")]
     assert match(known, seen) == {}
+
+
+_LONG = ("배치 정규화는 미니배치마다 각 특징의 평균과 분산으로 입력을 정규화하고, 학습되는 스케일과 이동으로 "
+         "표현력을 되돌립니다. 내부 공변량 변화를 줄여 더 큰 학습률로도 안정적으로 학습할 수 있게 합니다.")
+_OTHER = ("드롭아웃은 학습 중에 뉴런을 확률적으로 꺼서 특정 뉴런에 의존하지 않게 하고, 추론할 때는 모든 뉴런을 "
+          "쓰되 출력을 보정합니다. 여러 모델을 앙상블한 것과 비슷한 효과로 과적합을 줄입니다.")
+
+
+def test_sketches_alone_recognise_a_reworded_question_by_its_long_answer():
+    assert len(answer_grams(_LONG)) > SKETCH_GRAMS  # the sketch holds only a sample of its bigrams
+    known = [Known("g0", "a.md::x", "a.md", "배치 정규화의 효과는?", "", sketch=sketch(_LONG)),
+             Known("g1", "a.md::y", "a.md", "드롭아웃의 효과는?", "", sketch=sketch(_OTHER))]
+    seen = [Seen("a.md::z", "a.md", "배치 정규화를 쓰면 어떤 효과가 있나?", "", sketch=sketch(_LONG)),
+            Seen("a.md::w", "a.md", "드롭아웃을 쓰면 어떤 효과가 있나?", _OTHER)]
+    assert match(known, seen) == {0: 0, 1: 1}
+    # Answered anew as well as reworded: a new question, with the sketch as with the text.
+    fresh = [Seen("a.md::z", "a.md", "배치 정규화를 쓰면 어떤 효과가 있나?", "", sketch=sketch(_OTHER[::-1]))]
+    assert match(known[:1], fresh) == {}

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from deckgen.build import build
+from deckgen.lock import parse
 from deckgen.model import BuildConfig
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, format_1, read_lock
 from tests.test_lock import _rebuild_fails
 from tests.test_regenerate import _review_all, _schedule
 
@@ -45,7 +46,20 @@ def test_merge_conflict_is_refused_by_build_and_check(run_cli, built):
 
 
 def test_a_guid_given_to_two_notes_is_refused_with_both_lines(run_cli, built):
-    state = json.loads(built.read_text(encoding="utf-8"))
+    text = built.read_text(encoding="utf-8")
+    rows = json.loads(text)["notes"]
+    guid = rows[1][0]
+    built.write_text(text.replace(json.dumps(rows[6][0]), json.dumps(guid)), encoding="utf-8")
+    first, second = (_line_of(text, f'["{row[0]}"') for row in (rows[1], rows[6]))
+    _rebuild_fails(
+        run_cli, built,
+        f'notes/deckgen.lock:{second}: error: note 7 has the GUID "{guid}" of note 2 (line {first}); '
+        "two notes cannot share one: remove the copy, or restore the lock",
+    )
+
+
+def test_a_guid_given_to_two_notes_of_a_format_1_lock_is_refused_with_both_lines(run_cli, built):
+    state = format_1(built.parent)
     state["notes"][6]["guid"] = state["notes"][1]["guid"]
     text = json.dumps(state, ensure_ascii=False, indent=1)
     built.write_text(text, encoding="utf-8")
@@ -103,7 +117,7 @@ def _set(path: tuple, value):
          "notes-object", "version", "nan", "duplicate-key", "deep", "long-number", "not-object"],
 )
 def test_a_lock_of_wrong_shape_is_refused_at_its_line(run_cli, built, change, needle, message):
-    state = json.loads(built.read_text(encoding="utf-8"))
+    state = format_1(built.parent)  # one object a note: each value on a line of its own
     text = change(state)
     built.write_text(text, encoding="utf-8")
     _rebuild_fails(run_cli, built, f"notes/deckgen.lock:{_line_of(text, needle)}: error: {message}")
@@ -125,7 +139,7 @@ def test_a_lock_from_another_deck_is_used_with_a_warning_naming_both(run_cli, bu
     state["slug"], state["title"] = "os-notes", "운영체제"
     text = json.dumps(state, ensure_ascii=False, indent=1)
     built.write_text(text, encoding="utf-8")
-    guids = [e["guid"] for e in state["notes"]]
+    guids = [e["guid"] for e in read_lock(built.parent)["notes"]]
     (built.parent / "b.md").write_text(
         (built.parent / "b.md").read_text(encoding="utf-8") + "- **새 질문?**\n  - 새 답\n", encoding="utf-8"
     )
@@ -139,7 +153,7 @@ def test_a_lock_from_another_deck_is_used_with_a_warning_naming_both(run_cli, bu
     result = run_cli("build", "notes")
     assert result.exit_code == 0, result.output
     assert warning in result.stderr.splitlines()
-    after = json.loads(built.read_text(encoding="utf-8"))
+    after = read_lock(built.parent)
     assert [e["guid"] for e in after["notes"]][: len(guids)] == guids
 
 
@@ -238,7 +252,7 @@ def test_the_newest_package_is_the_one_recovered_from(run_cli, tmp_path):
     assert result.exit_code == 0, result.output
     assert "recovered the GUIDs and times of 11 notes from dist/notes-v1.1.0.apkg" in result.stderr
     assert "is up to date (version 1.1.0)" in result.output
-    assert json.loads((notes / "deckgen.lock").read_bytes())["notes"] == json.loads(lock)["notes"]
+    assert read_lock(notes)["notes"] == parse(lock, "deckgen.lock")["notes"]
 
 
 def test_a_first_build_needs_no_package(run_cli, tmp_path):
@@ -275,3 +289,42 @@ def test_no_lock_and_only_a_changelog_left_stops_the_build(run_cli, tmp_path):
             "but dist/CHANGELOG.md lists earlier versions of this deck") in result.stderr
     assert (tmp_path / "dist" / "CHANGELOG.md").read_bytes() == log
     assert not (notes / "deckgen.lock").exists()
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        (4, -5, '''the lock file's note 3 is malformed: "mtime" is out of range (-5): a time in seconds from 0 to 253402300799'''),
+        (0, "has space", '''the lock file's note 3 is malformed: the GUID "has space" is not one deckgen writes'''),
+        (3, 7, '''the lock file's note 3 is malformed: "hash" must be a string, not a number'''),
+        (6, {"pinned": 7}, '''the lock file's note 3 is malformed: "pinned" must be a string, not a number'''),
+    ],
+    ids=["mtime", "guid", "hash", "pinned"],
+)
+def test_a_bad_value_in_a_note_row_is_refused_at_its_line(run_cli, built, column, value, message):
+    text = built.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    at = [n for n, line in enumerate(lines) if line.startswith('  ["')][2]
+    row = json.loads(lines[at].rstrip().rstrip(","))
+    row[column:column + 1] = [value]
+    lines[at] = "  " + json.dumps(row, ensure_ascii=False) + (",\n" if lines[at].rstrip().endswith(",") else "\n")
+    built.write_text("".join(lines), encoding="utf-8")
+    _rebuild_fails(run_cli, built, f"notes/deckgen.lock:{at + 1}: error: {message}")
+
+
+def test_a_format_1_lock_is_read_and_written_again_in_format_2_with_every_guid(run_cli, built):
+    before = read_lock(built.parent)
+    old = format_1(built.parent)
+    for entry, kept in zip(old["notes"], before["notes"], strict=True):
+        entry["answer"] = "이 답의 처음 240자"  # what format 1 kept of each answer
+        assert entry["guid"] == kept["guid"]
+    built.write_text(json.dumps(old, ensure_ascii=False, indent=1), encoding="utf-8")
+    (built.parent / "b.md").write_text((built.parent / "b.md").read_text(encoding="utf-8") + "- **새 질문?**\n  - 새 답\n",
+                                       encoding="utf-8")
+    result = run_cli("build", "notes")
+    assert result.exit_code == 0, result.output
+    assert "re-identified" not in result.output and "removed" not in result.output
+    assert json.loads(built.read_text(encoding="utf-8"))["format"] == 2
+    after = read_lock(built.parent)
+    assert [(e["guid"], e["key"]) for e in after["notes"][: len(before["notes"])]] == [
+        (e["guid"], e["key"]) for e in before["notes"]]

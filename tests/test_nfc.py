@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import unicodedata
 from pathlib import Path
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, read_lock
 from tests.test_regenerate import _review_all, _schedule
 
 
@@ -68,8 +67,9 @@ def test_nfd_rewrite_and_rename_keep_every_note(run_cli, tmp_path, anki):
     out = second.output
     assert "notes-v1.0.1.apkg" in out and "edited: 모멘텀은 무엇인가요? (최적화.md)" in out, out
     assert not any(word in out for word in ("added:", "removed:", "re-identified:", "moved:")), out
-    state = json.loads((notes / "deckgen.lock").read_text(encoding="utf-8"))
-    assert all(unicodedata.is_normalized("NFC", e["file"] + e["question"] + e["deck"]) for e in state["notes"])
+    assert unicodedata.is_normalized("NFC", (notes / "deckgen.lock").read_text(encoding="utf-8"))
+    state = read_lock(notes)
+    assert state["notes"] and all(e["file"] and e["question"] and e["deck"] for e in state["notes"])
 
     result = anki.import_package(tmp_path / "dist" / "notes-v1.0.1.apkg")
     assert len(result.log.conflicting) == 0
@@ -87,7 +87,7 @@ def test_a_lock_written_from_nfd_files_still_matches(run_cli, tmp_path):
     notes = _notes(tmp_path)
     assert run_cli("build", "notes", "-o", "dist").exit_code == 0
     lock = notes / "deckgen.lock"
-    before = json.loads(lock.read_text(encoding="utf-8"))
+    before = read_lock(notes)
     lock.write_text(nfd(lock.read_text(encoding="utf-8")), encoding="utf-8")  # as an older build wrote it
     result = run_cli("build", "notes", "-o", "dist")
     assert result.exit_code == 0, result.output
@@ -96,7 +96,7 @@ def test_a_lock_written_from_nfd_files_still_matches(run_cli, tmp_path):
     edited = run_cli("build", "notes", "-o", "dist")
     assert edited.exit_code == 0, edited.output
     assert "edited: 렐루는 왜 쓰나요?" in edited.output and "added:" not in edited.output, edited.output
-    after = json.loads(lock.read_text(encoding="utf-8"))
+    after = read_lock(notes)
     assert unicodedata.is_normalized("NFC", lock.read_text(encoding="utf-8"))
     guids = {e["question"]: e["guid"] for e in before["notes"]}
     assert {e["question"]: e["guid"] for e in after["notes"] if e["question"] in guids} == {
@@ -110,7 +110,7 @@ def test_nfd_folder_names_the_same_deck(run_cli, tmp_path):
     result = run_cli("build", folder.name, "-o", "dist")
     assert result.exit_code == 0, result.output
     assert sorted(os.listdir(tmp_path / "dist")) == ["CHANGELOG.md", "면접-v1.0.0.apkg"]
-    state = json.loads((folder / "deckgen.lock").read_text(encoding="utf-8"))
+    state = read_lock(folder)
     assert state["title"] == "면접" and state["slug"] == "면접"
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from deckgen.notetype import NOTETYPE_HASH, NOTETYPE_MTIME, SCHEMA, notetype_hash, notetype_mtime
 from deckgen.style import notetype_css
+from tests.conftest import read_lock
 
 
 def _write_deck(folder: Path, title: str, slug: str, question: str, answer: str) -> Path:
@@ -46,7 +47,7 @@ def test_the_notetype_mtime_is_fixed_with_the_notetype(run_cli, tmp_path):
         finally:
             conn.close()
         mtimes |= {m["mod"] for m in models.values()}
-        lock = json.loads((deck / "deckgen.lock").read_text(encoding="utf-8"))
+        lock = read_lock(deck)
         assert lock["notetype"] == {"hash": current, "mtime": NOTETYPE_MTIME, "schema": SCHEMA.fingerprint()}
     assert mtimes == {NOTETYPE_MTIME}
 

@@ -3,7 +3,6 @@ so its CSS and mtime must not depend on a deck, and their notes must never share
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from pathlib import Path
@@ -14,7 +13,7 @@ from fontTools.ttLib import TTFont
 from deckgen import fonts, ids
 from deckgen.notetype import NOTETYPE_MTIME
 from deckgen.style import notetype_css
-from tests.conftest import FIXTURES, AnkiCollection
+from tests.conftest import FIXTURES, AnkiCollection, read_lock
 from tests.test_regenerate import _review_all, _schedule
 from tests.test_render_chromium import start_chromium
 
@@ -137,7 +136,7 @@ def test_two_folders_of_the_same_name_never_share_a_note(run_cli, tmp_path, anki
             f'cards) and its package name; name this one in {place}/notes/deckgen.toml (title = "…", slug = "…")\n')
         again = run_cli("build", str(notes), "-o", str(tmp_path / place / "dist"))
         assert again.exit_code == 0 and again.stderr == "", again.stderr
-        lock = json.loads((notes / "deckgen.lock").read_text(encoding="utf-8"))
+        lock = read_lock(notes)
         assert ids.NAMESPACE.fullmatch(lock["namespace"])
         assert [e["key"] for e in lock["notes"]] == ["01-basics.md#1"]
         decks.append((lock, question, tmp_path / place / "dist" / "notes-v1.0.0.apkg"))
@@ -161,13 +160,13 @@ def test_two_folders_of_the_same_name_never_share_a_note(run_cli, tmp_path, anki
 def test_a_lock_from_before_namespaces_keeps_its_guids_and_mints_new_ones_in_a_namespace(run_cli, tmp_path):
     notes = tmp_path / "notes"
     shutil.copytree(FIXTURES / "upgrade" / "notes", notes)
-    old = json.loads((notes / "deckgen.lock").read_text(encoding="utf-8"))
+    old = read_lock(notes)
     assert "namespace" not in old
     (notes / "new.md").write_text("# 새 파일\n\n- **새로 더한 질문은 무엇인가요?**\n  - 새 답이다.\n", encoding="utf-8")
     result = run_cli("build", "notes", "-o", "dist")
     assert result.exit_code == 0, result.output + result.stderr
     assert "this deck's title" not in result.stderr  # not a first build
-    new = json.loads((notes / "deckgen.lock").read_text(encoding="utf-8"))
+    new = read_lock(notes)
     namespace = new["namespace"]
     guids = {e["question"]: e["guid"] for e in new["notes"]}
     assert {e["guid"] for e in old["notes"]} <= {e["guid"] for e in new["notes"]}
@@ -178,7 +177,7 @@ def test_a_lock_from_before_namespaces_keeps_its_guids_and_mints_new_ones_in_a_n
     (notes / "deckgen.lock").unlink()
     result = run_cli("build", "notes", "-o", "dist")
     assert result.exit_code == 0 and "recovered the GUIDs" in result.stderr, result.stderr
-    recovered = json.loads((notes / "deckgen.lock").read_text(encoding="utf-8"))
+    recovered = read_lock(notes)
     assert recovered["namespace"] == namespace
     assert {e["guid"] for e in recovered["notes"]} == {e["guid"] for e in new["notes"]}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from tests.conftest import read_lock
 
 
 def test_huge_file_long_answer_and_deep_nesting_build(run_cli, tmp_path):
@@ -27,6 +27,6 @@ def test_huge_file_long_answer_and_deep_nesting_build(run_cli, tmp_path):
         f"notes/big.md:{2 * n + 6004}: warning: lists or quotes nested deeper than 100 levels: markdown "
         "reads no further into them, so the rest of that list or quote is left out"
     ]
-    state = json.loads((notes / "deckgen.lock").read_text(encoding="utf-8"))
+    state = read_lock(notes)
     assert len(state["notes"]) == n + 3
     assert len({e["guid"] for e in state["notes"]}) == n + 3

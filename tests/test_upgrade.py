@@ -8,11 +8,11 @@ Anki as updates of those notes, never as new ones beside them.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 from deckgen.ids import fold
+from tests.conftest import read_lock
 
 NOTES = Path(__file__).resolve().parent / "fixtures" / "upgrade" / "notes"
 
@@ -20,12 +20,12 @@ NOTES = Path(__file__).resolve().parent / "fixtures" / "upgrade" / "notes"
 def test_a_lock_from_the_previous_release_keeps_every_note(run_cli, tmp_path, anki):
     notes = tmp_path / "notes"
     shutil.copytree(NOTES, notes)
-    old = json.loads((notes / "deckgen.lock").read_text(encoding="utf-8"))
+    old = read_lock(notes)
     result = run_cli("build", "notes", "-o", "dist")
     assert result.exit_code == 0, result.output + result.stderr
     assert "removed" not in result.output
     assert "re-identified" not in result.output
-    new = json.loads((notes / "deckgen.lock").read_text(encoding="utf-8"))
+    new = read_lock(notes)
     by_guid = {e["guid"]: e for e in new["notes"]}
     for entry in old["notes"]:
         assert entry["guid"] in by_guid, f"{entry['file']}: {entry['question']} got a new GUID"

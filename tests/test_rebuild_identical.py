@@ -1,0 +1,85 @@
+"""A rebuild writes the package a clean build of the same notes and lock writes, byte for byte.
+
+A rebuild reuses what it can of the last build (each unchanged file's parse, its notes' fields and
+content hashes, from the parse cache); what it writes must not depend on that: the same notes and
+the same lock give the same package, whether every file was parsed anew or only the changed one.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from deckgen import build as build_module
+from deckgen.model import BuildConfig
+from tests.conftest import FIXTURES, AnkiCollection
+
+T1, T2 = 1_800_000_000, 1_800_086_400
+
+
+def _build(notes, dist, timestamp):
+    report = build_module.build(BuildConfig(sources=(notes,), outdir=dist, timestamp=timestamp))
+    assert report.package is not None and not report.up_to_date
+    return report
+
+
+def _parsed(monkeypatch) -> list[str]:
+    """Count the files a build parses (those it does not take from the parse cache)."""
+    parsed: list[str] = []
+    real = build_module._parse_all
+    monkeypatch.setattr(build_module, "_parse_all",
+                        lambda jobs, *rest: parsed.extend(j[0].rel for j in jobs) or real(jobs, *rest))
+    return parsed
+
+
+def _in_anki(package, folder):
+    folder.mkdir()
+    anki = AnkiCollection(folder)
+    try:
+        anki.import_package(package)
+        return sorted((n.guid, tuple(n.fields), tuple(n.tags), n.mod, anki.deck_of(n)) for n in anki.notes())
+    finally:
+        anki.close()
+
+
+@pytest.mark.parametrize("edit", ["added", "edited", "removed"])
+def test_a_rebuild_writes_what_a_clean_build_writes(tmp_path, monkeypatch, edit):
+    notes, dist = tmp_path / "notes", tmp_path / "dist"
+    shutil.copytree(FIXTURES / "regen" / "v1", notes)
+    (notes / "deckgen.toml").write_text('title = "시험"\nslug = "exam"\n', encoding="utf-8")
+    monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "cache"))
+    _build(notes, dist, T1)
+    lock_before = (notes / "deckgen.lock").read_bytes()
+
+    b = notes / "b.md"
+    text = b.read_text(encoding="utf-8")
+    question = "- **모멘텀은 무엇인가요?**"
+    assert question in text
+    if edit == "added":
+        text = text.replace(question, "- **새로 넣은 질문은 무엇인가요?**\n  - 새로 넣은 답입니다.\n" + question)
+    elif edit == "edited":
+        text = text.replace("진동을 줄이고", "진동을 크게 줄이고")
+    else:
+        start = text.index(question)
+        end = text.find("\n- **", start + 1)
+        text = text[:start] + (text[end + 1 :] if end >= 0 else "")
+    b.write_text(text, encoding="utf-8")
+    parsed = _parsed(monkeypatch)
+    report = _build(notes, dist, T2)
+    assert parsed == ["b.md"]  # a.md came from the cache
+    rebuilt, lock_after = report.package.read_bytes(), (notes / "deckgen.lock").read_bytes()
+    assert any(c.kind == edit for c in report.changes), report.changes
+
+    # The same notes and lock, built with an empty cache: every file parsed anew.
+    (notes / "deckgen.lock").write_bytes(lock_before)
+    kept = tmp_path / "rebuilt.apkg"
+    report.package.rename(kept)
+    monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "cold-cache"))
+    parsed.clear()
+    clean = _build(notes, dist, T2)
+    assert sorted(parsed) == ["a.md", "b.md"]
+    assert clean.package.name == report.package.name
+    assert clean.package.read_bytes() == rebuilt
+    assert (notes / "deckgen.lock").read_bytes() == lock_after
+    assert _in_anki(kept, tmp_path / "anki-rebuilt") == _in_anki(clean.package, tmp_path / "anki-clean")
