@@ -350,7 +350,9 @@ def _build(config: BuildConfig, guard: InterruptGuard | None = None,
             deck_lock.append_changelog(staged, plan, config.outdir, target, changelog)
         if settings is not None:  # a rename is kept, so that the next build does not undo it
             staged.write_text(deck.root / deck_config.CONFIG_NAME, settings)
-        lock_written = plan.state != state  # e.g. an id pinned without any change to the cards
+        # Written when it changed (e.g. an id pinned without any change to the cards), and when
+        # there was none: one recovered from the package is the same, but not on disk yet.
+        lock_written = plan.state != state or not had_lock
         if lock_written:
             deck_lock.write_lock(staged, deck.root, plan)
     lock_state = "unchanged" if not lock_written else "updated" if had_lock else "new"

@@ -265,16 +265,16 @@ def _from_rows(state: dict) -> tuple[dict, _Rows | None, list[tuple]]:
             continue
         more = row[width] if len(row) > width else {}
         entry = {**more, **{c: v for c, v in zip(columns, row) if v is not None}}
-        file, question = entry["file"], entry["question"]
+        file, question = entry.get("file"), entry.get("question")
         if isinstance(file, str) and isinstance(question, str):
             if "key" not in more:
                 entry["key"] = default_key(file, question)
             elif more["key"] == SUB_KEY and file in above:
                 entry["key"] = f"{above[file]}/{ids.fold(question)}"
-            if isinstance(entry["key"], str) and entry["key"] != SUB_KEY and not _is_sub_key(entry["key"], file):
+            if isinstance(entry.get("key"), str) and entry["key"] != SUB_KEY and not _is_sub_key(entry["key"], file):
                 above[file] = entry["key"]
-        if "deck" not in more and isinstance(entry["file"], str) and entry["file"] in decks:
-            entry["deck"] = decks[entry["file"]]
+        if "deck" not in more and isinstance(file, str) and file in decks:
+            entry["deck"] = decks[file]
         entries.append(entry)
         extras.append(more)
     if found:
@@ -1177,7 +1177,7 @@ def lock_lines(state: dict):
             del more["key"]
         elif file in above and key == f"{above[file]}/{ids.fold(e['question'])}":
             more["key"] = SUB_KEY
-        if key != SUB_KEY and not _is_sub_key(key, file):
+        if isinstance(key, str) and key != SUB_KEY and not _is_sub_key(key, file):
             above[file] = key
         if "deck" in more and more["deck"] == decks.get(file):
             del more["deck"]

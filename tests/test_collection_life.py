@@ -11,6 +11,7 @@ from deckgen import notetype
 from deckgen.build import build
 from deckgen.model import BuildConfig
 from deckgen.notetype import SCHEMA, Schema, Template
+from tests.conftest import read_lock
 
 DAY = 86_400
 
@@ -202,7 +203,7 @@ def test_new_notes_carry_the_date_they_were_first_built(tmp_path, anki):
     assert old.id // 1000 == then and abs(new.id // 1000 - time.time()) < 600
     assert [anki.col.get_card(c).nid for c in anki.col.find_cards("added:1")] == [new.id]
     assert sorted(anki.col.find_cards("added:30")) == sorted(anki.col.find_cards(""))
-    lock = json.loads((notes / "deckgen.lock").read_text(encoding="utf-8"))
+    lock = read_lock(notes)
     assert [e["added"] for e in lock["notes"]] == [then, new.id // 1000]
 
 
@@ -226,13 +227,13 @@ def test_a_rebuild_of_the_same_state_is_byte_identical_with_creation_dates(tmp_p
 def test_a_lock_recovered_from_the_package_keeps_the_creation_dates(tmp_path):
     notes = _write(tmp_path / "notes", _ORDERED)
     build(BuildConfig(sources=(notes,), outdir=tmp_path / "dist", timestamp=1_800_000_000))
-    lock = json.loads((notes / "deckgen.lock").read_text(encoding="utf-8"))
+    lock = read_lock(notes)
     assert {e["added"] for e in lock["notes"]} == {1_800_000_000}
     (notes / "deckgen.lock").unlink()
     (notes / "01-first.md").write_text(_ORDERED["01-first.md"] + "- **힙이란?**\n  - 가장 작은 것이 맨 위에 있다.\n",
                                        encoding="utf-8")
     build(BuildConfig(sources=(notes,), outdir=tmp_path / "dist", timestamp=1_800_000_000 + DAY))
-    recovered = json.loads((notes / "deckgen.lock").read_text(encoding="utf-8"))
+    recovered = read_lock(notes)
     added = {e["question"]: e["added"] for e in recovered["notes"]}
     assert added.pop("힙이란?") == 1_800_000_000 + DAY
     assert set(added.values()) == {1_800_000_000}

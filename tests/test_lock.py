@@ -33,14 +33,14 @@ def test_lock_is_readable_json_with_every_note(built):
     text = built.read_text(encoding="utf-8")
     state = json.loads(text)
     assert state["version"] == "1.0.0" and state["format"] == 2
-    assert state["columns"] == ["guid", "file", "question", "hash", "mtime", "sketch"]
+    assert state["columns"] == ["guid", "file", "question", "hash", "mtime", "added", "sketch"]
     assert state["decks"] == {"a.md": "notes::신경망 기초", "b.md": "notes::최적화"}
     assert len(state["notes"]) == 10
     # One line for each note, so a review shows the notes that changed, and nothing else.
     rows = [line for line in text.splitlines() if line.startswith('  ["')]
     assert [json.loads(line.rstrip(",")) for line in rows] == state["notes"]
     assert state["notes"][0][:3] == [state["notes"][0][0], "a.md", "퍼셉트론은 무엇인가요?"]
-    assert state["notes"][0][6] == {"key": "a.md#1"}  # a key that is not the file and question is written
+    assert state["notes"][0][7] == {"key": "a.md#1"}  # a key that is not the file and question is written
     entry = read_lock(built.parent)["notes"][0]
     assert {"guid", "key", "file", "question", "hash", "mtime", "deck", "sketch"} <= set(entry)
     assert entry["key"] == "a.md#1" and entry["question"] == "퍼셉트론은 무엇인가요?"
@@ -75,8 +75,8 @@ def test_hand_broken_note_row_is_named(run_cli, built):
     line = text.splitlines().index(f"  {json.dumps(state['notes'][3], ensure_ascii=False, separators=(', ', ': '))},") + 1
     built.write_text(text.replace(f'["{state["notes"][3][0]}", ', "[", 1), encoding="utf-8")
     _rebuild_fails(
-        run_cli, built, f"notes/deckgen.lock:{line}: error: the lock file's note 4 is malformed: it holds 5 values and "
-        'an object, not the 6 values of "columns" (then an object with the rest)'
+        run_cli, built, f"notes/deckgen.lock:{line}: error: the lock file's note 4 is malformed: it holds 6 values and "
+        'an object, not the 7 values of "columns" (then an object with the rest)'
     )
 
 
@@ -140,7 +140,7 @@ def test_a_sub_question_key_is_written_as_under_the_row_above(run_cli, tmp_path)
     assert run_cli("build", "subs").exit_code == 0
     text = (notes / "deckgen.lock").read_text(encoding="utf-8")
     rows = json.loads(text)["notes"]
-    assert len(rows) == 2 and len(rows[0]) == 6 and rows[1][6] == {"key": "^"}, text
+    assert len(rows) == 2 and len(rows[0]) == 7 and rows[1][7] == {"key": "^"}, text
     entries = read_lock(notes)["notes"]
     assert entries[1]["key"] == "dl/a.md::배치정규화는무엇인가요/그렇다면배치가작으면어떻게되나요"
     assert run_cli("build", "subs").exit_code == 0  # read back as it was written: nothing to do

@@ -297,9 +297,10 @@ def test_no_lock_and_only_a_changelog_left_stops_the_build(run_cli, tmp_path):
         (4, -5, '''the lock file's note 3 is malformed: "mtime" is out of range (-5): a time in seconds from 0 to 253402300799'''),
         (0, "has space", '''the lock file's note 3 is malformed: the GUID "has space" is not one deckgen writes'''),
         (3, 7, '''the lock file's note 3 is malformed: "hash" must be a string, not a number'''),
-        (6, {"pinned": 7}, '''the lock file's note 3 is malformed: "pinned" must be a string, not a number'''),
+        (5, -1, '''the lock file's note 3 is malformed: "added" is out of range (-1): a time in seconds from 0 to 253402300799'''),
+        (7, {"pinned": 7}, '''the lock file's note 3 is malformed: "pinned" must be a string, not a number'''),
     ],
-    ids=["mtime", "guid", "hash", "pinned"],
+    ids=["mtime", "guid", "hash", "added", "pinned"],
 )
 def test_a_bad_value_in_a_note_row_is_refused_at_its_line(run_cli, built, column, value, message):
     text = built.read_text(encoding="utf-8")

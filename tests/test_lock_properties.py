@@ -55,17 +55,17 @@ _VALID_2 = {
     **{k: v for k, v in _VALID.items() if k != "notes"},
     "format": 2,
     "decks": {"a.md": "노트::a"},
-    "columns": ["guid", "file", "question", "hash", "mtime", "sketch"],
+    "columns": ["guid", "file", "question", "hash", "mtime", "added", "sketch"],
     "notes": [
-        ["abc!def#12", "a.md", "퍼셉트론은 무엇인가요?", "h1", 1_800_000_000, "CQ", {"key": "a.md#1"}],
-        ["xyz~123+45", "a.md", "질문?", "h2", 1_700_000_000, "", {"key": "a.md::질문", "pinned": "one"}],
+        ["abc!def#12", "a.md", "퍼셉트론은 무엇인가요?", "h1", 1_800_000_000, 1_700_000_000, "CQ", {"key": "a.md#1"}],
+        ["xyz~123+45", "a.md", "질문?", "h2", 1_700_000_000, None, "", {"key": "a.md::질문", "pinned": "one"}],
     ],
 }
 _PATHS_2 = st.sampled_from(
     [("format",), ("columns",), ("columns", 0), ("columns", 5), ("decks",), ("decks", "a.md"), ("notes",),
      ("notes", 0), ("notes", 1)]
-    + [("notes", n, i) for n in (0, 1) for i in range(7)]
-    + [("notes", n, 6, key) for n in (0, 1) for key in ("key", "deck", "pinned", "added")]
+    + [("notes", n, i) for n in (0, 1) for i in range(8)]
+    + [("notes", n, 7, key) for n in (0, 1) for key in ("key", "deck", "pinned", "added")]
 )
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+from tests.conftest import format_1, read_lock
 from tests.test_regenerate import _use_state
 
 
 def _state(notes):
-    return json.loads((notes / "deckgen.lock").read_text(encoding="utf-8"))
+    return read_lock(notes)
 
 
 def test_a_removed_note_stays_listed_until_its_question_comes_back(run_cli, tmp_path):
@@ -46,7 +47,7 @@ def test_a_broken_removed_list_is_an_error_at_its_line(run_cli, tmp_path):
     notes.mkdir()
     _use_state(notes, "v1")
     assert run_cli("build", "notes").exit_code == 0
-    state = _state(notes)
+    state = format_1(notes)  # one object a note: each value on a line of its own
     lock = notes / "deckgen.lock"
 
     state["removed"] = "b.md"
