@@ -633,6 +633,10 @@ also starts with an empty font cache. deckgen ships the base font subsets (the e
 set, ASCII, punctuation) cut ahead, so a cold build cuts a font only for characters beyond them:
 the corpus has none; the sample case "+{len(BEYOND_BASE)} rare characters" adds a note with {BEYOND_BASE}.
 "+1 question" inserts one question in the middle of one file after a build, then rebuilds.
+The goals against ankdown divide deckgen's case by ankdown's build of the same questions at the
+same size, repetition by repetition. "Lock size" is the lock the full build wrote (format 2)
+beside the format-1 lock earlier deckgens wrote for the same notes (`bench/locksize.py`); memory
+growth is the peak RSS of the full build between the smallest and largest size, per question.
 The corpus (`bench/corpus.py`) is Korean questions in the bold-bullet shape, 500 per file, with
 inline and display math, fenced code, nested lists and sub-questions; the peers read the same
 questions and answers in their own input shapes.

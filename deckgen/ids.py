@@ -27,8 +27,9 @@ from typing import NamedTuple
 
 ANSWER_SKETCH = 240
 """How much of an answer's text is read to recognise it (while building; the lock keeps its sketch)."""
-SKETCH_GRAMS = 10
-"""How many of an answer's bigrams its sketch keeps: those of the smallest hashes."""
+SKETCH_BINS = 40
+"""How many parts an answer's sketch divides the hashes of its bigrams into, keeping the smallest of each."""
+_EMPTY = 63  # a part of the sketch that no bigram of the answer falls in
 
 # Namespaces GUIDs by notetype kind too: a GUID that moved between notetypes would not update.
 _KIND = "deckgen-qa-v1"
@@ -122,13 +123,13 @@ def _grams(text: str) -> frozenset[str]:
     return frozenset(t[i : i + 2] for i in range(len(t) - 1))
 
 
-_MIX = 0x9E3779B97F4A7C15  # Fibonacci hashing: spreads each bigram's code points over 24 bits
+_MIX = 0x9E3779B97F4A7C15  # Fibonacci hashing: spreads each bigram's code points over 32 bits
 _MASK = (1 << 64) - 1
 
 
 def answer_grams(text: str) -> frozenset[int]:
     """The bigrams of an answer's folded text, its TeX commands read as their letters (see
-    _plain_math), each as a 24-bit hash (what a sketch is made of).
+    _plain_math), each as a 32-bit hash (what a sketch is made of).
 
     A bigram is its two code points as one 64-bit number (read from the text's UTF-32 in two
     passes, at even and odd places), hashed by multiplying with a large odd number: all of it in
@@ -136,40 +137,58 @@ def answer_grams(text: str) -> frozenset[int]:
     """
     t = fold(_plain_math(text))
     if len(t) < 2:
-        return frozenset({(ord(t) * _MIX & _MASK) >> 40}) if t else frozenset()
+        return frozenset({(ord(t) * _MIX & _MASK) >> 32}) if t else frozenset()
     raw = t.encode("utf-32-le")
     pairs = array("Q")
     pairs.frombytes(raw[: len(raw) // 8 * 8])
     pairs.frombytes(raw[4 : 4 + (len(raw) - 4) // 8 * 8])
-    return frozenset(map((40).__rrshift__, map(_MASK.__and__, map(_MIX.__mul__, pairs))))
+    return frozenset(map((32).__rrshift__, map(_MASK.__and__, map(_MIX.__mul__, pairs))))
 
 
 def sketch(text: str) -> str:
     """A short fingerprint of an answer, to recognise it again: how many distinct bigrams it has,
-    and the SKETCH_GRAMS of them with the smallest hashes (a uniform sample of its bigrams that
-    another answer's bigrams can be compared with), as 42 base64 characters; "" for no text."""
+    and, with the bigrams' hashes shared out among SKETCH_BINS parts by their remainder, the
+    smallest hash of each part, of which 6 bits are kept (one permutation hashing, b-bit: two
+    answers agree in a part about as often as their bigrams are shared); 42 base64 characters,
+    "" for no text."""
     grams = answer_grams(text)
     if not grams:
         return ""
-    kept = sorted(grams)[:SKETCH_GRAMS]
-    raw = bytes([min(len(grams), 255)]) + b"".join(h.to_bytes(3, "big") for h in kept)
+    smallest = [1 << 32] * SKETCH_BINS
+    for h in grams:
+        part, value = divmod(h, SKETCH_BINS)[::-1]
+        if value < smallest[part]:
+            smallest[part] = value
+    packed = 0
+    for i, value in enumerate(smallest):
+        packed |= (_EMPTY if value == 1 << 32 else value % _EMPTY) << (6 * i)
+    raw = bytes([min(len(grams), 255)]) + packed.to_bytes(SKETCH_BINS * 6 // 8, "little")
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-SKETCH = re.compile(r"(?:[A-Za-z0-9_-]{4}){1,85}[A-Za-z0-9_-]{0,3}")
+SKETCH = re.compile(r"[A-Za-z0-9_-]{42}")
 """What a sketch in a lock looks like (base64 without padding)."""
+
+Sketch = tuple[int, tuple[int, ...]]
+"""A sketch read: the answer's number of distinct bigrams, and the kept bits of each part."""
 
 
 @lru_cache(maxsize=1 << 16)
-def _unsketch(text: str) -> tuple[int, frozenset[int]]:
-    """(number of distinct bigrams, the sampled bigram hashes) of a sketch; (0, ∅) if it is none."""
+def _unsketch(text: str) -> Sketch:
+    """Read a sketch; (0, ()) if it is none."""
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (ValueError, TypeError):
-        return 0, frozenset()
-    if len(raw) < 4 or (len(raw) - 1) % 3:
-        return 0, frozenset()
-    return raw[0], frozenset(int.from_bytes(raw[i : i + 3], "big") for i in range(1, len(raw), 3))
+        return 0, ()
+    if len(raw) != 1 + SKETCH_BINS * 6 // 8:
+        return 0, ()
+    packed = int.from_bytes(raw[1:], "little")
+    return raw[0], tuple((packed >> (6 * i)) & 63 for i in range(SKETCH_BINS))
+
+
+def _sketch_keys(found: Sketch) -> frozenset[int]:
+    """What two alike answers' sketches share: each part that holds a bigram, with its bits."""
+    return frozenset(i * 64 + v for i, v in enumerate(found[1]) if v != _EMPTY)
 
 
 def similarity(a: str, b: str) -> float:
@@ -219,20 +238,18 @@ def match(known: list[Known], seen: list[Seen]) -> dict[int, int]:
         return pairs
     place = _Places.of(known, seen, pairs)
     sketches = {k: _unsketch(known[k].sketch or sketch(known[k].answer)) for k in rest_known}
+    new_sketches = {s: _unsketch(seen[s].sketch or sketch(seen[s].answer)) for s in rest_seen}
     index: dict[str | int, list[int]] = defaultdict(list)
     by_key: dict[str, list[int]] = defaultdict(list)
     for k in rest_known:
         by_key[known[k].key].append(k)
-        for g in _grams(known[k].question) | sketches[k][1]:
+        for g in _grams(known[k].question) | _sketch_keys(sketches[k]):
             index[g].append(k)
-    found: list[tuple[int, frozenset[int] | tuple[int, frozenset[int]], set[int]]] = []
+    found: list[tuple[int, Sketch, set[int]]] = []
     for s in rest_seen:
-        note = seen[s]
-        # Its answer's bigrams, or where only its sketch is kept, the bigrams the sketch samples.
-        answer: frozenset[int] | tuple[int, frozenset[int]] = (
-            answer_grams(note.answer) if note.answer or not note.sketch else _unsketch(note.sketch))
+        note, answer = seen[s], new_sketches[s]
         candidates: set[int] = set(by_key.get(note.key, ()))
-        for g in _grams(note.question) | (answer if isinstance(answer, frozenset) else answer[1]):
+        for g in _grams(note.question) | _sketch_keys(answer):
             candidates.update(index.get(g, ()))
         found.append((s, answer, {k for k in candidates if compatible(note, k)}))
     # The rarity of the bigrams of the questions compared, among all questions of the deck.
@@ -359,40 +376,26 @@ def _plain_math(text: str) -> str:
     return _TEX_COMMAND.sub(lambda m: _tex_letter(m.group(1)), text)
 
 
-def _answer_likeness(old: tuple[int, frozenset[int]], new: frozenset[int] | tuple[int, frozenset[int]]) -> float:
-    """How alike an old answer (by its sketch) and a new one (by its bigrams) are; an answer cut
-    out of a longer one (a split question) counts too.
+def _answer_likeness(old: Sketch, new: Sketch) -> float:
+    """How alike two answers are by their sketches; an answer cut out of a longer one (a split
+    question) counts too.
 
-    The sketch holds the old answer's bigrams of the smallest hashes, up to a bound: the new
-    answer's bigrams below that bound are compared with them, and what they share is scaled by the
-    share of the old answer's bigrams the sketch holds (exact for an answer of few bigrams).
+    The share of the sketches' parts (that either answer has a bigram in) where they agree is
+    about the share of the two answers' bigrams they have in common (less the chance that 6 bits
+    of two different hashes agree), which with their numbers of bigrams tells how many they share.
     """
-    count, sampled = old
-    if isinstance(new, tuple):
-        new_count, new_sampled = new
-        if new_count <= len(new_sampled):  # that sketch holds every bigram of its answer
-            new = new_sampled
-        else:
-            return _sketch_likeness(old, new)
-    if not count or not sampled or not new:
+    (count, parts), (new_count, new_parts) = old, new
+    if not count or not new_count or not parts or not new_parts:
         return 0.0
-    if count <= len(sampled):  # the sketch holds every bigram
-        shared = float(len(sampled & new))
-    else:
-        bound = max(sampled)
-        shared = len(sampled & {g for g in new if g <= bound}) * count / len(sampled)
-    return _likeness(shared, count, len(new))
-
-
-def _sketch_likeness(old: tuple[int, frozenset[int]], new: tuple[int, frozenset[int]]) -> float:
-    """_answer_likeness of two sketches: the bigrams of the smallest hashes among both samples
-    tell what share of the two answers' bigrams they have in common."""
-    (count, sampled), (new_count, new_sampled) = old, new
-    if not count or not sampled or not new_sampled:
+    filled = agree = 0
+    for a, b in zip(parts, new_parts):
+        if a != _EMPTY or b != _EMPTY:
+            filled += 1
+            agree += a == b
+    if not filled:
         return 0.0
-    k = min(len(sampled), len(new_sampled)) if count > len(sampled) else len(new_sampled)
-    smallest = sorted(sampled | new_sampled)[:k]
-    jaccard = sum(1 for g in smallest if g in sampled and g in new_sampled) / len(smallest)
+    chance = 1 / _EMPTY
+    jaccard = max(0.0, (agree / filled - chance) / (1 - chance))
     return _likeness(jaccard * (count + new_count) / (1 + jaccard), count, new_count)
 
 
@@ -403,8 +406,8 @@ def _likeness(shared: float, count: int, new_count: int) -> float:
     return max(dice, 0.9 * contained)
 
 
-def _score(old: Known, new: Seen, weights: dict[str, float], old_answer: tuple[int, frozenset[int]],
-           new_answer: frozenset[int] | tuple[int, frozenset[int]], place: _Places | None = None) -> float:
+def _score(old: Known, new: Seen, weights: dict[str, float], old_answer: Sketch, new_answer: Sketch,
+           place: _Places | None = None) -> float:
     """How surely `new` is `old` edited; 0 when the evidence is too weak.
 
     Either the wording barely changed (a typo), or it changed but the answer stayed: a question

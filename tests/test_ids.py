@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deckgen.ids import SKETCH_GRAMS, Known, Seen, answer_grams, match, new_guid, similarity, sketch
+from deckgen.ids import SKETCH_BINS, Known, Seen, answer_grams, match, new_guid, similarity, sketch
 
 
 def _known(i: int, question: str, answer: str, key: str | None = None, file: str = "a.md") -> Known:
@@ -107,7 +107,7 @@ _OTHER = ("드롭아웃은 학습 중에 뉴런을 확률적으로 꺼서 특정
 
 
 def test_sketches_alone_recognise_a_reworded_question_by_its_long_answer():
-    assert len(answer_grams(_LONG)) > SKETCH_GRAMS  # the sketch holds only a sample of its bigrams
+    assert len(answer_grams(_LONG)) > SKETCH_BINS  # more bigrams than the sketch has parts
     known = [Known("g0", "a.md::x", "a.md", "배치 정규화의 효과는?", "", sketch=sketch(_LONG)),
              Known("g1", "a.md::y", "a.md", "드롭아웃의 효과는?", "", sketch=sketch(_OTHER))]
     seen = [Seen("a.md::z", "a.md", "배치 정규화를 쓰면 어떤 효과가 있나?", "", sketch=sketch(_LONG)),
