@@ -154,14 +154,12 @@ def sketch(text: str) -> str:
     grams = answer_grams(text)
     if not grams:
         return ""
-    smallest = [1 << 32] * SKETCH_BINS
-    for h in grams:
-        part, value = divmod(h, SKETCH_BINS)[::-1]
-        if value < smallest[part]:
-            smallest[part] = value
+    # Largest first, so that each part is left with its smallest.
+    smallest = {h % SKETCH_BINS: h // SKETCH_BINS for h in sorted(grams, reverse=True)}
     packed = 0
-    for i, value in enumerate(smallest):
-        packed |= (_EMPTY if value == 1 << 32 else value % _EMPTY) << (6 * i)
+    for i in range(SKETCH_BINS):
+        value = smallest.get(i)
+        packed |= (_EMPTY if value is None else value % _EMPTY) << (6 * i)
     raw = bytes([min(len(grams), 255)]) + packed.to_bytes(SKETCH_BINS * 6 // 8, "little")
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
