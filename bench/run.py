@@ -667,7 +667,23 @@ quadruple it at 4×.
 
 {scale_tab}
 """
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text + _other_sections(path, text), encoding="utf-8")
+
+
+def _other_sections(path: Path, text: str) -> str:
+    """The sections of the results file that other benchmarks wrote (e.g. bench/preview.py's), kept."""
+    try:
+        old = path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    ours = {line for line in text.splitlines() if line.startswith("## ")}
+    kept, keep = [], False
+    for line in old.splitlines(keepends=True):
+        if line.startswith("## "):
+            keep = line.rstrip("\n") not in ours
+        if keep:
+            kept.append(line)
+    return ("\n" + "".join(kept)) if kept else ""
 
 
 # --- main -----------------------------------------------------------------------------------
