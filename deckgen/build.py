@@ -197,7 +197,7 @@ def _parse_all(jobs: list[ParseJob], progress: Progress = _silent) -> list[Parse
         return results
     import multiprocessing
 
-    from deckgen import parse  # noqa: F401 (imported before the fork, so workers start warm)
+    from deckgen import package, parse  # noqa: F401 (imported before the fork, so workers start warm)
 
     progress(f"parsing 0/{count(len(jobs), 'file')}")
     with multiprocessing.get_context("fork").Pool(workers, initializer=ignore_interrupts) as pool:
