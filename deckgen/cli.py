@@ -50,6 +50,19 @@ def _given(sources: tuple[Path, ...], command: str) -> tuple[Path, ...]:
     return (Path("sources"),)
 
 
+def _build_options(command):
+    """The options `build` and `push` share: where the package goes and what it is called."""
+    for option in reversed((
+        click.option("-o", "--outdir", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
+                     help="Folder for the .apkg files and CHANGELOG.md."),
+        click.option("--deck-name", help="Rename the root deck (kept as the title in deckgen.toml)."),
+        click.option("--version", "version", metavar="X.Y.Z", help="Set the package version explicitly."),
+        click.option("--strict", is_flag=True, help="Fail on any warning."),
+    )):
+        command = option(command)
+    return command
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="deckgen")
 def cli() -> None:
@@ -58,11 +71,7 @@ def cli() -> None:
 
 @cli.command()
 @_SOURCES
-@click.option("-o", "--outdir", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
-              help="Folder for the .apkg files and CHANGELOG.md.")
-@click.option("--deck-name", help="Root deck name (overrides deckgen.toml's title).")
-@click.option("--version", "version", metavar="X.Y.Z", help="Set the package version explicitly.")
-@click.option("--strict", is_flag=True, help="Fail on any warning.")
+@_build_options
 @click.option("--migrate-notetype", is_flag=True,
               help="Accept a notetype whose fields or card types changed (a major version; says how to import it).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors: no progress line, no report.")
@@ -201,11 +210,7 @@ def _print_lock(report: BuildReport) -> None:
 
 @cli.command()
 @_SOURCES
-@click.option("-o", "--outdir", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
-              help="Folder for the .apkg files and CHANGELOG.md.")
-@click.option("--deck-name", help="Root deck name (overrides deckgen.toml's title).")
-@click.option("--version", "version", metavar="X.Y.Z", help="Set the package version explicitly.")
-@click.option("--strict", is_flag=True, help="Fail on any warning.")
+@_build_options
 @click.option("--profile", metavar="NAME", help="The Anki profile to import into (needed when there are several).")
 @click.option("--collection", type=click.Path(path_type=Path), metavar="PATH",
               help="The collection file to import into (collection.anki2), instead of a profile's.")
