@@ -44,7 +44,7 @@ from deckgen import notetype
 from deckgen.model import BuildConfig, CardNote, Change, DeckConfig, Diagnostic, Note, NoteFile, Prepared, SourceLocation
 from deckgen.notetype import FIELDS, NOTETYPE_NAME, notetype_hash, notetype_mtime, template_files
 from deckgen.sources import LOCK_NAME, display_path
-from deckgen.textsafe import html_text, markdown_text
+from deckgen.textsafe import field_text, html_text, markdown_text
 
 LOCK_FORMAT = 2
 COLUMNS = ("guid", "file", "question", "hash", "mtime", "added", "sketch")
@@ -141,7 +141,6 @@ def _warn_other_deck(state: dict, deck: DeckConfig, problems: Problems) -> None:
             f'"{deck.title}" (slug "{deck.slug}"); its GUIDs are used, so importing updates the notes '
             f'of "{old_title}" in Anki (move the lock away to make this a deck of its own)',
         )
-
 
 
 def _lines_of(path: Path) -> dict[tuple, int]:
@@ -754,11 +753,6 @@ def _as_packaged(fields: tuple[str, ...], tags: tuple[str, ...], deck_name: str)
     return (*fields[:4], fields[4].rsplit(":", 1)[0], tags, deck_name)
 
 
-def _plain(markup: str) -> str:
-    """The text of an HTML field, as near as can be to what the parse calls the question's text."""
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]*>", " ", markup))).strip()
-
-
 def _state_from(package: dict, version: str, deck: DeckConfig, files: list[NoteFile], css: str) -> dict:
     """A lock as the build that wrote `package` would have left it, as far as the package tells."""
     from deckgen.notetype import field_values  # what a package holds of each field
@@ -778,7 +772,7 @@ def _state_from(package: dict, version: str, deck: DeckConfig, files: list[NoteF
     entries = []
     for guid, mtime, tags, fields, subdeck, added in package["notes"]:
         source = html.unescape(fields[4].rsplit(":", 1)[0])
-        question = _plain(fields[0])
+        question = field_text(fields[0])
         seen = minted.get(guid)
         packaged = _as_packaged(fields, tags, subdeck)
         entry = {
@@ -786,7 +780,7 @@ def _state_from(package: dict, version: str, deck: DeckConfig, files: list[NoteF
             "key": seen.key if seen else f"{source}::{ids.fold(question)}",
             "file": source,
             "question": question,
-            "sketch": ids.sketch(_plain(fields[1])[: ids.ANSWER_SKETCH]),
+            "sketch": ids.sketch(field_text(fields[1])[: ids.ANSWER_SKETCH]),
             # Content the package holds as this build would write it is unchanged: same hash, same mtime.
             "hash": unchanged.get(packaged) or content_hash(fields, tags, subdeck),
             "mtime": min(max(mtime, 0), MAX_TIME),

@@ -10,7 +10,6 @@ lists as removed, GUIDs this deck minted, are ever deleted (`--prune`), and only
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from deckgen.model import Diagnostic
 from deckgen.notetype import FIELDS, NOTETYPE_ID, NOTETYPE_NAME, SCHEMA
 from deckgen.profiles import Target, find_target
 from deckgen.sources import sources_root
+from deckgen.textsafe import field_text
 
 MIN_ANKI = (23, 10)
 """The first `anki` whose importer takes the update conditions File › Import offers."""
@@ -200,7 +200,7 @@ def _import(col, package: Path, backup: Path | None) -> ImportLog:
     log = result.log
 
     def questions(notes) -> tuple[str, ...]:
-        return tuple(_plain(n.fields[0]) if n.fields else "" for n in notes)
+        return tuple(field_text(n.fields[0]) if n.fields else "" for n in notes)
 
     skipped = tuple((why, q) for why, notes in (
         ("its notetype is missing", log.missing_notetype), ("its deck is missing", log.missing_deck),
@@ -301,11 +301,6 @@ def _through_ankiconnect(package: Path, target: Target, prune: bool, removed: tu
         raise DeckgenError(f"{package}: error: AnkiConnect did not import the package (Anki has no collection "
                            "open?); nothing was imported")
     return PushReport(target=target, package=package, via="AnkiConnect", log=None, removed_listed=len(removed))
-
-
-def _plain(field: str) -> str:
-    """The text of a field's HTML, on one line."""
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]*>", " ", field))).strip()
 
 
 def summary(log: ImportLog) -> str:

@@ -45,3 +45,8 @@ def markdown_text(text: str) -> str:
     """
     text = printable(text)
     return _MARKUP.sub(lambda m: "&lt;" if m.group() == "<" else "&amp;", text)
+
+
+def field_text(markup: str) -> str:
+    """The text of an HTML field on one line, as near as can be to what the parse calls a question's text."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]*>", " ", markup))).strip()
