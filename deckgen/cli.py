@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from deckgen import __version__
-from deckgen.errors import DeckgenError
+from deckgen.errors import DeckgenError, count
 from deckgen.model import BuildConfig, BuildReport, Diagnostic
 from deckgen.textsafe import printable
 
@@ -110,8 +110,6 @@ def preview(sources: tuple[Path, ...], outdir: Path, mathjax: Path | None, chang
     config = BuildConfig(sources=_given(sources, "preview"), outdir=outdir)
     report = _run(lambda: write_preview(config, outdir, mathjax, changed_only=changed_only))
     _print_diagnostics(report.diagnostics)
-    from deckgen.errors import count
-
     _echo(f"wrote {report.index} ({count(report.cards, 'card')}, {report.changed} new or edited since the last build; "
           + (f"math by {report.mathjax})" if report.mathjax else "math as TeX: no MathJax found)"))
 
@@ -167,8 +165,6 @@ def _print_report(report: BuildReport) -> None:
         _echo(f"{report.package} is up to date (version {report.version}); nothing to do")
         _print_lock(report)
         return
-    from deckgen.errors import count
-
     _echo(f"wrote {report.package}")
     _echo(
         f"  {count(report.notes, 'note')} ({count(report.subquestions, 'sub-question')}) "
@@ -224,7 +220,7 @@ def push(ctx: click.Context, sources: tuple[Path, ...], outdir: Path, deck_name:
 
     target = _run(lambda: pushing.prepare(profile, collection))
     report = ctx.invoke(build, sources=sources, outdir=outdir, deck_name=deck_name, version=version, strict=strict)
-    result = _run(lambda: pushing.push(report.package, sources or (Path("sources"),), target, prune,
+    result = _run(lambda: pushing.push(report.package, _given(sources, "push"), target, prune,
                                        lambda notes: _confirm_prune(notes, yes)),
                   interrupted="interrupted: the package was built; nothing was imported")
     _print_diagnostics(result.diagnostics)
@@ -233,11 +229,10 @@ def push(ctx: click.Context, sources: tuple[Path, ...], outdir: Path, deck_name:
 
 def _confirm_prune(notes, yes: bool) -> bool:
     one = len(notes) == 1
-    _echo(f"{len(notes)} note{'' if one else 's'} in the collection {'was' if one else 'were'} removed from "
+    _echo(f"{count(len(notes), 'note')} in the collection {'was' if one else 'were'} removed from "
           f"this deck's notes (deckgen.lock lists {'it' if one else 'them'}):")
     for note in notes:
-        _echo(f"  {note.question} ({note.file}, removed in {note.version}; "
-              f"{note.reviews} review{'' if note.reviews == 1 else 's'})")
+        _echo(f"  {note.question} ({note.file}, removed in {note.version}; {count(note.reviews, 'review')})")
     if yes:
         return True
     what = "it" if one else f"these {len(notes)} notes"
