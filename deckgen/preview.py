@@ -99,16 +99,17 @@ def render_template(template: str, fields: dict[str, str]) -> str:
     return _FIELD.sub(lambda m: fields.get(m.group(1).strip(), ""), template)
 
 
-def card_sides(values: tuple[str, ...]) -> tuple[str, str]:
+def card_sides(fields: tuple[str, ...]) -> tuple[str, str]:
     """Return a note's front and back HTML as Anki renders them from the shipped templates."""
-    return _card_view(values)[:2]
+    return _card_view(field_values(fields))[:2]
 
 
 @lru_cache(maxsize=1 << 14)  # `deckgen watch` renders again only the notes that changed
 def _card_view(values: tuple[str, ...]) -> tuple[str, str, str]:
-    """A note's front, back and Source field, as Anki shows them."""
+    """A note's front, back and Source field, as Anki shows them, from its field values as the
+    package holds them (see notetype.field_values)."""
     front_t, back_t, _ = template_files()
-    fields = dict(zip(FIELDS, field_values(values), strict=True))
+    fields = dict(zip(FIELDS, values, strict=True))
     front = render_template(front_t, fields)
     return front, render_template(back_t, {**fields, "FrontSide": front}), fields["Source"]
 
@@ -166,10 +167,10 @@ def gather(config: BuildConfig) -> Preview:
     plan = deck_lock.plan(state, deck, files, css, config)
     before = {e["guid"]: e["hash"] for e in (state or {}).get("notes", ())}
     cards = []
-    for n, (card, entry) in enumerate(zip(plan.cards, plan.state["notes"], strict=True), 1):
+    for n, (card, entry, packaged) in enumerate(zip(plan.cards, plan.state["notes"], plan.packaged, strict=True), 1):
         old = before.get(card.guid)
         status = "new" if old is None else "edited" if old != entry["hash"] else ""
-        front, back, source = _card_view(card.fields)
+        front, back, source = _card_view(packaged.values)  # the values the package holds, found once
         cards.append(PreviewCard(n, card.deck, card.tags, source, status, front, back))
     removed = tuple((c.question, c.detail) for c in plan.changes if c.kind == "removed")
     used = {**{p.name: p for p in fonts}, **media.files}
