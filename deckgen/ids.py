@@ -405,7 +405,7 @@ def _likeness(shared: float, count: int, new_count: int) -> float:
 
 
 def _score(old: Known, new: Seen, weights: dict[str, float], old_answer: Sketch, new_answer: Sketch,
-           place: _Places | None = None) -> float:
+           place: _Places) -> float:
     """How surely `new` is `old` edited; 0 when the evidence is too weak.
 
     Either the wording barely changed (a typo), or it changed but the answer stayed: a question
@@ -415,7 +415,6 @@ def _score(old: Known, new: Seen, weights: dict[str, float], old_answer: Sketch,
     a = _answer_likeness(old_answer, new_answer)
     # A key with a real anchor name is evidence; a bare section number is not (sections get
     # renumbered), unless the questions around it kept their numbers. A renamed file is the same file.
-    place = place or _Places({}, frozenset())
     same_key = (old.key == new.key and not _NUMBERED.search(old.key)) or place.same_place(old, new)
     strong = q >= 0.85 or (a >= 0.8 and q >= 0.3) or (same_key and (q >= 0.6 or a >= 0.8))
     if not strong:
