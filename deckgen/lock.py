@@ -187,6 +187,12 @@ def parse(data: bytes, shown: str) -> dict:
     if duplicated:
         problem = _Lines.problem(text)
         _fail(shown, [problem or (0, "the lock file has a key twice in one object")])
+    if _SURROGATE_ESCAPE.search(text):  # only an escape can put half a character into a string
+        halves = _half_characters(state)
+        if halves:
+            lines = _Lines.of(text)
+            _fail(shown, sorted((_line(lines, path), "the lock file is corrupt (a string holds half of a character: "
+                                 "a lone surrogate escape such as \\ud800)") for path in halves))
     if isinstance(state, dict) and type(state.get("format")) is int and state["format"] > LOCK_FORMAT:
         line = _Lines.of(text).get(("format",), 0)
         raise DeckgenError(
@@ -295,6 +301,37 @@ def _is_sub_key(key: str, file: str) -> bool:
 def default_key(file: str, question: str) -> str:
     """The identity key of a question that has no anchor and no parent: its file and folded text."""
     return f"{file}::{ids.fold(question)}"
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _half_characters(state: object) -> list[tuple]:
+    """The paths of the strings (values or keys) holding a lone surrogate, which no file can hold
+    as UTF-8: such a lock could be read but never written again."""
+    found: list[tuple] = []
+    stack: list[tuple[tuple, object]] = [((), state)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if not value.isascii() and not _encodable(value):
+                found.append(path)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if not _encodable(key):
+                    found.append(path)
+                stack.append(((*path, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*path, n), item) for n, item in enumerate(value))
+    return found
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _fail(shown: str, problems: list[tuple[int, str]]) -> NoReturn:

@@ -313,6 +313,19 @@ def test_a_bad_value_in_a_note_row_is_refused_at_its_line(run_cli, built, column
     _rebuild_fails(run_cli, built, f"notes/deckgen.lock:{at + 1}: error: {message}")
 
 
+def test_half_a_character_in_a_lock_is_refused_at_its_line(run_cli, built):
+    """A lone surrogate escape (`\\udbb3`) is valid JSON, but no UTF-8 file can hold the string
+    it makes: read as it is, the lock could never be written again."""
+    text = built.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    at = [n for n, line in enumerate(lines) if line.startswith('  ["')][2]
+    row = json.loads(lines[at].rstrip().rstrip(","))
+    lines[at] = lines[at].replace(json.dumps(row[2], ensure_ascii=False), json.dumps(row[2][:1] + "\udbb3"), 1)
+    built.write_text("".join(lines), encoding="utf-8")
+    _rebuild_fails(run_cli, built, f"notes/deckgen.lock:{at + 1}: error: the lock file is corrupt (a string holds "
+                                   "half of a character: a lone surrogate escape such as \\ud800)")
+
+
 def test_a_format_1_lock_is_read_and_written_again_in_format_2_with_every_guid(run_cli, built):
     before = read_lock(built.parent)
     old = format_1(built.parent)
