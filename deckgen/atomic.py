@@ -28,11 +28,11 @@ import time
 from pathlib import Path
 
 from deckgen.errors import DeckgenError
+from deckgen.inputs import JOURNAL_NAME  # noqa: F401 (the build and the check import it from here)
 from deckgen.model import Diagnostic, SourceLocation
 from deckgen.sources import display_path
 from deckgen.textsafe import printable
 
-JOURNAL_NAME = ".deckgen-journal.json"
 _JOURNAL_FORMAT = 1
 LOCK_WAIT_SECONDS = 60.0
 """How long a build waits for another build of the same notes ($DECKGEN_LOCK_TIMEOUT overrides)."""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from deckgen import inputs
 from deckgen.atomic import JOURNAL_NAME, BuildLock, InterruptGuard, Staged, recover
 from deckgen.cache import BuildRecords, Entry, ParseCache, Record, stamp
 from deckgen.errors import DeckgenError, Problems, count, ignore_interrupts
@@ -83,7 +84,7 @@ def collect(config: BuildConfig, problems: Problems,
                 cache.put(key, parsed, diagnostics, used)
         else:
             parsed, diagnostics = hit.file, hit.diagnostics
-            used = {name: Path(p) for name, p, _, _ in hit.media}
+            used = {name: Path(p) for name, p, *_ in hit.media}
         problems.extend(diagnostics)
         media.files.update(used)
         if not parsed.notes and not parsed.skipped and not _is_index(source):
@@ -249,13 +250,15 @@ def build(config: BuildConfig, progress: Progress = _silent) -> BuildReport:
             records = BuildRecords(root, config.outdir)
             last = records.get(_fingerprint(config))
             if last is not None:  # nothing changed since the last build: say so, and stop here
-                report = replace(last.report, changes=(), up_to_date=True, lock_state="unchanged")
+                report = _again(last)
             else:
-                report, media = _build(config, guard, progress)
+                report, media, linked = _build(config, guard, progress)
                 if report.package is not None:
                     from deckgen import lock as deck_lock
 
-                    stamps = tuple((str(p), *stamp(p)) for p in media.values())
+                    # The images packaged, and the note files outside the sources whose questions
+                    # the cards name (the notes' links): inputs too, that the fingerprint misses.
+                    stamps = (*((str(p), *stamp(p)) for p in media.values()), *linked)
                     # A rebuild with nothing changed says again what this build said, but for what
                     # only a first build says.
                     again = tuple(d for d in report.diagnostics if not deck_lock.said_once(d))
@@ -285,16 +288,47 @@ def _recover(root: Path) -> list[Diagnostic]:
     return [done] if done else []
 
 
-def _fingerprint(config: BuildConfig) -> str:
+def _again(last: Record) -> BuildReport:
+    """What a rebuild with nothing changed since the build `last` records reports."""
+    return replace(last.report, changes=(), up_to_date=True, lock_state="unchanged")
+
+
+def _inputs(config: BuildConfig) -> tuple[Path, tuple[Path, ...], str, Path]:
+    """What the fingerprint of a build is taken over: its root, its sources, its other settings
+    (as text; the working folder too, from which its messages name files) and the templates."""
     from deckgen.notetype import SCHEMA, templates_dir
 
     options = (config.deck_name, config.version, config.strict, config.migrate_notetype, SCHEMA.fingerprint(),
-               [str(p.resolve()) for p in config.sources])
-    return BuildRecords.fingerprint(sources_root(config.sources), config.sources, options, templates_dir())
+               [str(p.resolve()) for p in config.sources], str(config.outdir), os.getcwd())
+    return sources_root(config.sources), config.sources, repr(options), templates_dir()
+
+
+def _fingerprint(config: BuildConfig) -> str:
+    return inputs.fingerprint(*_inputs(config))
+
+
+def unchanged_since(config: BuildConfig) -> tuple[BuildReport, dict] | None:
+    """What a rebuild of `config` would report now if it changed nothing, and what tells that it
+    would (the arguments of uptodate.remember but for the command line, the output and click);
+    None if it would build."""
+    root, sources, options, templates = _inputs(config)
+    fingerprint = inputs.fingerprint(root, sources, options, templates)
+    records = BuildRecords(root, config.outdir)
+    try:
+        seen = inputs.stamp(records.path)  # before it is read: a record written since is another one
+    except OSError:
+        return None
+    last = records.get(fingerprint)
+    if last is None:
+        return None
+    return _again(last), dict(
+        sources=[str(p) for p in sources], root=str(root), outdir=str(config.outdir), options=options,
+        templates=str(templates), fingerprint=fingerprint, record=(str(records.path), *seen),
+        package=str(last.report.package), media=last.media)
 
 
 def _build(config: BuildConfig, guard: InterruptGuard | None = None,
-           progress: Progress = _silent) -> tuple[BuildReport, dict[str, Path]]:
+           progress: Progress = _silent) -> tuple[BuildReport, dict[str, Path], tuple[tuple, ...]]:
     from deckgen import config as deck_config
     from deckgen import lock as deck_lock
     from deckgen.style import card_css
@@ -358,4 +392,4 @@ def _build(config: BuildConfig, guard: InterruptGuard | None = None,
     lock_state = "unchanged" if not lock_written else "updated" if had_lock else "new"
     report = BuildReport(package=target, up_to_date=up_to_date, diagnostics=tuple(problems.items),
                          lock=deck.root / deck_lock.LOCK_NAME, lock_state=lock_state, **report_args)
-    return report, media
+    return report, media, tuple(sorted({seen for f in files for seen in f.depends}))

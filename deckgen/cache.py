@@ -10,14 +10,14 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import stat
 import tempfile
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 
+from deckgen import inputs
+from deckgen.inputs import code_fingerprint, stamp
+from deckgen.inputs import unchanged as _unchanged
 from deckgen.model import BuildReport, Diagnostic, NoteFile, SourceFile
-from deckgen.sources import NOTE_SUFFIXES
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,26 +26,13 @@ class Entry:
 
     file: NoteFile
     diagnostics: tuple[Diagnostic, ...]
-    media: tuple[tuple[str, str, int, int], ...]
-    """(packaged name, path, mtime_ns, size) of each image the notes reference."""
+    media: tuple[tuple, ...]
+    """(packaged name, path, *stamp) of each image the notes reference (see inputs.stamp)."""
 
 
 def cache_dir() -> Path:
     """Return deckgen's cache folder ($DECKGEN_CACHE, else the XDG cache)."""
-    if os.environ.get("DECKGEN_CACHE"):
-        return Path(os.environ["DECKGEN_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "deckgen"
-
-
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """Hash deckgen's own code: a new version of the parser never reuses an old parse."""
-    h = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):  # subpackages too: the shapes live in shapes/
-        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
+    return Path(inputs.cache_dir())
 
 
 _MEMORY_MOST = 4096  # parses kept in memory by a long-running process (older ones are dropped first)
@@ -91,7 +78,7 @@ class ParseCache:
         if entry is None or entry.file.source.path != source.path:
             return None
         # The images it uses, and the other note files it looked at to name linked questions.
-        stamps = [(path, m, z) for _n, path, m, z in entry.media] + list(entry.file.depends)
+        stamps = [(path, *seen) for _n, path, *seen in entry.media] + list(entry.file.depends)
         if not _unchanged(stamps):
             return None
         self._remember(key, entry)
@@ -115,8 +102,9 @@ class Record:
 
     fingerprint: str
     report: BuildReport
-    media: tuple[tuple[str, int, int], ...]
-    """(path, mtime_ns, size) of every image the package holds."""
+    media: tuple[tuple, ...]
+    """(path, *stamp) of every image the package holds and every other note file its cards name
+    (see inputs.stamp)."""
 
 
 class BuildRecords:
@@ -129,20 +117,7 @@ class BuildRecords:
     @staticmethod
     def fingerprint(root: Path, sources: tuple[Path, ...], options: tuple, templates: Path) -> str:
         """Hash every input of a build: notes, settings, lock, indexes, templates and code."""
-        h = hashlib.sha256(code_fingerprint().encode() + repr(options).encode())
-        for name in ("deckgen.toml", "deckgen.lock", "README.md", "SUMMARY.md"):
-            for folder in (root, root.parent):
-                _hash_file(h, folder / name)
-        for given in sources:
-            paths = sorted(given.rglob("*")) if given.is_dir() else [given]
-            for path in paths:
-                if path.suffix.lower() in NOTE_SUFFIXES:
-                    _hash_file(h, path)
-        for path in sorted(templates.rglob("*")):
-            if path.is_file():
-                mtime_ns, size = stamp(path)
-                h.update(f"{path}\0{mtime_ns}\0{size}\0".encode("utf-8", "surrogatepass"))
-        return h.hexdigest()
+        return inputs.fingerprint(root, sources, repr(options), templates)
 
     def get(self, fingerprint: str) -> Record | None:
         """Return the last build's record if its inputs and outputs are all as they were."""
@@ -176,41 +151,3 @@ def _store(path: Path, value: object) -> None:
         os.replace(tmp, path)
     except (OSError, pickle.PicklingError):
         pass
-
-
-def stamp(path: str | Path) -> tuple[int, int]:
-    """Return (mtime_ns, size): what tells that a file changed since it was last read."""
-    st = os.stat(path)
-    return st.st_mtime_ns, st.st_size
-
-
-def _unchanged(stamps) -> bool:
-    """Tell whether every (path, mtime_ns, size) still describes its file."""
-    for path, mtime_ns, size in stamps:
-        try:
-            if stamp(path) != (mtime_ns, size):
-                return False
-        except OSError:
-            return False
-    return True
-
-
-def _hash_file(h, path: Path) -> None:
-    """Hash a file's name and bytes; only a regular file is read (a named pipe would never end)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        data = b"\xff missing"
-    else:
-        try:
-            st = os.fstat(fd)
-            if stat.S_ISREG(st.st_mode):
-                with os.fdopen(os.dup(fd), "rb") as f:
-                    data = f.read()
-            else:
-                data = f"\xff not a file {st.st_mode}".encode()
-        except OSError:
-            data = b"\xff unreadable"
-        finally:
-            os.close(fd)
-    h.update(str(path).encode("utf-8", "surrogatepass") + b"\0" + hashlib.sha256(data).digest())

@@ -16,10 +16,15 @@ from deckgen.textsafe import printable
 _SOURCES = click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 
 
+def _shown(text: str) -> str:
+    """What comes from the notes (a question, a file name) may hold escape sequences or bidi
+    controls: they are shown, never sent to the terminal as they are."""
+    return "\n".join(map(printable, text.split("\n")))
+
+
 def _echo(text: str, err: bool = False) -> None:
-    """Print output: what comes from the notes (a question, a file name) may hold escape sequences
-    or bidi controls, which are shown, never sent to the terminal as they are."""
-    click.echo("\n".join(map(printable, text.split("\n"))), err=err)
+    """Print output (see _shown)."""
+    click.echo(_shown(text), err=err)
 
 
 def _print_diagnostics(diagnostics: tuple[Diagnostic, ...]) -> None:
@@ -89,10 +94,30 @@ def build(sources: tuple[Path, ...], outdir: Path, deck_name: str | None, versio
         _print_diagnostics(report.diagnostics)
         if not quiet:
             _print_report(report)
+        if _command_line and _command_line[0] == "build":
+            _remember(_command_line, config, quiet)
     except KeyboardInterrupt:  # the build is already written: only its report was cut short
         click.echo("interrupted: the build was already written", err=True)
         sys.exit(130)
     return report  # for `push`, which builds first
+
+
+_command_line: list[str] | None = None
+"""The arguments main() was started with (None when the CLI is invoked otherwise)."""
+
+
+def _remember(argv: list[str], config: BuildConfig, quiet: bool) -> None:
+    """Keep what a rebuild with nothing changed would print for these arguments (see uptodate.py)."""
+    from deckgen.build import unchanged_since
+    from deckgen.uptodate import remember
+
+    found = unchanged_since(config)
+    if found is None:
+        return
+    report, facts = found
+    err = "".join(_shown(str(d)) + "\n" for d in report.diagnostics)
+    out = "" if quiet else "".join(_shown(line) + "\n" for line in _up_to_date_lines(report))
+    remember(argv, **facts, click=click.__file__, err=err, out=out)
 
 
 @cli.command()
@@ -160,10 +185,14 @@ def _build(config: BuildConfig, show_progress: bool = False) -> BuildReport:
 _MOST_SHOWN = 25  # added or edited notes listed on the terminal; CHANGELOG.md has them all
 
 
+def _up_to_date_lines(report: BuildReport) -> list[str]:
+    return [f"{report.package} is up to date (version {report.version}); nothing to do", *_lock_lines(report)]
+
+
 def _print_report(report: BuildReport) -> None:
     if report.up_to_date:
-        _echo(f"{report.package} is up to date (version {report.version}); nothing to do")
-        _print_lock(report)
+        for line in _up_to_date_lines(report):
+            _echo(line)
         return
     _echo(f"wrote {report.package}")
     _echo(
@@ -187,7 +216,8 @@ def _print_report(report: BuildReport) -> None:
     for kind, n in shown.items():
         if n > _MOST_SHOWN and kind in ("added", "edited"):
             _echo(f"  … and {n - _MOST_SHOWN} more {kind} (all in CHANGELOG.md)")
-    _print_lock(report)
+    for line in _lock_lines(report):
+        _echo(line)
     if report.steps:
         _echo("in Anki:")
         for n, step in enumerate(report.steps, 1):
@@ -197,11 +227,12 @@ def _print_report(report: BuildReport) -> None:
 _LOCK_STATES = {"new": "new: commit it with the notes", "updated": "updated", "unchanged": "unchanged"}
 
 
-def _print_lock(report: BuildReport) -> None:
-    if report.lock is not None:
-        from deckgen.sources import display_path
+def _lock_lines(report: BuildReport) -> list[str]:
+    if report.lock is None:
+        return []
+    from deckgen.sources import display_path
 
-        _echo(f"lock: {display_path(report.lock)} ({_LOCK_STATES[report.lock_state or 'unchanged']})")
+    return [f"lock: {display_path(report.lock)} ({_LOCK_STATES[report.lock_state or 'unchanged']})"]
 
 
 @cli.command()
@@ -273,4 +304,6 @@ def _print_push(result, summary) -> None:
 
 def main() -> None:
     """Run the CLI."""
+    global _command_line
+    _command_line = sys.argv[1:]
     cli(prog_name="deckgen")

@@ -52,6 +52,10 @@ def main() -> None:
     if why:
         sys.stderr.write("error: {}\n".format(why))
         sys.exit(1)
+    from deckgen.uptodate import replay
+
+    if replay(sys.argv[1:]):  # a rebuild with nothing changed: answered without the CLI's imports
+        return
     from deckgen.cli import main as cli
 
     cli()

@@ -111,8 +111,8 @@ class NoteFile:
     """Sort key of the subdeck among its siblings."""
     shape: str = ""
     """The shape its questions were found in (see shapes/)."""
-    depends: tuple[tuple[str, int, int], ...] = ()
-    """(path, mtime_ns, size) of other note files whose content the parse used (cross-links)."""
+    depends: tuple[tuple, ...] = ()
+    """(path, *stamp) of other note files whose content the parse used (cross-links; see inputs.stamp)."""
     passed: tuple[tuple[int, str, str], ...] = ()
     """(line, text, why) of each heading, bold line or summary that could have been a question
     and is not one, for `deckgen check -v`."""

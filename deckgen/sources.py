@@ -11,12 +11,9 @@ from pathlib import Path
 
 from deckgen.errors import DeckgenError, Problems
 from deckgen.ids import nfc
+from deckgen.inputs import LOCK_NAME, NOTE_SUFFIXES, folders_above  # noqa: F401 (LOCK_NAME: imported from here)
 from deckgen.model import SourceFile, SourceLocation
 from deckgen.textsafe import printable
-
-NOTE_SUFFIXES = (".md", ".markdown")
-LOCK_NAME = "deckgen.lock"
-"""The lock beside the notes (see lock.py)."""
 
 
 def sources_root(paths: tuple[Path, ...]) -> Path:
@@ -88,9 +85,7 @@ def unread_locks(paths: tuple[Path, ...], root: Path, name: str) -> list[Path]:
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 if name in files:
                     found[(Path(folder) / name).resolve()] = None
-    cwd = Path.cwd().resolve()
-    above = [root.parent, *(p for p in root.parents if p.is_relative_to(cwd)), cwd]
-    for folder in above:
+    for folder in map(Path, folders_above(str(root))):
         if (folder / name).is_file():
             found[(folder / name).resolve()] = None
     return [p for p in found if p != root / name]
