@@ -21,6 +21,7 @@ from deckgen.model import (
     Prepared,
     SourceFile,
     SourceLocation,
+    Unchanged,
 )
 from deckgen.sources import (
     LOCK_NAME,
@@ -307,10 +308,9 @@ def _fingerprint(config: BuildConfig) -> str:
     return inputs.fingerprint(*_inputs(config))
 
 
-def unchanged_since(config: BuildConfig) -> tuple[BuildReport, dict] | None:
+def unchanged_since(config: BuildConfig) -> tuple[BuildReport, Unchanged] | None:
     """What a rebuild of `config` would report now if it changed nothing, and what tells that it
-    would (the arguments of uptodate.remember but for the command line, the output and click);
-    None if it would build."""
+    would; None if it would build."""
     root, sources, options, templates = _inputs(config)
     fingerprint = inputs.fingerprint(root, sources, options, templates)
     records = BuildRecords(root, config.outdir)
@@ -321,8 +321,8 @@ def unchanged_since(config: BuildConfig) -> tuple[BuildReport, dict] | None:
     last = records.get(fingerprint)
     if last is None:
         return None
-    return _again(last), dict(
-        sources=[str(p) for p in sources], root=str(root), outdir=str(config.outdir), options=options,
+    return _again(last), Unchanged(
+        sources=tuple(map(str, sources)), root=str(root), outdir=str(config.outdir), options=options,
         templates=str(templates), fingerprint=fingerprint, record=(str(records.path), *seen),
         package=str(last.report.package), media=last.media)
 

@@ -114,10 +114,10 @@ def _remember(argv: list[str], config: BuildConfig, quiet: bool) -> None:
     found = unchanged_since(config)
     if found is None:
         return
-    report, facts = found
+    report, unchanged = found
     err = "".join(_shown(str(d)) + "\n" for d in report.diagnostics)
     out = "" if quiet else "".join(_shown(line) + "\n" for line in _up_to_date_lines(report))
-    remember(argv, **facts, click=click.__file__, err=err, out=out)
+    remember(argv, unchanged, click=click.__file__, err=err, out=out)
 
 
 @cli.command()
@@ -306,4 +306,7 @@ def main() -> None:
     """Run the CLI."""
     global _command_line
     _command_line = sys.argv[1:]
-    cli(prog_name="deckgen")
+    try:
+        cli(prog_name="deckgen")
+    finally:
+        _command_line = None

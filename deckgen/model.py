@@ -208,3 +208,25 @@ class BuildReport:
     """The lock file of these notes."""
     lock_state: Literal["new", "updated", "unchanged", ""] = ""
     """What this build did to it: wrote a first one, rewrote it, or left it as it was."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """What tells, before anything is read, that a rebuild would change nothing (see uptodate.py)."""
+
+    sources: tuple[str, ...]
+    """The notes as the build's settings name them."""
+    root: str
+    """The folder that owns the build (sources.sources_root)."""
+    outdir: str
+    """The output folder, as given."""
+    options: str
+    templates: str
+    fingerprint: str
+    """What the last build's record took its fingerprint over (see inputs.fingerprint), and the fingerprint."""
+    record: tuple
+    """(path, *stamp) of that record, stamped before it was read."""
+    package: str
+    """The package the record names, which must still be there."""
+    media: tuple[tuple, ...]
+    """(path, *stamp) of the other files the record checks: the images and the linked note files."""

@@ -20,6 +20,10 @@ import sys
 
 from deckgen import inputs
 
+TYPE_CHECKING = False  # not typing's: importing it would be a good part of a rebuild's time
+if TYPE_CHECKING:
+    from deckgen.model import Unchanged
+
 _FORMAT = 1
 
 
@@ -37,29 +41,25 @@ def _root(resolved: list[str]) -> str:
     return os.path.commonpath([p if os.path.isdir(p) else os.path.dirname(p) for p in resolved])
 
 
-def remember(argv: list[str], *, sources: list[str], root: str, outdir: str, options: str, templates: str,
-             fingerprint: str, record: tuple, package: str, media: tuple, click: str, err: str, out: str) -> None:
-    """Keep what a rebuild with nothing changed prints (`err`, `out`) for the command line `argv`.
-
-    `sources` are the notes as the settings name them, `root` the folder that owns the build,
-    `outdir` the output folder; `options`, `templates` and `fingerprint` are what the build's
-    record took its fingerprint over, and the fingerprint; `record` is (path, *stamp) of that
-    record, `package` the package it names, `media` the (path, *stamp) of its images, `click`
-    the file of the click that parsed `argv`. Skipped silently if it cannot be written.
-    """
-    resolved = [os.path.realpath(s) for s in sources]
-    if not resolved or _root(resolved) != root:
+def remember(argv: list[str], unchanged: Unchanged, *, click: str, err: str, out: str) -> None:
+    """Keep what a rebuild with nothing changed prints (`err`, `out`) for the command line `argv`,
+    and what tells that nothing changed; `click` is the file of the click that parsed `argv`.
+    Skipped silently if it cannot be written."""
+    resolved = [os.path.realpath(s) for s in unchanged.sources]
+    if not resolved or _root(resolved) != unchanged.root:
         return
     key = _key(argv)
-    entry = {
-        "key": key, "click": (click, *inputs.stamp(click)), "sources": list(sources), "resolved": resolved,
-        "root": root, "outdir": outdir, "outdir_resolved": os.path.realpath(outdir), "options": options,
-        "templates": templates, "fingerprint": fingerprint, "record": tuple(record), "package": package,
-        "media": tuple(tuple(m) for m in media), "err": err, "out": out,
-    }
     path = _path(key)
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
+        entry = {
+            "key": key, "click": (click, *inputs.stamp(click)), "sources": list(unchanged.sources),
+            "resolved": resolved, "root": unchanged.root, "outdir": unchanged.outdir,
+            "outdir_resolved": os.path.realpath(unchanged.outdir), "options": unchanged.options,
+            "templates": unchanged.templates, "fingerprint": unchanged.fingerprint,
+            "record": tuple(unchanged.record), "package": unchanged.package,
+            "media": tuple(tuple(m) for m in unchanged.media), "err": err, "out": out,
+        }
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(tmp, "wb") as f:
             marshal.dump(entry, f)
