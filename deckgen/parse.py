@@ -15,12 +15,12 @@ from urllib.parse import unquote
 
 from markdown_it.token import Token
 
-from deckgen import answers, frontmatter, render, shapes
+from deckgen import answers, frontmatter, render, reparse, shapes
 from deckgen.anchors import anchor_names, names_of_file
 from deckgen.cache import stamp
 from deckgen.errors import Problems
 from deckgen.ids import ANSWER_SKETCH, fold
-from deckgen.markdown import MAX_NESTING, inline_text, markdown, slug, tokens_text
+from deckgen.markdown import MAX_NESTING, inline_text, slug, tokens_text
 from deckgen.media import Media, on_disk
 from deckgen.model import Note, NoteFile, SourceFile, SourceLocation
 from deckgen.references import fold_label, split_references
@@ -50,7 +50,7 @@ def parse_file(
 ) -> NoteFile:
     """Parse one note file into the notes it holds."""
     env: dict = {}
-    tokens = markdown().parse(source.text, env)
+    tokens = reparse.parse(str(source.path), source.text, env)
     deepest = max(tokens, key=lambda t: t.level, default=None)
     if deepest is not None and deepest.level >= MAX_NESTING - 1:
         line = next((t.map[0] for t in tokens if t.level >= MAX_NESTING - 1 and t.map), 0) + 1

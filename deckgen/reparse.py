@@ -1,0 +1,275 @@
+"""Tokenise an edited note file again by reading only the blocks the edit touched.
+
+markdown-it-py reads a document block by block from the top. Where a block begins at the top
+level, right after a blank line and at the start of its line, the parser holds nothing open: what
+it makes from there on depends only on the lines from there on, and what it made before depends
+only on the lines before (and that one, which ended the block above). Such a line is a *restart*.
+So is each item of a list at the top level after its first (a file of `- **question?**` notes is
+one long list): from there the parser holds only that list open.
+
+An edit changes a run of lines. The tokens before the last restart above it are the old ones;
+the tokens from the first restart below it of the same kind (an item of the same list) on are
+the old ones, moved by the lines the edit added; only the lines between are read, as a file of
+their own, with the restart below in it so the block above it ends as it does in the whole file.
+That the restart below is still one is checked (the edit may open a fence that runs on through
+it); when it is not, the next one is tried, and in the end the rest of the file is read.
+
+What reaches further than that, and how it is met:
+- link reference definitions and footnotes, which markdown-it collects for the whole file before
+  it reads any paragraph's text: a file that has either, before or after the edit, is read whole;
+- a list's items decide together whether its paragraphs are shown (a loose list) and whether it
+  is a task list: when the old items and the new ones do not agree, the file is read whole;
+- a `$$` block looks for its end past any restart, down to a blank line (see _open_math): the
+  restart above must lie before any `$$` still looking, and the lines read reach as far as one;
+- a front matter left open: any `---` may close it, so the file is read whole.
+
+The result is the token list a whole-file parse gives, token for token (tests/test_reparse.py
+compares them over random edits). Only a long-running process (`deckgen watch`) keeps the last
+tokens of each file: a one-off build would spend more reading them back than parsing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markdown_it.rules_core.normalize import NEWLINES_RE, NULL_RE
+from markdown_it.token import Token
+
+from deckgen.markdown import markdown
+
+_TRIES = 4
+"""Restarts below an edit tried before the whole file is read."""
+_KEEP_MOST = 4096
+_BLANK = re.compile(r"[ \t]*")
+
+
+@dataclass(slots=True)
+class Tokenised:
+    """One file's tokens with where the parser could restart in it."""
+
+    lines: list[str]
+    tokens: list[Token]
+    restarts: list[tuple[int, int, int]]
+    """(line, index of its first token, index of its list's opening token or -1) of every restart."""
+    unmatched: frozenset[int]
+    """The lines where a `$$` block was looked for and not found (see _open_math)."""
+
+
+_kept: dict[str, Tokenised] | None = None
+
+
+def keep() -> None:
+    """Keep each file's last tokens for the rest of this process, to reread only what changes."""
+    global _kept
+    if _kept is None:
+        _kept = {}
+
+
+def parse(key: str, text: str, env: dict) -> list[Token]:
+    """Tokenise `text` (the file known by `key`) as markdown().parse(text, env) does.
+
+    The file's last tokens are reused where the edit left them as they were, when this process
+    keeps them (see keep()); the tokens returned are then the file's, not to be changed."""
+    if _kept is None:
+        return markdown().parse(text, env)
+    lines = _lines(text)
+    before = _kept.pop(key, None)
+    tokens = _again(before, lines, env) if before is not None else None
+    if tokens is None:
+        tokens = markdown().parse(text, env)
+    if not _collected(env):
+        _kept[key] = Tokenised(lines, tokens, restarts(lines, tokens), _unmatched(lines, tokens))
+        while len(_kept) > _KEEP_MOST:
+            del _kept[next(iter(_kept))]
+    return tokens
+
+
+def _collected(env: dict) -> bool:
+    """Whether markdown-it collected link references or footnotes for the whole file."""
+    return bool(env.get("references")) or any(env.get("footnotes", {}).values())
+
+
+def _lines(text: str) -> list[str]:
+    """The lines markdown-it reads: its own newline and NUL normalisation first."""
+    return NULL_RE.sub("\ufffd", NEWLINES_RE.sub("\n", text)).split("\n")
+
+
+def restarts(lines: Sequence[str], tokens: Sequence[Token]) -> list[tuple[int, int, int]]:
+    """Find the lines where a parse of `lines` into `tokens` could restart (see the module): the
+    blocks of the top level under a blank line, and the items of its lists."""
+    found = []
+    top_list = -1
+    for i, token in enumerate(tokens):
+        if token.nesting == -1 or token.map is None or token.level > 1:
+            continue
+        line = token.map[0]
+        if token.level == 0:
+            top_list = i if token.type in _LISTS else -1
+            if line > 0 and _starts_clean(lines, line):
+                found.append((line, i, -1))
+        elif token.type == "list_item_open" and top_list >= 0 and line > tokens[top_list].map[0]:
+            found.append((line, i, top_list))
+    return found
+
+
+def _starts_clean(lines: Sequence[str], line: int) -> bool:
+    """A line at its line's start (no indent), under a blank line."""
+    text = lines[line]
+    return bool(text) and text[0] not in " \t" and _BLANK.fullmatch(lines[line - 1]) is not None
+
+
+def _again(before: Tokenised, lines: list[str], env: dict) -> list[Token] | None:
+    """The tokens of `lines` made from `before`'s where the edit did not reach; None to read it whole."""
+    old = before.lines
+    if old == lines:
+        return before.tokens
+    if not before.tokens or lines[0].startswith("---") and before.tokens[0].type != "front_matter":
+        return None  # a front matter left open so far: a `---` put in anywhere may close it
+    same_start = 0
+    most = min(len(old), len(lines))
+    while same_start < most and old[same_start] == lines[same_start]:
+        same_start += 1
+    same_end = 0
+    while same_end < most - same_start and old[-1 - same_end] == lines[-1 - same_end]:
+        same_end += 1
+    moved = len(lines) - len(old)
+    # The last restart above the edit, its own line unchanged (it ended the block before it), and
+    # the restarts below it of the same kind (an item of the same list), with their lines unchanged.
+    above = [r for r in before.restarts if r[0] < same_start
+             and not _open_math(lines, 0, r[0], before.unmatched)]
+    if not above:
+        return None  # the edit reaches the file's first block (front matter among them): read it whole
+    start, first, in_list = above[-1]
+    unchanged = len(old) - same_end
+    below = [r for r in before.restarts if r[2] == in_list and r[0] - (in_list < 0) >= unchanged]
+    for line, index, _ in [*below[:_TRIES], (None, 0, 0)]:
+        end = len(lines) if line is None else line + moved  # the restart's line in the new text
+        tokens = _splice(before, lines, start, first, in_list, end if line is not None else None, index, moved)
+        if tokens is not _AGAIN:
+            return tokens
+    return None
+
+
+_AGAIN = object()
+"""_splice's answer when the restart below was not one after the edit: the next is tried."""
+_LISTS = ("bullet_list_open", "ordered_list_open")
+
+
+def _splice(before: Tokenised, lines: list[str], start: int, first: int, in_list: int, end: int | None,
+            index: int, moved: int):
+    """Read lines[start:end] and put their tokens between the old ones (`first` is the index of
+    the restart above, `index` the one below; `in_list` the opening of the list whose items they
+    are, or -1): the new file's tokens, _AGAIN to try the next restart, None to read it whole."""
+    reach = len(lines) if end is None else min(len(lines), end + 2)  # a table above looks one line on
+    part = _read(lines, start, reach)
+    if part is not None and end is not None and _open_math(lines, start, end, _unmatched(lines, part, start)):
+        part = _read(lines, start, _math_end(lines, end))
+    if not part:
+        return None
+    if part[0].type == "front_matter":
+        return None  # a `---` block read as front matter: the whole file knows better
+    level = 0 if in_list < 0 else 1
+    if in_list >= 0:  # the chunk is the list's own items: it must read as one list, of the same kind
+        opened = before.tokens[in_list]
+        if part[0].type != opened.type or part[0].markup != opened.markup or _marks(part[0]) != _marks(opened):
+            return None  # another list, or one whose class (a task list) the old or the new items gave it
+    cut = len(part)
+    if end is not None:
+        cut = next((i for i, t in enumerate(part) if t.level == level and t.nesting != -1 and t.map
+                    and t.map[0] == end - start and (level == 0 or t.type == "list_item_open")), None)
+        if cut is None or (in_list >= 0 and any(t.level == 0 for t in part[1:cut])):
+            return _AGAIN  # the edit runs on into that block: try the next restart
+    middle = part[:cut] if in_list < 0 else part[1:cut]
+    after = before.tokens[index:] if end is not None else []
+    if in_list >= 0:
+        # One list: its paragraphs are shown or hidden for all its items at once (a loose list
+        # shows them). The old items and the new ones must agree; otherwise read it whole.
+        if not _agree(_tight(before.tokens, in_list), _tight(part[:cut], 0)):
+            return None
+        list_end = part[0].map[1] + start if end is None else opened.map[1] + moved
+    _move(middle, start)
+    if moved:
+        _move(after, moved)
+    if in_list >= 0:
+        opened.map = [opened.map[0], list_end]
+    return [*before.tokens[:first], *middle, *after]
+
+
+def _read(lines: Sequence[str], start: int, stop: int) -> list[Token] | None:
+    """markdown-it's tokens of lines[start:stop] read as a file; None if what they hold (link
+    reference definitions, footnotes) reaches the whole file."""
+    text = "\n".join(lines[start:stop])
+    if "]:" in text:
+        return None  # a link reference definition may be in it
+    env: dict = {}
+    part = markdown().parse(text, env)
+    return None if _collected(env) else part
+
+
+# A `$$` where a block may begin: after any indent, quote marks and list markers.
+_DOLLARS = re.compile(r"(?:[ \t>]|[-*+][ \t]|\d{1,9}[.)][ \t])*\$\$")
+
+
+def _unmatched(lines: Sequence[str], tokens: Sequence[Token], offset: int = 0) -> frozenset[int]:
+    """The lines where markdown-it looked for a `$$` block and found none: blocks of another kind
+    that begin with `$$` (a `$$` inside a paragraph is never looked at)."""
+    return frozenset(
+        t.map[0] + offset for t in tokens
+        if t.map and t.nesting != -1 and not t.type.startswith("math_block") and _DOLLARS.match(lines[t.map[0] + offset])
+    )
+
+
+def _open_math(lines: Sequence[str], start: int, end: int, unmatched: frozenset[int]) -> bool:
+    """Whether markdown-it, looking for a `$$` block's end from a line in [start, end), read on to
+    line `end`: then an edit there may give it an end, and the block above is another.
+
+    It looks down to the first line ending in `$$` or the first blank line, across items and
+    indents, and makes no block if it finds none (dollarmath's rule)."""
+    for n in range(end - 1, start - 1, -1):
+        if n in unmatched:
+            return True
+        text = lines[n].strip()
+        if not text or text.endswith("$$"):
+            return False
+    return False
+
+
+def _math_end(lines: Sequence[str], end: int) -> int:
+    """Past where a `$$` block left open above line `end` stops looking for its end."""
+    stop = end
+    while stop < len(lines) and lines[stop].strip() and not lines[stop].strip().endswith("$$"):
+        stop += 1
+    return min(len(lines), max(end + 2, stop + 1))
+
+
+def _marks(opened: Token) -> dict:
+    """What a list's items put on the list itself (GFM's task-list class): all of its attributes
+    but the number it starts at, which is its first item's."""
+    return {name: value for name, value in opened.attrs.items() if name != "start"}
+
+
+def _tight(tokens: Sequence[Token], opened: int) -> bool | None:
+    """Whether the paragraphs of the list opened at `opened` are hidden (a tight list's are); None
+    if it has none."""
+    level = tokens[opened].level
+    for token in tokens[opened + 1:]:
+        if token.level == level:
+            break  # its end
+        if token.type == "paragraph_open" and token.level == level + 2:
+            return token.hidden
+    return None
+
+
+def _agree(old: bool | None, new: bool | None) -> bool:
+    """Whether the old items' and the new items' paragraphs are shown alike in the one list they
+    make: a tight list stays tight only if every item is, and a loose one is loose from one."""
+    return old == new or (old is None and new is False)
+
+
+def _move(tokens: Sequence[Token], lines: int) -> None:
+    """Move block tokens down by `lines` (their inline parts carry no lines)."""
+    for token in tokens:
+        if token.map is not None:
+            token.map = [token.map[0] + lines, token.map[1] + lines]

@@ -1,0 +1,221 @@
+"""Reading only the blocks an edit touched gives the tokens of reading the whole file, exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from deckgen import reparse
+from deckgen.errors import Problems
+from deckgen.markdown import markdown
+from deckgen.model import SourceFile
+from deckgen.parse import parse_file
+
+# Lines of every kind of block, and the lines that change how the blocks around them are read:
+# fences and math left open, setext underlines, lazy continuations, indented code, HTML blocks.
+LINES = [
+    "", "", "", "## 배치 정규화란 무엇인가요?", "# 딥러닝", "- **드롭아웃을 쓰는 이유는?**", "  - 과적합을 줄입니다.",
+    "    - 깊은 항목 $x_i$", "1. 첫째", "2) 둘째", "* 별표 항목", "+ 더하기 항목", "plain paragraph text",
+    "이어지는 문장입니다.", "```python", "```", "~~~", "$$", "\\frac{a}{b}", "$$ x^2 $$", "    indented code",
+    "> 인용문", "> - 인용 속 목록", "<details>", "<summary>질문?</summary>", "</details>", "<div>", "</div>",
+    "<!-- id: q1 -->", "---", "===", "***", "| 질문 | 답 |", "|---|---|", "| a | b |", "Q. 무엇인가요?",
+    "A. 이것입니다.", "\t탭으로 시작", "   - 세 칸 들여쓴 항목", "- [ ] 할 일", "> [!NOTE]", "**굵은 질문?**",
+    "<pre>", "</pre>", "<script>", "</script>",
+]
+GLOBAL_LINES = ["[ref]: https://example.com", "[^1]: 각주", "본문[^1]", "[링크][ref]"]
+
+DOCUMENT = """---
+title: 면접 노트
+tags: [dl]
+---
+
+# 딥러닝
+
+## 배치 정규화란 무엇인가요?
+
+배치마다 평균 $\\mu$와 분산으로 정규화합니다.
+
+- **드롭아웃을 쓰는 이유는?**
+  - 과적합을 줄입니다.
+  - 하위 질문?
+    - 네.
+
+```python
+x = 1
+```
+
+$$
+\\frac{a}{b}
+$$
+
+> 인용
+
+| 질문 | 답 |
+|---|---|
+| a | b |
+
+<details>
+<summary>경사 하강법은?</summary>
+
+기울기 반대 방향으로 갑니다.
+
+</details>
+
+Setext 제목
+===
+
+1. 첫째
+2. 둘째
+
+    indented code
+
+끝.
+"""
+
+# A file of one long list, as `- **question?**` notes are: every question an item of it.
+LIST_DOCUMENT = "# 면접\n\n" + "".join(
+    f"- **질문 {n}은 무엇인가요?**\n  - 답 $x_{n}$입니다.\n" + ("  - 하위 질문?\n    - 네.\n" if n % 3 == 0 else "")
+    + ("  ```python\n  y = 2\n  ```\n" if n % 4 == 1 else "")
+    for n in range(12)
+) + "\n끝.\n"
+LIST_LINES = ["- **새 질문?**", "  - 새 답", "  ", "- [ ] 할 일", "  계속되는 문단", "1. 번호", "* 다른 기호",
+              "  ```", "  $$", "    - 깊은 답", "-"]
+
+
+def reread(old: str, new: str) -> list:
+    """The tokens of `new` as a process that parsed `old` just before reads them."""
+    reparse.keep()
+    reparse.parse("note.md", old, {})
+    return reparse.parse("note.md", new, {})
+
+
+@pytest.fixture(autouse=True)
+def _fresh_store(monkeypatch):
+    monkeypatch.setattr(reparse, "_kept", None)
+
+
+def edits(lines: list[str], pool: list[str]):
+    """Random edits of `lines`: runs of lines put in, taken out or replaced."""
+    return st.lists(
+        st.tuples(st.integers(0, 10_000), st.integers(0, 3), st.lists(st.sampled_from(pool), max_size=4)),
+        min_size=1, max_size=3,
+    )
+
+
+def apply(lines: list[str], changes) -> list[str]:
+    lines = list(lines)
+    for at, drop, put in changes:
+        at %= len(lines) + 1
+        lines[at:at + drop] = put
+    return lines
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(base=st.lists(st.sampled_from(LINES), min_size=1, max_size=60), data=st.data())
+def test_rereading_an_edit_gives_the_whole_files_tokens(base, data):
+    changes = data.draw(edits(base, LINES))
+    old, new = "\n".join(base), "\n".join(apply(base, changes))
+    assert reread(old, new) == markdown().parse(new, {})
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_edits_of_a_real_shaped_file_give_its_tokens(data):
+    base = DOCUMENT.split("\n")
+    changes = data.draw(edits(base, LINES + GLOBAL_LINES))
+    new = "\n".join(apply(base, changes))
+    assert reread(DOCUMENT, new) == markdown().parse(new, {})
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_edits_of_a_list_of_questions_give_its_tokens(data):
+    """Items of one list are reread alone: a tight list made loose, a task item, another marker or
+    an item left open below them must still give the whole file's tokens."""
+    base = LIST_DOCUMENT.split("\n")
+    new = "\n".join(apply(base, data.draw(edits(base, LINES + LIST_LINES))))
+    assert reread(LIST_DOCUMENT, new) == markdown().parse(new, {})
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_edit_after_edit_keeps_the_tokens_right(data):
+    """Each reread starts from the tokens the last one made (moved, partly reused)."""
+    reparse.keep()
+    text = DOCUMENT
+    reparse.parse("note.md", text, {})
+    for _ in range(4):
+        text = "\n".join(apply(text.split("\n"), data.draw(edits([], LINES))))
+        assert reparse.parse("note.md", text, {}) == markdown().parse(text, {})
+
+
+@pytest.mark.parametrize("shape", ["headings", "list"])
+def test_only_the_edited_blocks_are_read(monkeypatch, shape):
+    """One question edited in the middle of a long file: markdown-it reads a few lines, not the file."""
+    if shape == "headings":
+        questions = [f"## 질문 {n}은 무엇인가요?\n\n답 {n}입니다.\n\n- 항목 $x_{n}$\n" for n in range(300)]
+        edited = "## 질문 150은 무엇일까요?\n\n고친 답입니다.\n"
+    else:
+        questions = [f"- **질문 {n}은 무엇인가요?**\n  - 답 {n}입니다.\n  - 항목 $x_{n}$" for n in range(300)]
+        edited = "- **질문 150은 무엇일까요?**\n  - 고친 답입니다."
+    old = "\n".join(questions)
+    questions[150] = edited
+    new = "\n".join(questions)
+    reparse.keep()
+    reparse.parse("note.md", old, {})
+    read: list[int] = []
+    md = markdown()
+    real = md.parse
+    monkeypatch.setattr(md, "parse", lambda src, env=None: read.append(src.count("\n") + 1) or real(src, env))
+    tokens = reparse.parse("note.md", new, {})
+    assert tokens == real(new, {})
+    assert read and max(read) < 12, read  # the edited question and the heading below it
+
+
+def test_a_file_with_link_references_or_footnotes_is_read_whole(monkeypatch):
+    old = "## 질문?\n\n[링크][r] 답.\n\n## 둘째?\n\n답.\n\n[r]: https://example.com\n"
+    new = old.replace("답.\n\n[r]", "고친 답.\n\n[r]")
+    reparse.keep()
+    reparse.parse("note.md", old, {})
+    md = markdown()
+    real = md.parse
+    read: list[str] = []
+    monkeypatch.setattr(md, "parse", lambda src, env=None: read.append(src) or real(src, env))
+    assert reparse.parse("note.md", new, {}) == real(new, {})
+    assert read == [new]
+
+
+def test_parsing_a_file_leaves_its_kept_tokens_as_markdown_made_them(tmp_path: Path):
+    """The notes are made from the kept tokens themselves: nothing on the way may change them."""
+    reparse.keep()
+    for text in (DOCUMENT, DOCUMENT.replace("과적합을 줄입니다.", "과적합을 크게 줄입니다.")):
+        path = tmp_path / "note.md"
+        parse_file(SourceFile(path, "note.md", "note.md", text), Problems())
+        assert reparse._kept[str(path)].tokens == markdown().parse(text, {})
+
+
+def test_a_one_off_build_keeps_no_tokens():
+    reparse.parse("note.md", DOCUMENT, {})
+    assert reparse._kept is None
+
+
+def test_a_watched_file_edited_gives_the_notes_of_a_fresh_read(tmp_path: Path, monkeypatch):
+    """What `deckgen watch` makes of an edit, from the tokens it kept, is what a build makes."""
+    path = tmp_path / "note.md"
+    edited = LIST_DOCUMENT.replace("- **질문 6은 무엇인가요?**", "- **질문 6은 무엇일까요?**\n  - 덧붙인 답.")
+
+    def notes(text: str):
+        return parse_file(SourceFile(path, "note.md", "note.md", text), Problems()).notes
+
+    fresh = notes(edited)
+    reparse.keep()
+    notes(LIST_DOCUMENT)
+    read: list[str] = []
+    md = markdown()
+    real = md.parse
+    monkeypatch.setattr(md, "parse", lambda src, env=None: read.append(src) or real(src, env))
+    assert notes(edited) == fresh
+    assert edited not in read  # it was not read whole
