@@ -135,18 +135,23 @@ def _again(before: Tokenised, lines: list[str], env: dict) -> list[Token] | None
     while same_end < most - same_start and old[-1 - same_end] == lines[-1 - same_end]:
         same_end += 1
     moved = len(lines) - len(old)
-    # The last restart above the edit, its own line unchanged (it ended the block before it), and
-    # the restarts below it of the same kind (an item of the same list), with their lines unchanged.
+    # The last restart above the edit, its own line unchanged (it ended the block above it), and
+    # the restarts below it with their lines unchanged: blocks of the top level, or items of a list
+    # that begins in what is read (the one the restart above is an item of, or one below it).
     above = [r for r in before.restarts if r[0] < same_start
              and not _open_math(lines, 0, r[0], before.unmatched)]
     if not above:
         return None  # the edit reaches the file's first block (front matter among them): read it whole
     start, first, in_list = above[-1]
     unchanged = len(old) - same_end
-    below = [r for r in before.restarts if r[2] == in_list and r[0] - (in_list < 0) >= unchanged]
-    for line, index, _ in [*below[:_TRIES], (None, 0, 0)]:
-        end = len(lines) if line is None else line + moved  # the restart's line in the new text
-        tokens = _splice(before, lines, start, first, in_list, end if line is not None else None, index, moved)
+    below = [
+        r for r in before.restarts
+        if (r[2] < 0 and in_list < 0 and r[0] - 1 >= unchanged)
+        or (r[2] >= 0 and r[0] >= unchanged and (r[2] == in_list or in_list < 0 and first <= r[2]))
+    ]
+    for line, index, into in [*below[:_TRIES], (None, 0, -1)]:
+        end = None if line is None else line + moved  # the restart's line in the new text
+        tokens = _splice(before, lines, start, first, in_list, end, index, into, moved)
         if tokens is not _AGAIN:
             return tokens
     return None
@@ -158,42 +163,53 @@ _LISTS = ("bullet_list_open", "ordered_list_open")
 
 
 def _splice(before: Tokenised, lines: list[str], start: int, first: int, in_list: int, end: int | None,
-            index: int, moved: int):
-    """Read lines[start:end] and put their tokens between the old ones (`first` is the index of
-    the restart above, `index` the one below; `in_list` the opening of the list whose items they
-    are, or -1): the new file's tokens, _AGAIN to try the next restart, None to read it whole."""
+            index: int, into: int, moved: int):
+    """The new file's tokens: the old ones before `first` (the restart above, at line `start`),
+    lines[start:end] read again, and the old ones from `index` (the restart below, at line `end`
+    of the new text; None: none, read to the end) on. `in_list` and `into` are the old tokens'
+    indexes of the lists the restarts above and below are items of, or -1. _AGAIN to try the
+    next restart below, None to read the file whole."""
     reach = len(lines) if end is None else min(len(lines), end + 2)  # a table above looks one line on
     part = _read(lines, start, reach)
     if part is not None and end is not None and _open_math(lines, start, end, _unmatched(lines, part, start)):
         part = _read(lines, start, _math_end(lines, end))
-    if not part:
-        return None
-    if part[0].type == "front_matter":
-        return None  # a `---` block read as front matter: the whole file knows better
-    level = 0 if in_list < 0 else 1
-    if in_list >= 0:  # the chunk is the list's own items: it must read as one list, of the same kind
-        opened = before.tokens[in_list]
-        if part[0].type != opened.type or part[0].markup != opened.markup or _marks(part[0]) != _marks(opened):
-            return None  # another list, or one whose class (a task list) the old or the new items gave it
-    cut = len(part)
-    if end is not None:
-        cut = next((i for i, t in enumerate(part) if t.level == level and t.nesting != -1 and t.map
-                    and t.map[0] == end - start and (level == 0 or t.type == "list_item_open")), None)
-        if cut is None or (in_list >= 0 and any(t.level == 0 for t in part[1:cut])):
+    if not part or part[0].type == "front_matter":
+        return None  # or a `---` block read as front matter: the whole file knows better
+    # The read lines' tokens down to the restart below.
+    if end is None:
+        cut = len(part)
+    else:
+        cut = next((i for i, t in enumerate(part) if t.nesting != -1 and t.map and t.map[0] == end - start
+                    and (t.level == 0 if into < 0 else t.level == 1 and t.type == "list_item_open")), None)
+        if cut is None:
             return _AGAIN  # the edit runs on into that block: try the next restart
-    middle = part[:cut] if in_list < 0 else part[1:cut]
-    after = before.tokens[index:] if end is not None else []
+    # The list the items read again belong to, as read (its opening token there) and as it was.
+    opened, mine = -1, in_list if in_list >= 0 else into
     if in_list >= 0:
-        # One list: its paragraphs are shown or hidden for all its items at once (a loose list
-        # shows them). The old items and the new ones must agree; otherwise read it whole.
-        if not _agree(_tight(before.tokens, in_list), _tight(part[:cut], 0)):
+        opened = 0  # the lines read begin with an item of it: they read as a list of their own
+    elif into >= 0:
+        opened = max(i for i in range(cut) if part[i].level == 0 and part[i].nesting == 1)
+    if opened >= 0:
+        old_list = before.tokens[mine]
+        stop = next((i for i in range(opened + 1, len(part)) if part[i].level == 0), len(part))
+        if end is not None and stop < cut:
+            return _AGAIN  # the list read ends above the restart: it is not the restart's list
+        if (part[opened].type, part[opened].markup, _marks(part[opened])) != (old_list.type, old_list.markup, _marks(old_list)):
+            return None  # another list, or one whose class (a task list) the old or the new items gave it
+        # Its paragraphs are shown or hidden for all its items at once (a loose list shows them):
+        # the old items and the new ones must agree.
+        if not _agree(_tight(before.tokens, mine), _tight(part[:cut], opened)):
             return None
-        list_end = part[0].map[1] + start if end is None else opened.map[1] + moved
+    middle = part[1:cut] if in_list >= 0 else part[:cut]
+    after = before.tokens[index:] if end is not None else []
     _move(middle, start)
     if moved:
         _move(after, moved)
-    if in_list >= 0:
-        opened.map = [opened.map[0], list_end]
+    if opened >= 0 and end is not None:  # the list ends where it ended, moved
+        keeps = old_list if in_list >= 0 else part[opened]
+        keeps.map = [keeps.map[0], old_list.map[1] + moved]
+    elif in_list >= 0:  # read to the end: the list ends where the lines read say
+        old_list.map = [old_list.map[0], part[0].map[1] + start]
     return [*before.tokens[:first], *middle, *after]
 
 
