@@ -8,6 +8,7 @@ Nothing here writes a package or the lock.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import re
@@ -17,7 +18,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from deckgen import lock as deck_lock
 from deckgen.build import collect
@@ -25,6 +26,9 @@ from deckgen.errors import Problems
 from deckgen.model import BuildConfig, Diagnostic
 from deckgen.notetype import FIELDS, field_values, template_files
 from deckgen.style import card_css
+
+if TYPE_CHECKING:
+    from deckgen.preview_page import CardsData, PageFiles
 
 CSS_NAME = "card.css"
 INDEX_NAME = "index.html"
@@ -55,6 +59,9 @@ class PreviewCard:
     """Against the lock, i.e. the last build: a new note, an edited one, or neither."""
     front: str
     back: str
+    key: str = ""
+    """What the two sides show but the Source line, as a short digest: a page of `deckgen watch`
+    keeps a card it drew while its key stays the same (see _card_view)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,14 +111,35 @@ def card_sides(fields: tuple[str, ...]) -> tuple[str, str]:
     return _card_view(field_values(fields))[:2]
 
 
+def view_key(front: str, back: str) -> str:
+    """A digest of a card's two sides: equal keys, equal sides (80 bits: no two differ by chance)."""
+    digest = hashlib.blake2b(front.encode("utf-8", "surrogatepass"), digest_size=10)
+    digest.update(b"\0")
+    digest.update(back.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+_SOURCE_MARK = "\0"  # no field holds it: markdown-it turns NUL into U+FFFD, and no file name has one
+
+
 @lru_cache(maxsize=1 << 14)  # `deckgen watch` renders again only the notes that changed
-def _card_view(values: tuple[str, ...]) -> tuple[str, str, str]:
-    """A note's front, back and Source field, as Anki shows them, from its field values as the
-    package holds them (see notetype.field_values)."""
+def _card_view(values: tuple[str, ...]) -> tuple[str, str, str, str]:
+    """A note's front, back, Source field and key, as Anki shows them, from its field values as the
+    package holds them (see notetype.field_values).
+
+    The key is the view_key of the two sides with the Source field's text left out, where the back
+    shows it once (its own line): a question added above a card moves its line number, and a
+    live page then sets that line again instead of drawing the card anew."""
     front_t, back_t, _ = template_files()
     fields = dict(zip(FIELDS, values, strict=True))
     front = render_template(front_t, fields)
-    return front, render_template(back_t, {**fields, "FrontSide": front}), fields["Source"]
+    source = fields["Source"]
+    if source and _SOURCE_MARK not in front:
+        marked = render_template(back_t, {**fields, "Source": _SOURCE_MARK, "FrontSide": front})
+        if marked.count(_SOURCE_MARK) == 1:
+            return front, marked.replace(_SOURCE_MARK, source), source, view_key(front, marked)
+    back = render_template(back_t, {**fields, "FrontSide": front})
+    return front, back, source, view_key(front, back)
 
 
 def card_document(body: str, *, css_href: str = CSS_NAME, mathjax: str | None = None,
@@ -170,8 +198,8 @@ def gather(config: BuildConfig) -> Preview:
     for n, (card, entry, packaged) in enumerate(zip(plan.cards, plan.state["notes"], plan.packaged, strict=True), 1):
         old = before.get(card.guid)
         status = "new" if old is None else "edited" if old != entry["hash"] else ""
-        front, back, source = _card_view(packaged.values)  # the values the package holds, found once
-        cards.append(PreviewCard(n, card.deck, card.tags, source, status, front, back))
+        front, back, source, key = _card_view(packaged.values)  # the values the package holds, found once
+        cards.append(PreviewCard(n, card.deck, card.tags, source, status, front, back, key))
     removed = tuple((c.question, c.detail) for c in plan.changes if c.kind == "removed")
     used = {**{p.name: p for p in fonts}, **media.files}
     return Preview(deck.title, tuple(cards), removed, state is None, css, tuple(used.items()),
@@ -179,9 +207,11 @@ def gather(config: BuildConfig) -> Preview:
 
 
 def write_preview(config: BuildConfig, outdir: Path, mathjax: Path | None = None, *,
-                  changed_only: bool = False, build: str = "", live: bool = False) -> PreviewReport:
+                  changed_only: bool = False, build: str = "", live: bool = False,
+                  data: CardsData | None = None) -> PreviewReport:
     """Write outdir/index.html with every card (or only the new and edited ones), plus the CSS,
-    fonts and images it uses. `live`: the page follows `deckgen watch`'s builds (`build` names this one)."""
+    fonts and images it uses. `live`: the page follows `deckgen watch`'s builds (`build` names this
+    one, `data` is kept from one to the next: see preview_page.CardsData)."""
     from deckgen.preview_page import MATHJAX_ROUTE, page_files
 
     preview = gather(config)
@@ -194,14 +224,20 @@ def write_preview(config: BuildConfig, outdir: Path, mathjax: Path | None = None
         url = find_mathjax(outdir, script)
         if live and url.startswith("file:"):  # a served page reaches MathJax through the server
             url = MATHJAX_ROUTE + script.name
-    page, data, data_name = page_files(preview, mathjax=url, changed_only=changed_only, build=build, live=live)
-    _write_if_changed(outdir / data_name, data)  # the data first: the page names it
-    index = outdir / INDEX_NAME
-    write_atomic(index, page)
-    _remove_old_data(outdir, keep=data_name)
+    files = page_files(preview, mathjax=url, changed_only=changed_only, build=build, live=live, data=data)
+    write_page(outdir, files)
     changed = sum(1 for c in preview.cards if c.status)
     shown = changed if changed_only else len(preview.cards)
-    return PreviewReport(index, shown, url, preview.diagnostics, changed)
+    return PreviewReport(outdir / INDEX_NAME, shown, url, preview.diagnostics, changed)
+
+
+def write_page(outdir: Path, files: PageFiles) -> None:
+    """Write the page and its data: the data first, as the page names it."""
+    _write_named(outdir / files.data_name, files.data)
+    if files.update_name:
+        _write_named(outdir / files.update_name, files.update)
+    write_atomic(outdir / INDEX_NAME, files.page)
+    _remove_old_data(outdir, keep={files.data_name, files.update_name})
 
 
 def copy_files(files: tuple[tuple[str, Path], ...], outdir: Path) -> None:
@@ -228,16 +264,26 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _remove_old_data(outdir: Path, keep: str) -> None:
+def _remove_old_data(outdir: Path, keep: set[str]) -> None:
     """Remove the data of earlier builds, but for the last minute's: a page loaded just before
     this one was written may still be reading its own."""
     now = time.time()
-    for old in outdir.glob("cards-*.js"):
+    for old in (*outdir.glob("cards-*.js"), *outdir.glob("update-*.json")):
         try:
-            if old.name != keep and now - old.stat().st_mtime > 60:
+            if old.name not in keep and now - old.stat().st_mtime > 60:
                 old.unlink()
         except OSError:
             pass
+
+
+def _write_named(path: Path, text: str) -> None:
+    """Write a file named by its content, unless it is there already (the same name, the same text)."""
+    try:
+        if path.stat().st_size == len(text.encode("utf-8", "surrogatepass")):
+            return
+    except OSError:
+        pass
+    write_atomic(path, text)
 
 
 def _write_if_changed(path: Path, text: str) -> None:

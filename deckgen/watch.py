@@ -1,7 +1,8 @@
 """`deckgen watch`: write the preview again on every save and serve it to pages that reload themselves.
 
-One process keeps its imports and caches (parsed files, rendered cards) warm, so a save costs
-the parse of the file that changed and the page around it. A failed build is reported in the
+One process keeps its imports and caches (parsed files, rendered cards, the cards' data) warm,
+so a save costs the parse of the file that changed and the page around it; an open page loads
+only the cards it lacks and draws again only those that changed (see preview_page.CardsData). A failed build is reported in the
 terminal and on the open pages, which keep the last good cards; nothing stops the watcher but
 Ctrl-C. Watching writes the preview only, never a package or the lock: every build of a package
 is a new version, and a version per save would fill the changelog and Anki's imports with
@@ -23,7 +24,8 @@ from deckgen.errors import DeckgenError, count
 from deckgen.lock import LOCK_NAME
 from deckgen.media import IMAGE_SUFFIXES
 from deckgen.model import BuildConfig
-from deckgen.preview import INDEX_NAME, Preview, mathjax_script, write_atomic, write_preview
+from deckgen.preview import Preview, mathjax_script, write_page, write_preview
+from deckgen.preview_page import CardsData, page_files
 from deckgen.serve import BuildState, PreviewServer
 from deckgen.sources import NOTE_SUFFIXES, display_path, sources_root
 
@@ -85,6 +87,7 @@ class _Builds:
         self.session = f"{time.time_ns():x}"  # a page of an earlier run of the watcher reloads too
         self.serial = 0
         self.good = ""  # the last build that wrote the page
+        self.data = CardsData()  # what the last build wrote, for the next
 
     def run(self) -> None:
         """Write the preview once; report what it shows, or why it could not be written."""
@@ -92,7 +95,8 @@ class _Builds:
         build = f"{self.session}-{self.serial}"
         start = time.perf_counter()
         try:
-            report = write_preview(self.config, self.outdir, self.mathjax, build=build, live=True)
+            report = write_preview(self.config, self.outdir, self.mathjax, build=build, live=True,
+                                   data=self.data)
         except DeckgenError as exc:
             self._failed([*map(str, exc.diagnostics), exc.message])
             return
@@ -121,9 +125,5 @@ class _Builds:
 
 def _write_waiting_page(outdir: Path, session: str) -> None:
     """A page with no cards, that shows the errors and reloads when a build succeeds."""
-    from deckgen.preview_page import page_files
-
-    page, data, name = page_files(Preview("deckgen preview", (), (), False, "", (), ()),
-                                  mathjax=None, build=f"{session}-0", live=True, waiting=True)
-    write_atomic(outdir / name, data)
-    write_atomic(outdir / INDEX_NAME, page)
+    write_page(outdir, page_files(Preview("deckgen preview", (), (), False, "", (), ()),
+                                  mathjax=None, build=f"{session}-0", live=True, waiting=True))

@@ -278,3 +278,44 @@ def test_the_cards_data_cannot_end_its_script(tmp_path):
     assert f'<script src="{script.name}"></script>' in page
     assert re.findall(r"<article [^>]*>", page) == ['<article class="pv-card" id="card-1" data-i="0" data-status="new">']
     shutil.rmtree(out)
+
+
+def test_a_cards_key_is_what_its_sides_show_but_its_source_line(tmp_path):
+    """Cards that differ only in their line number have one key, and each its own back; the
+    update of a build holds the sides of only the cards the build before did not have."""
+    from deckgen.preview import gather
+    from deckgen.preview_page import CardsData
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    one = "- **역전파는 무엇인가요?**\n  - 연쇄 법칙 $x^2$.\n\n- **드롭아웃은?**\n  - 과적합을 줄인다.\n"
+    (notes / "a.md").write_text(one, encoding="utf-8")
+    config = BuildConfig(sources=(notes,), outdir=tmp_path / "out")
+    before = gather(config).cards
+    (notes / "a.md").write_text("- **새 질문은?**\n  - 새 답.\n\n" + one, encoding="utf-8")
+    after = gather(config).cards
+    (notes / "a.md").write_text("- **새 질문은?**\n  - 새 답.\n\n" + one.replace("과적합을", "과적합만"),
+                                encoding="utf-8")
+    later = gather(config).cards
+    assert [c.source for c in before] == ["a.md:1", "a.md:4"]
+    assert [c.source for c in after] == [c.source for c in later] == ["a.md:1", "a.md:4", "a.md:7"]
+    assert [c.key for c in after[1:]] == [c.key for c in before]
+    assert after[1].back != before[0].back and '<div class="dg-source">a.md:4</div>' in after[1].back
+    assert [c.key == d.key for c, d in zip(after, later, strict=True)] == [True, True, False]
+
+    data = CardsData()
+    script, name, update, update_name = data.write(list(before), update=True)
+    assert update_name.startswith("update-") and name.startswith("cards-") and name.endswith(".js")
+    assert [row[0] is None for row in json.loads(update)["cards"]] == [False, False]  # nothing known yet
+    # Moved down by the question above: the same key, but another source line in the back.
+    script, name, update, _ = data.write(list(after), update=True)
+    assert [row[0] is None for row in json.loads(update)["cards"]] == [False, False, False]
+    whole = json.loads(script.removeprefix("window.deckgenCards=").rstrip().rstrip(";"))["cards"]
+    assert [row[:2] for row in whole] == [[c.front, c.back] for c in after]
+    # One answer edited: only its sides are in the update.
+    script, name, update, _ = data.write(list(later), update=True)
+    rows = json.loads(update)["cards"]
+    assert [row[0] is None for row in rows] == [True, True, False]
+    assert [row[2:] for row in rows] == [[0, 0, c.source, c.number, c.status, c.key] for c in later]
+    assert rows[2][:2] == [later[2].front, later[2].back]
+    assert CardsData().write(list(later))[:2] == (script, name)  # the same data, whatever came before

@@ -29,22 +29,31 @@
   // -- The cards and their boxes ----------------------------------------------------------------
   // The cards come from the script beside the page (an external script is read and compiled off
   // the main thread; a 15 MB inline one would hold the page up): [front, back, deck, tags,
-  // source, number, status] per card box, deck and tags indexing lists of HTML text.
-  var data, cards, articles, sections, tocItems, total, texts, observer, drawn = 0;
+  // source, number, status, key] per card box, deck and tags indexing lists of HTML text, key
+  // naming what the two sides show but the Source line.
+  var data, cards, articles, sections, tocItems, total, texts, drawn = 0;
+  var observer = new IntersectionObserver(function (entries) {
+    for (var i = 0; i < entries.length; i++) if (entries[i].isIntersecting) draw(entries[i].target);
+  }, { rootMargin: "1200px 0px" });
+  // What the page made of a box: its line above the card (once drawn or searched) and search text.
+  var made = new WeakMap();
+  function madeOf(article) {
+    var m = made.get(article);
+    if (!m) made.set(article, m = { meta: null, text: null });
+    return m;
+  }
   function setup() {
     data = window.deckgenCards;
     cards = data.cards;
     articles = Array.prototype.slice.call(doc.getElementsByClassName("pv-card"));
     sections = Array.prototype.slice.call(doc.getElementsByClassName("pv-deck"));
+    total = articles.length;
+    findToc();
+    articles.forEach(function (a) { observer.observe(a); });
+  }
+  function findToc() {
     tocItems = {};
     each(doc.querySelectorAll(".pv-toc li[data-deck]"), function (li) { tocItems[li.getAttribute("data-deck")] = li; });
-    total = articles.length;
-    texts = null;
-    if (observer) observer.disconnect();
-    observer = new IntersectionObserver(function (entries) {
-      for (var i = 0; i < entries.length; i++) if (entries[i].isIntersecting) draw(entries[i].target);
-    }, { rootMargin: "1200px 0px" });
-    articles.forEach(function (a) { observer.observe(a); });
   }
 
   // -- Cards: drawn into the page when they come near the screen --------------------------------
@@ -63,8 +72,9 @@
   }
   function draw(article) {
     if (article.classList.contains("pv-done")) return;
-    var card = cards[+article.getAttribute("data-i")];
-    article.innerHTML = '<p class="pv-meta">' + meta(card) + '</p><div class="pv-sides">' + side("front", card[0]) +
+    var card = cards[+article.getAttribute("data-i")], line = meta(card);
+    madeOf(article).meta = line;
+    article.innerHTML = '<p class="pv-meta">' + line + '</p><div class="pv-sides">' + side("front", card[0]) +
       side("back", card[1]) + "</div>";
     article.classList.add("pv-done");
     observer.unobserve(article);
@@ -127,12 +137,16 @@
     var code = name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
     try { return String.fromCodePoint(code); } catch (e) { return " "; }
   }
-  function searchTexts() {  // made once, at the first search: the back holds the front too
+  function searchTexts() {  // made at the first search (the back holds the front too), and kept
     if (texts) return texts;
     texts = articles.map(function (a) {
-      var card = cards[+a.getAttribute("data-i")];
-      var plain = (card[1] + " " + meta(card)).replace(/<[^>]*>/g, " ").replace(ENTITY, entity);
-      return plain.normalize("NFC").toLowerCase();
+      var m = madeOf(a);
+      if (m.text === null) {
+        var card = cards[+a.getAttribute("data-i")];
+        if (m.meta === null) m.meta = meta(card);
+        m.text = (card[1] + " " + m.meta).replace(/<[^>]*>/g, " ").replace(ENTITY, entity).normalize("NFC").toLowerCase();
+      }
+      return m.text;
     });
     return texts;
   }
@@ -226,15 +240,20 @@
     for (var i = 0; i < total; i++) {
       if (articles[i].hidden) continue;
       var box = articles[i].getBoundingClientRect();
-      if (box.bottom > head) return articles[i].id + " " + Math.round(box.top);
+      if (box.bottom > head) return { box: articles[i], id: articles[i].id, top: Math.round(box.top) };
     }
-    return "";
+    return null;
   }
-  function resume(where) {
-    var parts = (where || "").split(" "), at = parts[0] && byId(parts[0]);
+  function resume(where) {  // the same box if it is still there, else the one now in its place
+    var at = where && (where.box && where.box.isConnected ? where.box : byId(where.id));
     if (!at || at.hidden) return false;
-    land(at, +parts[1]);
+    land(at, where.top);
     return true;
+  }
+  function placeText(where) { return where ? where.id + " " + where.top : ""; }
+  function placeFrom(text) {
+    var parts = (text || "").split(" ");
+    return parts[0] ? { box: null, id: parts[0], top: +parts[1] } : null;
   }
 
   // -- Start: the toggles as the address or the last visit left them ---------------------------
@@ -253,7 +272,7 @@
   applyNight();
   applyPhone();
   filter();
-  if (!resume(recall("resume")) && /^#(card|deck)-/.test(hash)) landOnHash();
+  if (!resume(placeFrom(recall("resume"))) && /^#(card|deck)-/.test(hash)) landOnHash();
   remember("resume", "");
   body.setAttribute("data-ready", "1");
   performance.mark("pv-ready");
@@ -274,7 +293,7 @@
     body.setAttribute("data-build-ok", state.ok ? "1" : "0");
   }
   function reload() {
-    remember("resume", place());
+    remember("resume", placeText(place()));
     location.reload();
   }
   function loadScript(src) {
@@ -286,47 +305,170 @@
       body.appendChild(script);
     });
   }
-  // The new page's cards, table of contents and header replace the old ones; the styles, fonts,
+  // Put `wanted` (nodes) in `parent` in that order, and nothing else: a node already in its place
+  // stays where it is, so that an update moves only what changed.
+  function arrange(parent, wanted) {
+    var keep = new Set(wanted);
+    for (var node = parent.firstChild, after; node; node = after) {
+      after = node.nextSibling;
+      if (!keep.has(node)) parent.removeChild(node);
+    }
+    var at = parent.firstChild;
+    for (var i = 0; i < wanted.length; i++) {
+      if (wanted[i] === at) at = at.nextSibling; else parent.insertBefore(wanted[i], at);
+    }
+  }
+  function setAttr(el, name, value) {
+    if (value == null) { if (el.hasAttribute(name)) el.removeAttribute(name); }
+    else if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+  }
+  // A card's key leaves out its Source line (file:line), which the back shows once: a box kept
+  // after a question was added above it gets its new line here, else it is drawn anew.
+  function retell(box, source) {
+    var lines = box.querySelectorAll(".dg-back > .dg-source");
+    if (lines.length !== 1) return false;
+    lines[0].innerHTML = source;
+    return true;
+  }
+  // The new build's page (`next`) and cards (`fresh`) put in place of the old ones. A card box
+  // whose two sides are unchanged (the same key) is kept as it is, drawn and typeset: only its
+  // number, badge and line above the card are brought up to date. The other boxes are new and
+  // drawn as they come near the screen; the boxes of cards gone are removed. The styles, fonts,
   // MathJax, switches, search and place on the page stay (a reload would start them all again).
-  function swap(next) {
+  function patch(next, fresh) {
+    var rows = fresh.cards, nextBoxes = next.getElementsByClassName("pv-card");
+    if (!rows || nextBoxes.length !== rows.length) throw new Error("the page and its cards' data differ");
+    for (var r = 0; r < rows.length; r++) if (typeof rows[r][7] !== "string") throw new Error("cards without keys");
     var where = place();
+    var spare = new Map();  // key -> [box, card] of the old boxes showing it, in page order
+    articles.forEach(function (a) {
+      var card = cards[+a.getAttribute("data-i")], list = spare.get(card[7]);
+      if (list) list.push([a, card]); else spare.set(card[7], [[a, card]]);
+    });
+    var oldSections = new Map();
+    sections.forEach(function (s) { oldSections.set(s.getAttribute("data-name"), s); });
+    window.deckgenCards = data = fresh;
+    cards = rows;
+    var boxes = [], decks = [], added = [], gone = [];
+    each(next.querySelectorAll(".pv-main > .pv-deck"), function (model) {
+      var name = model.getAttribute("data-name"), section = oldSections.get(name);
+      if (section) oldSections.delete(name); else section = doc.importNode(model, false);
+      ["id", "data-deck", "data-name"].forEach(function (n) { setAttr(section, n, model.getAttribute(n)); });
+      var title = model.firstElementChild, heading = section.firstElementChild;
+      if (!heading || heading.tagName !== "H2") heading = doc.importNode(title, true);
+      else if (heading.innerHTML !== title.innerHTML) heading.innerHTML = title.innerHTML;
+      var wanted = [heading];
+      each(model.getElementsByClassName("pv-card"), function (m) {
+        var i = m.getAttribute("data-i"), row = rows[+i], list = spare.get(row[7]);
+        var was = list && list.shift(), box = was && was[0];
+        if (box && was[1][4] !== row[4] && box.classList.contains("pv-done") && !retell(box, row[4])) {
+          gone.push(box);
+          box = null;
+        }
+        if (box) {
+          var done = made.get(box);
+          if (done && done.meta !== null) {
+            var line = meta(row);
+            if (line !== done.meta) {
+              done.meta = line;
+              done.text = null;
+              if (box.classList.contains("pv-done")) box.firstElementChild.innerHTML = line;
+            }
+          }
+        } else {
+          box = doc.createElement("article");
+          box.className = "pv-card";
+          added.push(box);
+        }
+        setAttr(box, "id", m.id);
+        setAttr(box, "data-i", i);
+        setAttr(box, "data-status", m.getAttribute("data-status"));
+        wanted.push(box);
+        boxes.push(box);
+      });
+      arrange(section, wanted);
+      decks.push(section);
+    });
+    var main = doc.querySelector(".pv-main"), open = {};
+    each(main.querySelectorAll(":scope > .pv-note"), function (note) { if (note.open) open[note.className] = true; });
+    var notes = Array.prototype.map.call(next.querySelectorAll(".pv-main > .pv-note"), function (model) {
+      var note = doc.importNode(model, true);
+      if (open[note.className]) note.open = true;
+      return note;
+    });
+    arrange(main, [byId("pv-errors")].concat(notes, [byId("pv-empty")], decks));
+    spare.forEach(function (list) { list.forEach(function (was) { gone.push(was[0]); }); });
+    gone.forEach(function (box) { observer.unobserve(box); });
+    if (gone.length && mathReady && window.MathJax && window.MathJax.typesetClear) {
+      try { window.MathJax.typesetClear(gone); } catch (e) { /* nothing kept for them */ }
+    }
+    added.forEach(function (box) { observer.observe(box); });
+    articles = boxes;
+    sections = decks;
+    total = boxes.length;
     byId("pv-toc").innerHTML = next.getElementById("pv-toc").innerHTML;
-    doc.querySelector(".pv-main").innerHTML = next.querySelector(".pv-main").innerHTML;
     ["pv-title", "pv-changed-label", "pv-only"].forEach(function (id) {
-      byId(id).innerHTML = next.getElementById(id).innerHTML;
+      var model = next.getElementById(id);
+      if (byId(id).innerHTML !== model.innerHTML) byId(id).innerHTML = model.innerHTML;
     });
     changed.disabled = next.getElementById("pv-changed").disabled;
     if (changed.disabled) changed.checked = false;
     doc.title = next.title;
     ["data-build", "data-math-script"].forEach(function (name) { body.setAttribute(name, next.body.getAttribute(name)); });
-    drawn = 0;
-    setup();
+    findToc();
+    texts = null;
     filter();
     resume(where);
+    body.setAttribute("data-kept", boxes.length - added.length);
+    body.setAttribute("data-added", added.length);
   }
-  var busy = false, latest = null;
-  function update(state) {
-    if (busy) { latest = state; return; }
+  // The new build's cards: from its update (the sides of only the cards this page lacks), else
+  // from its whole data script.
+  function cardsOf(next) {
+    var whole = function () {
+      var src = next.querySelector('script[src^="cards-"]').getAttribute("src");
+      return loadScript(src).then(function () { return window.deckgenCards; });
+    };
+    var changes = next.body.getAttribute("data-update");
+    if (!changes) return whole();
+    return fetch(changes, { cache: "no-store" })
+      .then(function (answer) { if (!answer.ok) throw new Error(answer.status); return answer.json(); })
+      .then(function (fresh) {
+        var mine = new Map();  // the same key and source line: the same sides
+        cards.forEach(function (card) { mine.set(card[7] + "\n" + card[4], card); });
+        for (var i = 0; i < fresh.cards.length; i++) {
+          var row = fresh.cards[i];
+          if (row[0] !== null) continue;
+          var had = mine.get(row[7] + "\n" + row[4]);
+          if (!had) return whole();  // a card of a build this page skipped
+          row[0] = had[0];
+          row[1] = had[1];
+        }
+        return fresh;
+      }, whole);
+  }
+  // Each update fetches the page the watcher wrote last; the last state it told is shown, so
+  // that a build failing meanwhile keeps its errors on the page.
+  var busy = false, told = null;
+  function behind() { return told.ok && told.build !== body.getAttribute("data-build"); }
+  function update() {
     busy = true;
     performance.mark("pv-update");
     fetch(location.pathname, { cache: "no-store" })
       .then(function (answer) { if (!answer.ok) throw new Error(answer.status); return answer.text(); })
       .then(function (text) {
         var next = new DOMParser().parseFromString(text, "text/html");
-        var src = next.querySelector('script[src^="cards-"]').getAttribute("src");
         performance.mark("pv-update-page");
-        return loadScript(src).then(function () {
+        return cardsOf(next).then(function (fresh) {
           performance.mark("pv-update-cards");
-          swap(next);
-          show(state);
+          patch(next, fresh);
+          show(told);
           performance.mark("pv-updated");
         });
       })
       .then(function () {
         busy = false;
-        var again = latest;
-        latest = null;
-        if (again && again.build !== body.getAttribute("data-build")) update(again);
+        if (behind()) update();
       }, reload);
   }
   function connect() {
@@ -334,12 +476,10 @@
     events.onopen = function () { badge.textContent = "● live"; badge.classList.remove("pv-off"); };
     events.onerror = function () { badge.textContent = "○ reconnecting…"; badge.classList.add("pv-off"); };
     events.onmessage = function (e) {
-      var state = JSON.parse(e.data);
-      if (state.ok && state.build !== body.getAttribute("data-build")) {
-        if (body.hasAttribute("data-waiting")) { events.close(); reload(); } else update(state);
-      } else {
-        show(state);
-      }
+      told = JSON.parse(e.data);
+      if (!behind()) show(told);
+      else if (body.hasAttribute("data-waiting")) { events.close(); reload(); }
+      else if (!busy) update();
     };
   }
   connect();
