@@ -251,7 +251,9 @@ def section(info: dict, page: dict, watches: list[tuple[int, dict]]) -> str:
         lines.append(f"| {per_file} questions a file ({w['files']} files) | {w['event']:.2f} s (max {w['event_max']:.2f}) "
                      f"| {w['page']:.2f} s (max {w['page_max']:.2f}) |")
     lines += ["", "A save costs the parse of the file that changed (markdown-it-py reading all of it) and the page "
-              "around the cards; the rest comes from the watcher's memory.", ""]
+              "around the cards; the rest comes from the watcher's memory. The open page fetches the new page and "
+              "the sides of only the cards it lacks, and draws and typesets only those (the edited card here); "
+              "the page is put at the edited card before each save.", ""]
     return "\n".join(lines)
 
 

@@ -112,7 +112,7 @@ def card_sides(fields: tuple[str, ...]) -> tuple[str, str]:
 
 
 def view_key(front: str, back: str) -> str:
-    """A digest of a card's two sides: equal keys, equal sides (80 bits: no two differ by chance)."""
+    """A digest (80 bits) of a card's two sides: cards with one key show the same sides."""
     digest = hashlib.blake2b(front.encode("utf-8", "surrogatepass"), digest_size=10)
     digest.update(b"\0")
     digest.update(back.encode("utf-8", "surrogatepass"))
@@ -134,7 +134,7 @@ def _card_view(values: tuple[str, ...]) -> tuple[str, str, str, str]:
     fields = dict(zip(FIELDS, values, strict=True))
     front = render_template(front_t, fields)
     source = fields["Source"]
-    if source and _SOURCE_MARK not in front:
+    if source.strip():  # the back shows its line
         marked = render_template(back_t, {**fields, "Source": _SOURCE_MARK, "FrontSide": front})
         if marked.count(_SOURCE_MARK) == 1:
             return front, marked.replace(_SOURCE_MARK, source), source, view_key(front, marked)

@@ -314,11 +314,12 @@ def test_a_save_draws_again_only_the_cards_it_changed(tmp_path, chromium):  # no
             "const box = document.getElementById('card-7'), card = window.deckgenCards.cards[6];"
             "return {same: box === kept.six && box.querySelector('mjx-container') === kept.sixMath,"
             " top: box.getBoundingClientRect().top, number: box.querySelector('.pv-num').textContent,"
+            " link: box.querySelector('.pv-num').getAttribute('href'),"
             " source: card[4], shown: box.querySelector('.pv-src').textContent,"
             " back: box.querySelector('.dg-back > .dg-source').textContent}")
         assert moved["same"], moved
         assert abs(moved["top"] - top) <= 2, (moved, top)
-        assert moved["number"] == "#7" and moved["source"].endswith("dl.md:13"), moved
+        assert moved["number"] == "#7" and moved["link"] == "#card-7" and moved["source"].endswith("dl.md:13"), moved
         assert moved["shown"] == moved["back"] == moved["source"], moved
         assert driver.execute_script("return document.getElementById('card-3') === kept.two")
         text = driver.execute_script("return document.querySelector('main').textContent")
