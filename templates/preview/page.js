@@ -31,17 +31,10 @@
   // the main thread; a 15 MB inline one would hold the page up): [front, back, deck, tags,
   // source, number, status, key] per card box, deck and tags indexing lists of HTML text, key
   // naming what the two sides show but the Source line.
-  var data, cards, articles, sections, tocItems, total, texts, drawn = 0;
+  var data, cards, articles, sections, tocItems, total, texts = null, drawn = 0;
   var observer = new IntersectionObserver(function (entries) {
     for (var i = 0; i < entries.length; i++) if (entries[i].isIntersecting) draw(entries[i].target);
   }, { rootMargin: "1200px 0px" });
-  // What the page made of a box: its line above the card (once drawn or searched) and search text.
-  var made = new WeakMap();
-  function madeOf(article) {
-    var m = made.get(article);
-    if (!m) made.set(article, m = { meta: null, text: null });
-    return m;
-  }
   function setup() {
     data = window.deckgenCards;
     cards = data.cards;
@@ -63,18 +56,18 @@
     return '<div class="pv-side"><div class="pv-label">' + label + '</div><div class="pv-view"><div class="' +
       cardClass() + '">' + html + "</div></div></div>";
   }
-  function meta(card) {  // the line above a card: number, change, deck, tags, source line
+  function meta(card, of) {  // the line above a card: number, change, deck, tags, source line
+    of = of || data;
     var line = '<a class="pv-num" href="#card-' + card[5] + '">#' + card[5] + "</a>";
     if (card[6]) line += '<span class="pv-badge pv-' + card[6] + '">' + card[6] + "</span>";
-    line += '<span class="pv-deckname">' + data.decks[card[2]] + "</span>";
-    data.tags[card[3]].forEach(function (tag) { line += '<span class="pv-tag">' + tag + "</span>"; });
+    line += '<span class="pv-deckname">' + of.decks[card[2]] + "</span>";
+    of.tags[card[3]].forEach(function (tag) { line += '<span class="pv-tag">' + tag + "</span>"; });
     return line + '<span class="pv-src">' + card[4] + "</span>";
   }
   function draw(article) {
     if (article.classList.contains("pv-done")) return;
-    var card = cards[+article.getAttribute("data-i")], line = meta(card);
-    madeOf(article).meta = line;
-    article.innerHTML = '<p class="pv-meta">' + line + '</p><div class="pv-sides">' + side("front", card[0]) +
+    var card = cards[+article.getAttribute("data-i")];
+    article.innerHTML = '<p class="pv-meta">' + meta(card) + '</p><div class="pv-sides">' + side("front", card[0]) +
       side("back", card[1]) + "</div>";
     article.classList.add("pv-done");
     observer.unobserve(article);
@@ -137,17 +130,14 @@
     var code = name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
     try { return String.fromCodePoint(code); } catch (e) { return " "; }
   }
-  function searchTexts() {  // made at the first search (the back holds the front too), and kept
-    if (texts) return texts;
-    texts = articles.map(function (a) {
-      var m = madeOf(a);
-      if (m.text === null) {
-        var card = cards[+a.getAttribute("data-i")];
-        if (m.meta === null) m.meta = meta(card);
-        m.text = (card[1] + " " + m.meta).replace(/<[^>]*>/g, " ").replace(ENTITY, entity).normalize("NFC").toLowerCase();
-      }
-      return m.text;
-    });
+  function textOf(article) {  // the back holds the front too
+    var card = cards[+article.getAttribute("data-i")];
+    var plain = (card[1] + " " + meta(card)).replace(/<[^>]*>/g, " ").replace(ENTITY, entity);
+    return plain.normalize("NFC").toLowerCase();
+  }
+  function searchTexts() {  // made at the first search; an update keeps those of the boxes it keeps
+    if (!texts) return (texts = articles.map(textOf));
+    for (var i = 0; i < total; i++) if (texts[i] === undefined) texts[i] = textOf(articles[i]);
     return texts;
   }
   function filter() {
@@ -340,16 +330,18 @@
     if (!rows || nextBoxes.length !== rows.length) throw new Error("the page and its cards' data differ");
     for (var r = 0; r < rows.length; r++) if (typeof rows[r][7] !== "string") throw new Error("cards without keys");
     var where = place();
-    var spare = new Map();  // key -> [box, card] of the old boxes showing it, in page order
-    articles.forEach(function (a) {
+    var spare = new Map();  // key -> [box, card, place] of the old boxes showing it, in page order
+    articles.forEach(function (a, place) {
       var card = cards[+a.getAttribute("data-i")], list = spare.get(card[7]);
-      if (list) list.push([a, card]); else spare.set(card[7], [[a, card]]);
+      if (list) list.push([a, card, place]); else spare.set(card[7], [[a, card, place]]);
     });
     var oldSections = new Map();
     sections.forEach(function (s) { oldSections.set(s.getAttribute("data-name"), s); });
+    var old = data, oldTexts = texts;
     window.deckgenCards = data = fresh;
     cards = rows;
     var boxes = [], decks = [], added = [], gone = [];
+    texts = oldTexts && [];
     each(next.querySelectorAll(".pv-main > .pv-deck"), function (model) {
       var name = model.getAttribute("data-name"), section = oldSections.get(name);
       if (section) oldSections.delete(name); else section = doc.importNode(model, false);
@@ -366,15 +358,9 @@
           box = null;
         }
         if (box) {
-          var done = made.get(box);
-          if (done && done.meta !== null) {
-            var line = meta(row);
-            if (line !== done.meta) {
-              done.meta = line;
-              done.text = null;
-              if (box.classList.contains("pv-done")) box.firstElementChild.innerHTML = line;
-            }
-          }
+          var line = meta(row), same = line === meta(was[1], old);
+          if (!same && box.classList.contains("pv-done")) box.firstElementChild.innerHTML = line;
+          if (texts) texts[boxes.length] = same ? oldTexts[was[2]] : undefined;
         } else {
           box = doc.createElement("article");
           box.className = "pv-card";
@@ -416,7 +402,7 @@
     doc.title = next.title;
     ["data-build", "data-math-script"].forEach(function (name) { body.setAttribute(name, next.body.getAttribute(name)); });
     findToc();
-    texts = null;
+    if (texts) texts.length = total;
     filter();
     resume(where);
     body.setAttribute("data-kept", boxes.length - added.length);
