@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -161,13 +162,14 @@ def block_of(char: str) -> int | None:
     return which[i] if i >= 0 and point <= ends[i] else None
 
 
-def faces() -> list[FontFile]:
+@lru_cache(maxsize=1)  # the same for every build: `deckgen watch` asks on every save
+def faces() -> tuple[FontFile, ...]:
     """Every face the CSS names, in the order of its rules: the base one of each weight, then each
     block of each weight, whose unicode-range holds exactly the characters of its file."""
     base, all_blocks = _manifest()
-    return [FontFile(weight, base[weight]) for weight in sorted(_WEIGHTS)] + [
+    return tuple([FontFile(weight, base[weight]) for weight in sorted(_WEIGHTS)] + [
         FontFile(weight, block.files[weight], unicode_range(block.spans))
-        for block in all_blocks for weight in sorted(_WEIGHTS)]
+        for block in all_blocks for weight in sorted(_WEIGHTS)])
 
 
 def deck_fonts(files: list[NoteFile]) -> list[FontFile]:
@@ -178,7 +180,7 @@ def deck_fonts(files: list[NoteFile]) -> list[FontFile]:
     return [shipped[path] for path in wanted]
 
 
-def font_face_css(fonts: list[FontFile]) -> str:
+def font_face_css(fonts: Sequence[FontFile]) -> str:
     """Return @font-face rules naming the subsets by their exact media names, in the given order."""
     rules = []
     for font in fonts:
