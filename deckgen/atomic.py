@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from deckgen.errors import DeckgenError
-from deckgen.inputs import JOURNAL_NAME  # noqa: F401 (the build and the check import it from here)
+from deckgen.inputs import JOURNAL_NAME, lock_order  # noqa: F401 (the build and the check import JOURNAL_NAME from here)
 from deckgen.model import Diagnostic, SourceLocation
 from deckgen.sources import display_path
 from deckgen.textsafe import printable
@@ -350,15 +350,8 @@ class BuildLock:
             import fcntl
         except ImportError:  # no advisory locks on this system
             return self
-        seen: dict[tuple[int, int], Path] = {}
-        for folder in self.folders:
-            try:
-                st = os.stat(folder)
-            except OSError:
-                continue  # not there yet: nothing of it to protect
-            seen.setdefault((st.st_dev, st.st_ino), folder)
         try:
-            for _, folder in sorted(seen.items()):  # one order for every build: no deadlock
+            for folder in lock_order(self.folders):
                 self._lock(fcntl, folder)
         except BaseException:
             self._unlock()

@@ -149,6 +149,19 @@ def _repository(root: str) -> str:
     return folder
 
 
+def lock_order(folders) -> list:
+    """The folders a build locks, each once (two names of one folder are one lock) and those
+    that exist only, in the one order every build takes them in, so that two never deadlock."""
+    seen: dict = {}
+    for folder in folders:
+        try:
+            st = os.stat(folder)
+        except OSError:
+            continue  # not there yet: nothing of it to protect
+        seen.setdefault((st.st_dev, st.st_ino), folder)
+    return [folder for _, folder in sorted(seen.items())]
+
+
 def folders_above(root: str) -> list[str]:
     """The folders above a build's root whose lock it warns of (see sources.unread_locks): the one
     just above, those above it up to the working folder (or none, when the root is not below it),

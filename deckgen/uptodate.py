@@ -142,15 +142,8 @@ def _lock(*folders: str) -> list[int] | None:
         import fcntl
     except ImportError:  # no advisory locks on this system
         return []
-    seen: dict[tuple[int, int], str] = {}
-    for folder in folders:
-        try:
-            st = os.stat(folder)
-        except OSError:
-            continue
-        seen.setdefault((st.st_dev, st.st_ino), folder)
     held: list[int] = []
-    for _, folder in sorted(seen.items()):
+    for folder in inputs.lock_order(folders):
         try:
             held.append(os.open(folder, os.O_RDONLY))
             fcntl.flock(held[-1], fcntl.LOCK_EX | fcntl.LOCK_NB)
