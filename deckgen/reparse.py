@@ -138,11 +138,11 @@ def _again(before: Tokenised, lines: list[str], env: dict) -> list[Token] | None
     # The last restart above the edit, its own line unchanged (it ended the block above it), and
     # the restarts below it with their lines unchanged: blocks of the top level, or items of a list
     # that begins in what is read (the one the restart above is an item of, or one below it).
-    above = [r for r in before.restarts if r[0] < same_start
-             and not _open_math(lines, 0, r[0], before.unmatched)]
-    if not above:
+    above = next((r for r in reversed(before.restarts) if r[0] < same_start
+                  and not _open_math(lines, 0, r[0], before.unmatched)), None)
+    if above is None:
         return None  # the edit reaches the file's first block (front matter among them): read it whole
-    start, first, in_list = above[-1]
+    start, first, in_list = above
     unchanged = len(old) - same_end
     below = [
         r for r in before.restarts
