@@ -219,6 +219,18 @@ def typeset_pages(source: Path, out: Path, views=TYPESET_VIEWS) -> list[tuple[st
     return pages
 
 
+def laid_out(driver, pages):
+    """Typeset each page of `typeset_pages` in each of its views; yield (source line, back, view,
+    its layout as _LAYOUT reads it) for each, once it is shown to fit the view's width."""
+    for where, back, by_view in pages:
+        for view, page in by_view.items():
+            typeset(driver, page, view)
+            seen = driver.execute_script(_LAYOUT, FAMILY)
+            assert seen["innerWidth"] == VIEWS[view]["width"], (where, view, seen)
+            assert seen["scrollWidth"] <= seen["innerWidth"], f"{where} scrolls sideways in {view}: {seen}"
+            yield where, back, view, seen
+
+
 def typeset(driver, page: Path, view: str) -> None:
     """Load a page in a view and wait for MathJax (when the card has math) and the fonts."""
     spec = VIEWS[view]
@@ -324,17 +336,12 @@ def test_no_card_scrolls_sideways_with_math_typeset(deck, tmp_path, chromium):
     assert len(pages) >= {"fixture": 6, "sample": 40, "seeds": 26}[deck]
     driver = chromium()
     math = 0
-    for where, back, by_view in pages:
-        for view, page in by_view.items():
-            typeset(driver, page, view)
-            seen = driver.execute_script(_LAYOUT, FAMILY)
-            assert seen["innerWidth"] == VIEWS[view]["width"], (where, view, seen)
-            assert seen["scrollWidth"] <= seen["innerWidth"], f"{where} scrolls sideways in {view}: {seen}"
-            assert seen["typeset"] == len(re.findall(r"\\\(|\\\[", back)) and not seen["leftoverTex"], where
-            assert all(abs(dy) <= 0.5 for dy in seen["baselines"]), (where, view, seen["baselines"])
-            assert not seen["split"], f"{where} splits words in {view}: {seen['split']}"
-            assert seen["fontReady"] and seen["questionFont"].startswith(f'"{FAMILY}"'), (where, seen)
-            math += seen["typeset"]
+    for where, back, view, seen in laid_out(driver, pages):
+        assert seen["typeset"] == len(re.findall(r"\\\(|\\\[", back)) and not seen["leftoverTex"], where
+        assert all(abs(dy) <= 0.5 for dy in seen["baselines"]), (where, view, seen["baselines"])
+        assert not seen["split"], f"{where} splits words in {view}: {seen['split']}"
+        assert seen["fontReady"] and seen["questionFont"].startswith(f'"{FAMILY}"'), (where, seen)
+        math += seen["typeset"]
     if deck != "seeds":
         assert math > 0  # the fixture and the sample deck have math, and it was typeset
 
@@ -633,26 +640,22 @@ def test_long_web_addresses_break_at_their_parts_on_a_phone(tmp_path, chromium):
     pages = typeset_pages(notes, tmp_path / "out", views=("phone-dark", "phone-light", "desktop-light"))
     driver = chromium()
     broken = 0
-    for _, back, by_view in pages:
-        for view, page in by_view.items():
-            typeset(driver, page, view)
-            seen = driver.execute_script(_LAYOUT, FAMILY)
-            assert seen["scrollWidth"] <= seen["innerWidth"] == VIEWS[view]["width"], (view, seen)
-            links = driver.execute_script(_LINK_LINES)
-            assert len(links) == 5, links
-            for link in links:
-                assert "<wbr>" in link["html"], link
-                assert "".join(link["lines"]) == link["text"], link
-                wide = {part for part, width in link["parts"] if width > link["room"]}
-                end = 0
-                for line in link["lines"][:-1]:
-                    end += len(line)
-                    at_a_break = link["text"][end - 1] in _URL_BREAKS or link["text"][end] == "%"
-                    inside = next(part for part, start in _starts(link["parts"]) if start < end <= start + len(part))
-                    assert at_a_break or inside in wide, (view, line, link["lines"], link["room"])
-                broken += len(link["lines"]) - 1
-            if view.startswith("phone"):
-                driver.save_screenshot(str(tmp_path / f"urls-{view}.png"))
+    for _, _, view, _ in laid_out(driver, pages):
+        links = driver.execute_script(_LINK_LINES)
+        assert len(links) == 5, links
+        for link in links:
+            assert "<wbr>" in link["html"], link
+            assert "".join(link["lines"]) == link["text"], link
+            wide = {part for part, width in link["parts"] if width > link["room"]}
+            end = 0
+            for line in link["lines"][:-1]:
+                end += len(line)
+                at_a_break = link["text"][end - 1] in _URL_BREAKS or link["text"][end] == "%"
+                inside = next(part for part, start in _starts(link["parts"]) if start < end <= start + len(part))
+                assert at_a_break or inside in wide, (view, line, link["lines"], link["room"])
+            broken += len(link["lines"]) - 1
+        if view.startswith("phone"):
+            driver.save_screenshot(str(tmp_path / f"urls-{view}.png"))
     assert broken >= 8  # the addresses did wrap on the phones, each at its parts
     if os.environ.get("DECKGEN_PNG_DIR"):
         for shot in tmp_path.glob("urls-*.png"):
