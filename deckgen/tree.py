@@ -14,18 +14,16 @@ from markdown_it.token import Token
 class Node:
     """A block of the document: a container (list, item, blockquote…) or one token."""
 
-    __slots__ = ("_tokens", "_start", "_end", "children", "parent", "token", "nester_tokens")
+    __slots__ = ("_tokens", "_start", "_end", "children", "token", "nester_tokens")
 
-    def __init__(self, tokens: list[Token], start: int = 0, end: int | None = None,
-                 parent: Node | None = None) -> None:
+    def __init__(self, tokens: list[Token], start: int = 0, end: int | None = None) -> None:
         self._tokens = tokens
         self._start = start
         self._end = len(tokens) if end is None else end
-        self.parent = parent
         self.token: Token | None = None
         self.nester_tokens: tuple[Token, Token] | None = None
         self.children: list[Node] = []
-        if parent is None and end is None:
+        if end is None:
             self._grow()
 
     def _grow(self) -> None:
@@ -35,7 +33,7 @@ class Node:
         for i in range(self._start, self._end):
             token = tokens[i]
             if token.nesting == 1:
-                node = Node(tokens, i, i, stack[-1])
+                node = Node(tokens, i, i)
                 stack[-1].children.append(node)
                 stack.append(node)
             elif token.nesting == -1:
@@ -43,7 +41,7 @@ class Node:
                 node._end = i + 1
                 node.nester_tokens = (tokens[node._start], token)
             else:
-                leaf = Node(tokens, i, i + 1, stack[-1])
+                leaf = Node(tokens, i, i + 1)
                 leaf.token = token  # an inline run's parts stay tokens: `node.token.children`
                 stack[-1].children.append(leaf)
 
