@@ -48,9 +48,13 @@ def _silent(_: str) -> None:
     pass
 
 
-def collect(config: BuildConfig, problems: Problems,
-            progress: Progress = _silent) -> tuple[DeckConfig, list[NoteFile], Media]:
-    """Read the settings and parse every note file (stages 1-2), collecting all problems."""
+def collect(config: BuildConfig, problems: Problems, progress: Progress = _silent,
+            meanwhile: Callable[[DeckConfig], None] | None = None) -> tuple[DeckConfig, list[NoteFile], Media]:
+    """Read the settings and parse every note file (stages 1-2), collecting all problems.
+
+    Files parsed in other processes are under way while the parses of the files that did not
+    change are read here, and while `meanwhile` (given the deck's settings) does what the caller
+    needs next; it is not called when every file is parsed here."""
     from deckgen import config as deck_config
     from deckgen.media import Media
 
@@ -60,7 +64,7 @@ def collect(config: BuildConfig, problems: Problems,
     shapes = dict(deck.files)
     titles = summary_titles(root)
     cache = ParseCache()
-    jobs: list[tuple[Path, SourceFile, str | None, str, Entry | None]] = []
+    jobs: list[_Job] = []
     paths = find_note_files(config.sources, root, deck.exclude, problems)
     if not paths:
         _no_note_files(config, root, deck, problems)
@@ -70,19 +74,46 @@ def collect(config: BuildConfig, problems: Problems,
         if source is None:
             continue
         shape = shapes.get(source.rel, {}).get("shape")
-        key = cache.key(source, shape, media.repo)
-        hit = cache.get(key, source)
-        if hit is not None:  # its text is needed no more
-            source = replace(source, text="")
-            hit = replace(hit, file=replace(hit.file, source=source))
-        jobs.append((path, source, shape, key, hit))
-    misses = [(source, shape, deck, titles.get(path.resolve())) for path, source, shape, _, hit in jobs if hit is None]
-    parsed_now = iter(_parse_all(misses, progress))
+        jobs.append((path, source, shape, cache.key(source, shape, media.repo)))
+    stored = {key for *_, key in jobs if cache.holds(key)}
+    with _Parsing([_parse_job(job, deck, titles) for job in jobs if job[3] not in stored], progress) as parsing:
+        hits: dict[str, Entry] = {}
+        for path, source, shape, key in jobs:
+            if key in stored and (hit := cache.get(key, source)) is not None:
+                hits[key] = hit
+        # Their text is needed no more (the whole collection's text is a large part of a build's memory).
+        jobs = [(path, replace(source, text="") if key in hits else source, shape, key)
+                for path, source, shape, key in jobs]
+        if meanwhile is not None and parsing.elsewhere:
+            meanwhile(deck)
+        files = _gather(jobs, hits, stored, parsing, deck, cache, media, titles, problems)
+    files.sort(key=lambda f: f.order)
+    if not any(f.notes for f in files) and not problems.errors:
+        where = ", ".join(str(p) for p in config.sources)
+        if any(f.skipped for f in files):  # questions without answers yet: nothing to review, no error
+            problems.warn(None, f"no answered questions in {where}: every question found has no answer yet")
+        else:
+            read = ", ".join(f.source.display for f in files[:5]) + (", …" if len(files) > 5 else "")
+            problems.error(None, f"no questions found in {where}\n"
+                           f"note: read {count(len(files), 'note file')}{': ' + read if files else ''}\n"
+                           f"note: {NO_QUESTIONS_HINT}")
+    _warn_duplicates(files, problems)
+    _check_pinned_ids(files, problems)
+    return deck, files, media
 
+
+def _gather(jobs: list[_Job], hits: dict[str, Entry], stored: set[str], parsing: _Parsing, deck: DeckConfig,
+            cache: ParseCache, media: Media, titles: dict[Path, str], problems: Problems) -> list[NoteFile]:
+    """Each file's notes in the order the files were found, from the cache or parsed now, with
+    the problems they reported, the images they use, and their table-of-contents titles."""
     files: list[NoteFile] = []
-    for path, source, _shape, key, hit in jobs:
+    for job in jobs:
+        path, source, _shape, key = job
+        hit = hits.get(key)
         if hit is None:
-            parsed, diagnostics, used = next(parsed_now)
+            # Parsed elsewhere, or here if its stored parse could not be used (unreadable, or its
+            # images changed).
+            parsed, diagnostics, used = _parse_one(_parse_job(job, deck, titles)) if key in stored else next(parsing)
             if not any(d.severity == "error" for d in diagnostics):
                 cache.put(key, parsed, diagnostics, used)
         else:
@@ -97,19 +128,7 @@ def collect(config: BuildConfig, problems: Problems,
         # Read and parsed: its text is not kept (the whole collection's text is a large part of a
         # build's memory), nor a copy of it from a worker process.
         files.append(replace(parsed, source=replace(source, text="")))
-    files.sort(key=lambda f: f.order)
-    if not any(f.notes for f in files) and not problems.errors:
-        where = ", ".join(str(p) for p in config.sources)
-        if any(f.skipped for f in files):  # questions without answers yet: nothing to review, no error
-            problems.warn(None, f"no answered questions in {where}: every question found has no answer yet")
-        else:
-            read = ", ".join(f.source.display for f in files[:5]) + (", …" if len(files) > 5 else "")
-            problems.error(None, f"no questions found in {where}\n"
-                           f"note: read {count(len(files), 'note file')}{': ' + read if files else ''}\n"
-                           f"note: {NO_QUESTIONS_HINT}")
-    _warn_duplicates(files, problems)
-    _check_pinned_ids(files, problems)
-    return deck, files, media
+    return files
 
 
 def unread_lock_warnings(config: BuildConfig, root: Path) -> list[Diagnostic]:
@@ -150,10 +169,15 @@ def _is_index(source: SourceFile) -> bool:
     return source.path.name.lower() == "readme.md"
 
 
-_PARALLEL_BYTES = 200_000  # below this, starting worker processes costs more than it saves
+# Files that changed are parsed in other processes (one for each core, each file in one) when they
+# are this long together (a few hundred questions): the build meanwhile reads the parses and the
+# lock it has and imports the package writer. Below it, starting them costs more than that saves.
+_ELSEWHERE_CHARS = 50_000
 
 ParseJob = tuple[SourceFile, "str | None", DeckConfig, "str | None"]
 ParseResult = tuple[NoteFile, tuple[Diagnostic, ...], dict[str, Path]]
+_Job = tuple[Path, SourceFile, "str | None", str]
+"""A note file found: its path, source, shape setting and parse-cache key."""
 
 
 def _parse_one(job: ParseJob) -> ParseResult:
@@ -190,28 +214,53 @@ def prepare(file: NoteFile, deck: DeckConfig, title: str | None = None) -> NoteF
     return replace(file, notes=notes, prepared=tuple(prepared), prepared_for=(name, deck.tags))
 
 
-def _parse_all(jobs: list[ParseJob], progress: Progress = _silent) -> list[ParseResult]:
-    """Parse the files that changed, on every core when there is enough to share."""
-    results: list[ParseResult] = []
-    workers = min(len(jobs), os.cpu_count() or 1)
-    if workers < 2 or sum(len(job[0].text) for job in jobs) < _PARALLEL_BYTES:
-        for job in jobs:
-            progress(f"parsing {len(results) + 1}/{count(len(jobs), 'file')}")
-            results.append(_parse_one(job))
-        return results
-    import multiprocessing
+class _Parsing:
+    """The files that changed, parsed in the order given: in other processes when there is enough
+    to share, under way from the start while the caller reads the parses it has; else here, each
+    when it is asked for (`next`)."""
 
-    from deckgen import package, parse  # noqa: F401 (imported before the fork, so workers start warm)
+    def __init__(self, jobs: list[ParseJob], progress: Progress = _silent) -> None:
+        self.jobs, self.progress, self.done = jobs, progress, 0
+        self.elsewhere = sum(len(job[0].text) for job in jobs) >= _ELSEWHERE_CHARS
+        self._pool = self._results = None
+        if self.elsewhere:
+            import multiprocessing
 
-    progress(f"parsing 0/{count(len(jobs), 'file')}")
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker) as pool:
-        # Ctrl-C reaches the whole process group: the workers ignore it and are terminated when
-        # the main process leaves this block, so only one message is printed.
-        for result in pool.imap(_parse_one, jobs, chunksize=1):  # in order, each as it is done
-            results.append(result)
-            progress(f"parsing {len(results)}/{count(len(jobs), 'file')}")
-    return results
+            progress(f"parsing 0/{count(len(jobs), 'file')}")
+            self._pool = multiprocessing.get_context("fork").Pool(min(len(jobs), _cores()), initializer=_start_worker)
+            self._results = self._pool.imap(_parse_one, jobs, chunksize=1)  # in order, each as it is done
 
+    def __enter__(self) -> _Parsing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # Ctrl-C reaches the whole process group: the workers ignore it and are ended here, so
+        # only one message is printed.
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+
+    def __next__(self) -> ParseResult:
+        self.done += 1
+        if self._results is None:
+            self.progress(f"parsing {self.done}/{count(len(self.jobs), 'file')}")
+            return _parse_one(self.jobs[self.done - 1])
+        result = next(self._results)
+        self.progress(f"parsing {self.done}/{count(len(self.jobs), 'file')}")
+        return result
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _parse_job(job: _Job, deck: DeckConfig, titles: dict[Path, str]) -> ParseJob:
+    path, source, shape, _key = job
+    return (source, shape, deck, titles.get(path.resolve()))
 
 def _start_worker() -> None:
     """A worker parses file after file, each leaving its token tree as garbage: it collects as usual."""
@@ -230,7 +279,7 @@ def _no_full_collections() -> Iterator[None]:
     each full collection walks all of it: three of them were a tenth of a rebuild of 10,000 notes.
     The young generations are still collected, which frees the short-lived cycles of markdown-it's
     inline parsing; what a file parsed here leaves to a full collection (its token tree) waits for
-    the next one, after the build (at most `_PARALLEL_BYTES` of text is parsed in this process)."""
+    the next one, after the build (files parsed here are shorter than `_ELSEWHERE_CHARS` together)."""
     before = gc.get_threshold()
     gc.set_threshold(before[0], before[1], 1 << 30)
     try:
@@ -355,6 +404,33 @@ def unchanged_since(config: BuildConfig) -> tuple[BuildReport, Unchanged] | None
         package=str(last.report.package), media=last.media)
 
 
+class _LockRead:
+    """The lock, read while files are parsed in other processes (see collect), else after them;
+    what it reports comes after what they do either way."""
+
+    def __init__(self) -> None:
+        self._read: tuple[dict | None, Problems, DeckgenError | None] | None = None
+
+    def read(self, deck: DeckConfig) -> None:
+        from deckgen import lock as deck_lock
+        from deckgen import package  # noqa: F401 (genanki: what the build needs next, imported while it waits)
+
+        problems = Problems()
+        try:
+            self._read = (deck_lock.read(deck, problems), problems, None)
+        except DeckgenError as exc:
+            self._read = (None, problems, exc)
+
+    def state(self, deck: DeckConfig, problems: Problems) -> dict | None:
+        """The lock's state, its problems added to `problems`."""
+        if self._read is None:
+            self.read(deck)
+        state, own, failed = self._read
+        problems.extend(own.items)
+        if failed is not None:  # reported with every other problem, the lock's advice last
+            raise DeckgenError(failed.message, (*problems.items, *failed.diagnostics)) from failed
+        return state
+
 def _build(config: BuildConfig, guard: InterruptGuard | None = None,
            progress: Progress = _silent) -> tuple[BuildReport, dict[str, Path], tuple[tuple, ...]]:
     from deckgen import config as deck_config
@@ -362,11 +438,9 @@ def _build(config: BuildConfig, guard: InterruptGuard | None = None,
     from deckgen.style import card_css
 
     problems = Problems()
-    deck, files, images = collect(config, problems, progress)
-    try:
-        state = deck_lock.read(deck, problems)
-    except DeckgenError as exc:  # reported with every other problem, the lock's advice last
-        raise DeckgenError(exc.message, (*problems.items, *exc.diagnostics)) from exc
+    lock = _LockRead()
+    deck, files, images = collect(config, problems, progress, meanwhile=lock.read)
+    state = lock.state(deck, problems)
     problems.raise_if_failed(config.strict)
     had_lock = state is not None
 

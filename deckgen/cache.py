@@ -70,6 +70,10 @@ class ParseCache:
         h.update(source.text.encode("utf-8", "surrogatepass"))
         return h.hexdigest()
 
+    def holds(self, key: str) -> bool:
+        """Tell whether a parse is stored under `key` (whether it can be used is for `get` to say)."""
+        return (self.memory is not None and key in self.memory) or os.path.exists(self.folder / f"{key}.pickle")
+
     def get(self, key: str, source: SourceFile) -> Entry | None:
         """Return the stored parse of `source` if it is there and its images are unchanged."""
         entry = self.memory.get(key) if self.memory is not None else None

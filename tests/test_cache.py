@@ -106,7 +106,7 @@ def test_files_parsed_in_worker_processes_give_the_same_package(run_cli, tmp_pat
     packages, warnings = [], []
     for name, threshold in (("one-process", 10**12), ("workers", 0)):
         monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / f"cache-{name}"))
-        monkeypatch.setattr(build_module, "_PARALLEL_BYTES", threshold)
+        monkeypatch.setattr(build_module, "_ELSEWHERE_CHARS", threshold)
         (notes / "deckgen.lock").unlink(missing_ok=True)
         config = BuildConfig(sources=(notes,), outdir=tmp_path / name, timestamp=1_800_000_000)
         report = build_module.build(config)
@@ -114,3 +114,41 @@ def test_files_parsed_in_worker_processes_give_the_same_package(run_cli, tmp_pat
         warnings.append([str(d) for d in report.diagnostics])
     assert packages[0] == packages[1]
     assert warnings[0] == warnings[1] and any("remote image" in w for w in warnings[0])
+
+
+def test_the_lock_read_while_files_are_parsed_elsewhere_reports_as_it_does_after_them(tmp_path, monkeypatch):
+    """The lock is read while changed files are parsed in other processes: its warnings and its
+    errors come out after the files' problems, as when everything is read in one process."""
+    from deckgen import build as build_module
+    from deckgen.errors import DeckgenError
+
+    notes = tmp_path / "notes"
+    shutil.copytree(FIXTURES / "regen" / "v1", notes)
+    shutil.copy(FIXTURES / "placeholders.md", notes / "placeholders.md")  # warnings of its own
+    (notes / "many.md").write_text(
+        "".join(f"- **질문 {i}은 무엇인가요?**\n  - 답 $x_{i}$ 와 `code` {i}\n" for i in range(300)), encoding="utf-8")
+    build_module.build(BuildConfig(sources=(notes,), outdir=tmp_path / "first", timestamp=1_800_000_000))
+    lock = notes / "deckgen.lock"
+    written = lock.read_text(encoding="utf-8")
+    other = written.replace('"slug": "notes"', '"slug": "other"', 1)
+    broken = written.replace('"format": 2', '"format": "two"', 1)
+    assert other != written and broken != written
+
+    def outcome(text: str, threshold: int, name: str) -> tuple:
+        monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / f"cache-{name}"))  # every file parsed anew
+        monkeypatch.setattr(build_module, "_ELSEWHERE_CHARS", threshold)
+        lock.write_text(text, encoding="utf-8")
+        config = BuildConfig(sources=(notes,), outdir=tmp_path / name, timestamp=1_800_000_000)
+        try:
+            report = build_module.build(config)
+        except DeckgenError as exc:
+            return "failed", exc.message, [str(d) for d in exc.diagnostics]
+        return "built", report.package.read_bytes(), [str(d) for d in report.diagnostics]
+
+    for kind, text in (("other", other), ("broken", broken)):
+        here = outcome(text, 10**12, f"{kind}-here")
+        elsewhere = outcome(text, 0, f"{kind}-elsewhere")
+        assert elsewhere == here
+        assert here[0] == ("built" if kind == "other" else "failed")
+        assert any("placeholders.md" in d for d in here[2])  # the files' problems
+        assert "deckgen.lock:" in here[2][-1]  # the lock's, last
