@@ -156,6 +156,9 @@ def snapshot(python: str, tries: int = 6) -> None:
         for name in ("deckgen", "templates"):
             shutil.copytree(REPO / name, SNAPSHOT / name, ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copy2(REPO / "build_deck.py", SNAPSHOT / "build_deck.py")
+        # Compiled, as an install by pip leaves a package (and the peers' venvs): a run with
+        # PYTHONDONTWRITEBYTECODE set would otherwise compile all of deckgen in every process.
+        subprocess.run([python, "-m", "compileall", "-q", str(SNAPSHOT / "deckgen")], capture_output=True)
         probe = subprocess.run([python, "-c", "import deckgen.cli, deckgen.build"], cwd=SNAPSHOT,
                                env=_env(), capture_output=True, text=True)
         if probe.returncode == 0:
@@ -626,7 +629,7 @@ floor (`bench/floor.py`: markdown-it-py rendering each answer, genanki writing t
 of notes, one model, one deck) at the same size, or, for the sample deck, the start-up of
 `python -c "import genanki, markdown_it"`. Repetitions are interleaved, so a noisy neighbour
 slows a case and its baseline alike. deckgen is copied aside at the start of the run and
-measured from that copy.
+measured from that copy, its bytecode compiled as an install by pip leaves it.
 "Full build" has no `deckgen.lock`, an empty output folder and no parse cache; the font subsets
 (cached by their set of glyphs) are those of the cold build just before it. "Full build, cold"
 also starts with an empty font cache. deckgen ships the base font subsets (the everyday Hangul
