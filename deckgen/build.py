@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -221,7 +222,10 @@ class _Parsing:
 
     def __init__(self, jobs: list[ParseJob], progress: Progress = _silent) -> None:
         self.jobs, self.progress, self.done = jobs, progress, 0
-        self.elsewhere = sum(len(job[0].text) for job in jobs) >= _ELSEWHERE_CHARS
+        # A process that keeps the tokens of the files it parsed (`deckgen watch`) rereads one edited
+        # file faster than another process reads it whole.
+        self.elsewhere = sum(len(job[0].text) for job in jobs) >= _ELSEWHERE_CHARS and not (
+            len(jobs) == 1 and _keeping_tokens())
         self._pool = self._results = None
         if self.elsewhere:
             import multiprocessing
@@ -248,6 +252,12 @@ class _Parsing:
         result = next(self._results)
         self.progress(f"parsing {self.done}/{count(len(self.jobs), 'file')}")
         return result
+
+
+def _keeping_tokens() -> bool:
+    """Whether this process keeps the tokens of the files it parsed (see reparse.keep)."""
+    reparse = sys.modules.get("deckgen.reparse")  # not imported: none kept, and none imported here for it
+    return reparse is not None and reparse.keeping()
 
 
 def _cores() -> int:

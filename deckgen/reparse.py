@@ -67,6 +67,11 @@ def keep() -> None:
         _kept = {}
 
 
+def keeping() -> bool:
+    """Whether this process keeps files' tokens (see keep())."""
+    return _kept is not None
+
+
 def parse(key: str, text: str, env: dict) -> list[Token]:
     """Tokenise `text` (the file known by `key`) as markdown().parse(text, env) does.
 

@@ -219,3 +219,32 @@ def test_a_watched_file_edited_gives_the_notes_of_a_fresh_read(tmp_path: Path, m
     monkeypatch.setattr(md, "parse", lambda src, env=None: read.append(src) or real(src, env))
     assert notes(edited) == fresh
     assert edited not in read  # it was not read whole
+
+
+def test_a_watching_process_rereads_one_long_edited_file_itself(tmp_path: Path, monkeypatch):
+    """A long file that changed is parsed in another process by a one-off build, but a process
+    that keeps tokens rereads it itself: only the edited blocks, not the file."""
+    from deckgen import build as build_module
+    from deckgen.cache import ParseCache
+    from deckgen.model import BuildConfig
+
+    monkeypatch.setattr(ParseCache, "memory", None)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    questions = [f"- **질문 {n}은 무엇인가요?**\n  - 답 {n}입니다.\n  - 항목 $x_{n}$" for n in range(1500)]
+    path = notes / "long.md"
+    path.write_text("\n".join(questions), encoding="utf-8")
+    assert len(path.read_text(encoding="utf-8")) >= build_module._ELSEWHERE_CHARS
+    config = BuildConfig(sources=(notes,), outdir=tmp_path / "dist")
+    ParseCache.keep_in_memory()
+    reparse.keep()
+    build_module.collect(config, Problems())
+    questions[700] = "- **질문 700은 무엇일까요?**\n  - 고친 답입니다."
+    path.write_text("\n".join(questions), encoding="utf-8")
+    read: list[int] = []
+    md = markdown()
+    real = md.parse
+    monkeypatch.setattr(md, "parse", lambda src, env=None: read.append(src.count("\n") + 1) or real(src, env))
+    _deck, files, _media = build_module.collect(config, Problems())
+    assert "질문 700은 무엇일까요?" in [n.question_text for n in files[0].notes]
+    assert read and max(read) < 12, read  # here, and only around the edit
