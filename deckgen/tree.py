@@ -8,54 +8,63 @@ that the parser uses is offered.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from markdown_it.token import Token
+
+_NO_CHILDREN: tuple[Node, ...] = ()
 
 
 class Node:
     """A block of the document: a container (list, item, blockquote…) or one token."""
 
-    __slots__ = ("_tokens", "_start", "_end", "children", "token", "nester_tokens")
+    __slots__ = ("_tokens", "_start", "_end", "type", "children", "token", "nester_tokens")
 
-    def __init__(self, tokens: list[Token], start: int = 0, end: int | None = None) -> None:
+    type: str
+    """The block's kind: a container's opening token without `_open`, a token's own type, or "root"."""
+    children: Sequence[Node]
+    token: Token | None
+    """The one token of a leaf (an inline run's parts stay tokens: `node.token.children`)."""
+    nester_tokens: tuple[Token, Token] | None
+    """A container's opening and closing tokens."""
+
+    def __init__(self, tokens: list[Token], start: int = 0, kind: str = "", token: Token | None = None,
+                 children: Sequence[Node] = _NO_CHILDREN) -> None:
+        """`Node(tokens)` builds the tree over `tokens` in one pass and is its root; the nodes below
+        it are made as the pass reaches them (of `kind`, spanning tokens from `start`)."""
         self._tokens = tokens
-        self._start = start
-        self._end = len(tokens) if end is None else end
-        self.token: Token | None = None
-        self.nester_tokens: tuple[Token, Token] | None = None
-        self.children: list[Node] = []
-        if end is None:
+        self._start = self._end = start
+        self.type = kind
+        self.token = token
+        self.nester_tokens = None
+        self.children = children
+        if not kind:
             self._grow()
 
     def _grow(self) -> None:
-        """Build the tree under the root in one pass over the tokens."""
-        stack: list[Node] = [self]
         tokens = self._tokens
-        for i in range(self._start, self._end):
-            token = tokens[i]
-            if token.nesting == 1:
-                node = Node(tokens, i, i)
+        self._end = len(tokens)
+        self.type = "root"
+        self.children = []
+        stack: list[Node] = [self]
+        for i, token in enumerate(tokens):
+            nesting = token.nesting
+            if nesting == 1:
+                node = Node(tokens, i, token.type.removesuffix("_open"), None, [])
                 stack[-1].children.append(node)
                 stack.append(node)
-            elif token.nesting == -1:
+            elif nesting == -1:
                 node = stack.pop()
                 node._end = i + 1
                 node.nester_tokens = (tokens[node._start], token)
             else:
-                leaf = Node(tokens, i, i + 1)
-                leaf.token = token  # an inline run's parts stay tokens: `node.token.children`
+                leaf = Node(tokens, i, token.type, token)
+                leaf._end = i + 1
                 stack[-1].children.append(leaf)
 
     @property
     def _head(self) -> Token:
         return self.token if self.token is not None else self._tokens[self._start]
-
-    @property
-    def type(self) -> str:
-        if self.token is not None:
-            return self.token.type
-        if self.nester_tokens is None:
-            return "root"
-        return self.nester_tokens[0].type.removesuffix("_open")
 
     @property
     def tag(self) -> str:
@@ -75,3 +84,4 @@ class Node:
 
     def __repr__(self) -> str:
         return f"Node({self.type})"
+
