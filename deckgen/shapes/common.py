@@ -74,9 +74,11 @@ def inline_text_of(tokens: list) -> str:
 
 
 def strip_marker(children: list[Token], pattern: re.Pattern) -> list[Token] | None:
-    """Return copies of inline tokens without a leading marker (`Q.`, `**A1.**`), None if absent."""
-    kids = [c.copy() for c in children]
-    for c in kids:
+    """Return inline tokens without a leading marker (`Q.`, `**A1.**`), None if absent.
+
+    The tokens it changes are copies; the others are the file's own, shared (to read, not to change).
+    """
+    for i, c in enumerate(children):
         if c.type in ("strong_open", "em_open") or (c.type == "text" and not c.content.strip()):
             continue
         if c.type != "text":
@@ -84,11 +86,10 @@ def strip_marker(children: list[Token], pattern: re.Pattern) -> list[Token] | No
         m = pattern.match(c.content)
         if m is None:
             return None
-        c.content = c.content[m.end():]
-        break
-    else:
-        return None
-    return _tidy(kids)
+        kids = list(children)
+        kids[i] = c.copy(content=c.content[m.end():])
+        return _tidy(kids)
+    return None
 
 
 def _tidy(kids: list[Token]) -> list[Token]:
@@ -110,9 +111,10 @@ def _tidy(kids: list[Token]) -> list[Token]:
             kept.pop(0)
             changed = True
         kids = kept
-    for c in kids:
+    for i, c in enumerate(kids):
         if c.type == "text":
-            c.content = c.content.lstrip()
+            if c.content != c.content.lstrip():
+                kids[i] = c.copy(content=c.content.lstrip())
             break
         if c.type not in ("strong_open", "em_open"):
             break
