@@ -150,15 +150,19 @@ def scan_delims(state: StateInline, start: int, canSplitWord: bool) -> Scanned:
 def _scanning_cjk_friendly(tokenize):
     """Wrap a delimiter rule so the inline state it runs on scans runs with scan_delims.
 
-    markdown-it-py builds its inline state itself, so the scan is swapped on each state the
-    rules of this parser see rather than on the class, which every other parser shares.
+    markdown-it-py builds its inline state itself, so the scan is swapped on the state for the
+    rule's call rather than on the class, which every other parser shares. It is taken off again
+    after the call: kept on the state, it would tie the state to itself (a reference cycle), and
+    every inline run's state would stay in memory until the garbage collector came by.
     """
 
     @wraps(tokenize)
     def rule(state: StateInline, silent: bool) -> bool:
-        if "scanDelims" not in vars(state):
-            state.scanDelims = partial(scan_delims, state)
-        return tokenize(state, silent)
+        state.scanDelims = partial(scan_delims, state)
+        try:
+            return tokenize(state, silent)
+        finally:
+            del state.scanDelims
 
     return rule
 
