@@ -7,7 +7,7 @@ import re
 from deckgen.markdown import inline_text, slug
 from deckgen.references import fold_label
 from deckgen.shapes.base import Question, Reading
-from deckgen.shapes.common import inline_text_of, looks_like_anchor, trim_rules
+from deckgen.shapes.common import inline_text_of, is_blank, looks_like_anchor, trim_rules
 from deckgen.tree import Node
 
 
@@ -28,22 +28,23 @@ def _headings(root: Node) -> list[tuple[int, int, str, str]]:
     return out
 
 
-def _link_items(node: Node, parent: Node | None, out: list, group: str = "") -> None:
+def _link_items(node: Node, parent: Node | None, out: list, label: Node | None = None) -> None:
     """Collect list items whose text is only a link to an anchor in this file.
 
-    An entry with no link of its own that holds linked ones is a group label: it is passed on.
+    An entry with no link of its own that holds linked ones is a group label (`label`, the item
+    whose text it is): it is passed on.
     """
     for child in node.children:
         if child.type in ("bullet_list", "ordered_list"):
             for item in child.children:
                 link = _only_local_link(item)
                 if link is not None:
-                    out.append((item, link, parent, group if parent is None else ""))
+                    out.append((item, link, parent, _item_label(label) if parent is None and label else ""))
                     _link_items(item, item, out)
                 else:
-                    _link_items(item, parent, out, _item_label(item) if parent is None else group)
+                    _link_items(item, parent, out, item if parent is None else label)
         elif child.type == "blockquote":
-            _link_items(child, parent, out, group)
+            _link_items(child, parent, out, label)
 
 
 def _item_label(item: Node) -> str:
@@ -58,10 +59,10 @@ def _only_local_link(item: Node) -> tuple[list, str] | None:
     if not item.children or item.children[0].type != "paragraph":
         return None
     children = item.children[0].children[0].token.children or []
-    meaningful = [
-        c for c in children if not (c.type in ("text", "softbreak", "hardbreak") and not c.content.strip())
-    ]
-    if len(meaningful) < 2 or meaningful[0].type != "link_open" or meaningful[-1].type != "link_close":
+    if next((c.type for c in children if not is_blank(c)), None) != "link_open":
+        return None  # what most items are: the text does not start with a link
+    meaningful = [c for c in children if not is_blank(c)]
+    if len(meaningful) < 2 or meaningful[-1].type != "link_close":
         return None
     href = str(meaningful[0].attrGet("href") or "")
     if not href.startswith("#") or len(href) < 2:

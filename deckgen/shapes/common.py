@@ -65,6 +65,11 @@ def looks_like_anchor(text: str) -> bool:
     return bool(re.fullmatch(r"#?\s*\d+(?:[-.]\d+)*", text.strip()))
 
 
+def is_blank(token: Token) -> bool:
+    """Tell whether an inline token shows nothing: blank text or a line break."""
+    return token.type in ("text", "softbreak", "hardbreak") and not token.content.strip()
+
+
 def inline_text_of(tokens: list) -> str:
     """Return the plain text of a list of inline tokens."""
     return inline_text(Token("inline", "", 0, children=tokens))

@@ -20,7 +20,7 @@ from deckgen.references import fold_label
 from deckgen.shapes.anchored import anchored_questions
 from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.bullets import bold_bullet_questions
-from deckgen.shapes.common import asks, inline_text_of, is_title, question_lines, section_paths
+from deckgen.shapes.common import asks, inline_text_of, is_blank, is_title, question_lines, section_paths
 from deckgen.shapes.details import details_questions
 from deckgen.shapes.headings import heading_question, heading_questions, heading_text
 from deckgen.shapes.lists import list_questions
@@ -231,9 +231,11 @@ def _link_only(item: Node) -> str | None:
     """Return the href of a list item whose first paragraph is one link and nothing else."""
     if not item.children or item.children[0].type != "paragraph":
         return None
-    children = [c for c in item.children[0].children[0].token.children or []
-                if not (c.type in ("text", "softbreak", "hardbreak") and not c.content.strip())]
-    if len(children) < 2 or children[0].type != "link_open" or children[-1].type != "link_close":
+    inline = item.children[0].children[0].token.children or []
+    if next((c.type for c in inline if not is_blank(c)), None) != "link_open":
+        return None  # what most items are: the text does not start with a link
+    children = [c for c in inline if not is_blank(c)]
+    if len(children) < 2 or children[-1].type != "link_close":
         return None
     if any(c.type == "link_open" for c in children[1:-1]):
         return None
