@@ -40,7 +40,12 @@ def _math(content: str, options: dict) -> str:
 
 def _highlight(code: str, lang: str, _attrs: str) -> str:
     """Highlight a fenced block with Pygments CSS classes (the card CSS holds both palettes)."""
-    name = lang.strip().split()[0].lower() if lang.strip() else ""
+    return _highlighted(code, lang.strip().split()[0].lower() if lang.strip() else "")
+
+
+@lru_cache(maxsize=256)
+def _highlighted(code: str, name: str) -> str:
+    """A block highlighted once: `deckgen watch` renders every block of a file again on each save."""
     body = None
     lexer = _lexer(name) if name else None
     if lexer is not None:
