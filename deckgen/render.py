@@ -143,19 +143,23 @@ def blocks(
         return ""
     md = markdown()
     tokens: list[Token] = []
+    rewritten = False  # whether any token holds what is rewritten (see _copy): else none changes
     for node in nodes:
-        node_tokens = [_copy(t) for t in node.to_tokens()]
-        if node.type == "paragraph" and node_tokens[0].hidden:
-            node_tokens = [_shown(t) if t.type.startswith("paragraph_") else t for t in node_tokens]
-        tokens.extend(node_tokens)
-    _unlink_local(tokens, links)
-    _math_images(tokens)
+        node_tokens = node.to_tokens()
+        copies = [_copy(t) for t in node_tokens]
+        rewritten = rewritten or any(c is not t for c, t in zip(copies, node_tokens))
+        if node.type == "paragraph" and copies[0].hidden:
+            copies = [_shown(t) if t.type.startswith("paragraph_") else t for t in copies]
+        tokens.extend(copies)
     placed = _Placed(images) if images is not None else None
-    if placed is not None:
-        _place_images(tokens, placed)
+    if rewritten:
+        _unlink_local(tokens, links)
+        _math_images(tokens)
+        if placed is not None:
+            _place_images(tokens, placed)
     html_out = md.renderer.render(tokens, md.options, env).strip()
     first = next((t.map[0] for t in tokens if t.map), 0)
-    if _has_raw_html(tokens):
+    if rewritten and _has_raw_html(tokens):
         html_out = sanitize(html_out)
         if placed is not None:
             html_out = _unplaced_images(html_out, placed, first)
