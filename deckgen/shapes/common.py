@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from markdown_it.token import Token
 
@@ -42,10 +43,12 @@ A_MARKER = re.compile(r"^\s*(?:(?:A|답|답변)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：
 _NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*[.)]\s+")
 
 
+@lru_cache(maxsize=4096)
 def asks(text: str) -> bool:
     """Tell whether a heading's or list item's text is a question or a request to explain.
 
-    A trailing aside does not count: "스택이란? (기출)" and "설명해 주세요." both ask.
+    A trailing aside does not count: "스택이란? (기출)" and "설명해 주세요." both ask. Each finder
+    asks of the same lines, so answers are kept.
     """
     text = _LEAD_TAG.sub("", text.strip())
     if _ASKS_EN.match(text):
