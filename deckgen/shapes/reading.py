@@ -270,10 +270,11 @@ def _heading_classifier(nodes: list[Node], owned: set[int], named: dict, title: 
     heads = [(i, int(n.tag[1])) for i, n in enumerate(nodes) if n.type == "heading" and i not in owned]
     asked: dict[int, bool] = {}
     items: dict[int, bool] = {}
+    texts = {i: heading_text(nodes[i]) for i, _level in heads}
     for i, _level in heads:
         node = nodes[i]
         asked[i] = heading_question(node) is not None
-        text = heading_text(node)
+        text = texts[i]
         label = fold_label(text[1]) if text else ""
         items[i] = bool(label) and not _NOT_ITEMS.match(label) and not is_title(node, nodes, title)
     per_level: dict[int, list[int]] = {}
@@ -287,7 +288,7 @@ def _heading_classifier(nodes: list[Node], owned: set[int], named: dict, title: 
     chosen: dict[int, bool] = {}
     why: dict[int, str] = {}
     for pos, (i, level) in enumerate(heads):
-        text = heading_text(nodes[i])
+        text = texts[i]
         is_named = bool(text) and fold_label(text[1]) in named
         chosen[i] = asked[i] or is_named
     for pos, (i, level) in enumerate(heads):
