@@ -11,6 +11,8 @@ from markdown_it.token import Token
 
 from deckgen.shapes.base import Question
 from deckgen.shapes.common import Q_MARKER, asks, inline_text_of, question_lines, question_tokens, strip_marker
+from deckgen.shapes.details import details_questions
+from deckgen.shapes.paragraphs import bold_paragraph_questions, bold_question
 from deckgen.tree import Node
 
 # Link texts and lines that only move the reader around the page.
@@ -215,8 +217,6 @@ def inner_questions(blocks: list[Node], parent: Question, reading) -> tuple[list
     """Split off the questions an answer goes on to ask in other shapes: a bold paragraph that
     asks, or a toggle whose summary asks, each with its own answer. Return the parent's own
     blocks and those sub-questions."""
-    from deckgen.shapes.details import details_questions
-    from deckgen.shapes.paragraphs import bold_paragraph_questions, bold_question
 
     def asking_toggle(node: Node) -> bool:
         return node.type == "html_block" and "<summary" in node.content.lower()

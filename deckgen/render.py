@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from urllib.parse import parse_qs, unquote, urlparse
 
 import nh3
 from markdown_it.token import Token
@@ -339,8 +340,6 @@ def _math_src(src: str) -> bool:
 
 def _tex_from_url(src: str) -> str | None:
     """Recover the TeX a math-rendering service was asked to draw, from its URL."""
-    from urllib.parse import parse_qs, unquote, urlparse
-
     url = urlparse(html.unescape(src))
     params = parse_qs(url.query, keep_blank_values=True)
     for name in ("math", "chl", "tex", "from"):
@@ -560,8 +559,6 @@ def _shown(token: Token) -> Token:
 
 def is_local_href(href: str) -> bool:
     """Tell whether a link leads into the notes (an anchor or a relative path), not to the web."""
-    from urllib.parse import urlparse
-
     href = href.strip()
     if not href or href.startswith("//"):
         return False

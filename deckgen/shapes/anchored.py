@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 from deckgen.markdown import inline_text, slug
 from deckgen.references import fold_label
@@ -69,8 +70,6 @@ def _only_local_link(item: Node) -> tuple[list, str] | None:
         return None
     if any(c.type == "link_open" for c in meaningful[1:-1]):
         return None
-    from urllib.parse import unquote
-
     return meaningful[1:-1], unquote(href[1:])
 
 

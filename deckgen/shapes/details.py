@@ -6,6 +6,8 @@ after another with no blank line between, which markdown reads as a single HTML 
 
 from __future__ import annotations
 
+import bisect
+import html
 import re
 from functools import lru_cache
 
@@ -66,8 +68,6 @@ def _line_starts(text: str) -> list[int]:
 
 
 def _line_of(starts: list[int], offset: int) -> int:
-    import bisect
-
     return bisect.bisect_right(starts, offset) - 1
 
 
@@ -131,8 +131,6 @@ def _summary(raw: str, env: dict, line: int) -> tuple[list, list[Node]]:
 
 def _code_span(code: str) -> str:
     """Write HTML `<code>` as a markdown code span, so `$@` inside it never becomes math."""
-    import html
-
     code = html.unescape(code)
     run = max((len(m) for m in re.findall(r"`+", code)), default=0)
     fence = "`" * (run + 1)
