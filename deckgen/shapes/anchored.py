@@ -8,7 +8,7 @@ from urllib.parse import unquote
 from deckgen.markdown import inline_text, slug
 from deckgen.references import fold_label
 from deckgen.shapes.base import Question, Reading
-from deckgen.shapes.common import inline_text_of, is_blank, looks_like_anchor, trim_rules
+from deckgen.shapes.common import inline_text_of, is_blank, looks_like_anchor, starts_with_link, trim_rules
 from deckgen.tree import Node
 
 
@@ -60,8 +60,8 @@ def _only_local_link(item: Node) -> tuple[list, str] | None:
     if not item.children or item.children[0].type != "paragraph":
         return None
     children = item.children[0].children[0].token.children or []
-    if next((c.type for c in children if not is_blank(c)), None) != "link_open":
-        return None  # what most items are: the text does not start with a link
+    if not starts_with_link(children):
+        return None  # what most items are
     meaningful = [c for c in children if not is_blank(c)]
     if len(meaningful) < 2 or meaningful[-1].type != "link_close":
         return None

@@ -73,6 +73,16 @@ def is_blank(token: Token) -> bool:
     return token.type in ("text", "softbreak", "hardbreak") and not token.content.strip()
 
 
+def starts_with_link(children: list[Token]) -> bool:
+    """Tell whether the first thing an inline run shows is a link."""
+    for c in children:
+        if c.type == "link_open":
+            return True
+        if c.type not in ("text", "softbreak", "hardbreak") or c.content.strip():
+            return False
+    return False
+
+
 def inline_text_of(tokens: list) -> str:
     """Return the plain text of a list of inline tokens."""
     return inline_text(Token("inline", "", 0, children=tokens))

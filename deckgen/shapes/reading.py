@@ -20,7 +20,15 @@ from deckgen.references import fold_label
 from deckgen.shapes.anchored import anchored_questions
 from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.bullets import bold_bullet_questions
-from deckgen.shapes.common import asks, inline_text_of, is_blank, is_title, question_lines, section_paths
+from deckgen.shapes.common import (
+    asks,
+    inline_text_of,
+    is_blank,
+    is_title,
+    question_lines,
+    section_paths,
+    starts_with_link,
+)
 from deckgen.shapes.details import details_questions
 from deckgen.shapes.headings import heading_question, heading_questions, heading_text
 from deckgen.shapes.lists import list_questions
@@ -232,8 +240,8 @@ def _link_only(item: Node) -> str | None:
     if not item.children or item.children[0].type != "paragraph":
         return None
     inline = item.children[0].children[0].token.children or []
-    if next((c.type for c in inline if not is_blank(c)), None) != "link_open":
-        return None  # what most items are: the text does not start with a link
+    if not starts_with_link(inline):
+        return None  # what most items are
     children = [c for c in inline if not is_blank(c)]
     if len(children) < 2 or children[-1].type != "link_close":
         return None
@@ -334,6 +342,8 @@ def _free_runs(nodes: list[Node], covered: set[int]) -> list[list[int]]:
 
 def _warn_unlisted(named: dict, found: list[Question], reading: Reading, warnings: list) -> None:
     """A question the table of contents lists that has no section anywhere has no answer."""
+    if not named:
+        return
     seen = {fold_label(inline_text_of(q.inline)) for q in found}
     for key, (text, line) in named.items():
         if key not in seen and asks(text):
