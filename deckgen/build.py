@@ -273,7 +273,7 @@ def _parse_job(job: _Job, deck: DeckConfig, titles: dict[Path, str]) -> ParseJob
     return (source, shape, deck, titles.get(path.resolve()))
 
 def _start_worker() -> None:
-    """A worker parses file after file, each leaving its token tree as garbage: it collects as usual."""
+    """A worker parses file after file and holds none of them after: it collects as usual."""
     ignore_interrupts()
     gc.set_threshold(*_COLLECTING)
 
@@ -287,9 +287,9 @@ def _no_full_collections() -> Iterator[None]:
 
     What a build reads stays until it ends (a rebuild holds every cached parse and lock entry), and
     each full collection walks all of it: three of them were a tenth of a rebuild of 10,000 notes.
-    The young generations are still collected, which frees the short-lived cycles of markdown-it's
-    inline parsing; what a file parsed here leaves to a full collection (its token tree) waits for
-    the next one, after the build (files parsed here are shorter than `_ELSEWHERE_CHARS` together)."""
+    The young generations are still collected as usual. A parse leaves few cycles (a question and
+    its sub-questions), and those of the files parsed here, shorter than `_ELSEWHERE_CHARS`
+    together, wait for the first full collection after the build."""
     before = gc.get_threshold()
     gc.set_threshold(before[0], before[1], 1 << 30)
     try:
