@@ -79,7 +79,7 @@ def collect(config: BuildConfig, problems: Problems, progress: Progress = _silen
     stored = {key for *_, key in jobs if cache.holds(key)}
     with _Parsing([_parse_job(job, deck, titles) for job in jobs if job[3] not in stored], progress) as parsing:
         hits: dict[str, Entry] = {}
-        for path, source, shape, key in jobs:
+        for _path, source, _shape, key in jobs:
             if key in stored and (hit := cache.get(key, source)) is not None:
                 hits[key] = hit
         # Their text is needed no more (the whole collection's text is a large part of a build's memory).
@@ -271,6 +271,7 @@ def _cores() -> int:
 def _parse_job(job: _Job, deck: DeckConfig, titles: dict[Path, str]) -> ParseJob:
     path, source, shape, _key = job
     return (source, shape, deck, titles.get(path.resolve()))
+
 
 def _start_worker() -> None:
     """A worker parses file after file and holds none of them after: it collects as usual."""

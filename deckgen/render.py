@@ -148,7 +148,7 @@ def blocks(
     for node in nodes:
         node_tokens = node.to_tokens()
         copies = [_copy(t) for t in node_tokens]
-        rewritten = rewritten or any(c is not t for c, t in zip(copies, node_tokens))
+        rewritten = rewritten or any(c is not t for c, t in zip(copies, node_tokens, strict=True))
         if node.type == "paragraph" and copies[0].hidden:
             copies = [_shown(t) if t.type.startswith("paragraph_") else t for t in copies]
         tokens.extend(copies)
