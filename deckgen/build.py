@@ -82,8 +82,10 @@ def collect(config: BuildConfig, problems: Problems, progress: Progress = _silen
         for _path, source, _shape, key in jobs:
             if key in stored and (hit := cache.get(key, source)) is not None:
                 hits[key] = hit
-        # Their text is needed no more (the whole collection's text is a large part of a build's memory).
-        jobs = [(path, replace(source, text="") if key in hits else source, shape, key)
+        # Their text is needed no more (the whole collection's text is a large part of a build's
+        # memory): that of a file parsed elsewhere is only in the job handed out, until it is; only
+        # a file whose stored parse cannot be used is parsed from the text here.
+        jobs = [(path, source if key in stored and key not in hits else replace(source, text=""), shape, key)
                 for path, source, shape, key in jobs]
         if meanwhile is not None and parsing.elsewhere:
             meanwhile(deck)
@@ -116,7 +118,7 @@ def _gather(jobs: list[_Job], hits: dict[str, Entry], stored: set[str], parsing:
             # images changed).
             parsed, diagnostics, used = _parse_one(_parse_job(job, deck, titles)) if key in stored else next(parsing)
             if not any(d.severity == "error" for d in diagnostics):
-                cache.put(key, parsed, diagnostics, used)
+                cache.remember(key, parsed, diagnostics, used)  # stored on disk where it was parsed
         else:
             parsed, diagnostics = hit.file, hit.diagnostics
             used = {name: Path(p) for name, p, *_ in hit.media}
@@ -128,7 +130,7 @@ def _gather(jobs: list[_Job], hits: dict[str, Entry], stored: set[str], parsing:
             parsed = replace(parsed, title=titles[path.resolve()])
         # Read and parsed: its text is not kept (the whole collection's text is a large part of a
         # build's memory), nor a copy of it from a worker process.
-        files.append(replace(parsed, source=replace(source, text="")))
+        files.append(replace(parsed, source=replace(source, text="") if source.text else source))
     return files
 
 
@@ -175,25 +177,31 @@ def _is_index(source: SourceFile) -> bool:
 # lock it has and imports the package writer. Below it, starting them costs more than that saves.
 _ELSEWHERE_CHARS = 50_000
 
-ParseJob = tuple[SourceFile, "str | None", DeckConfig, "str | None"]
+ParseJob = tuple[SourceFile, "str | None", DeckConfig, "str | None", str]
+"""A file to parse: its source, its shape setting, the deck's settings, its table of contents'
+title and its key in the parse cache."""
 ParseResult = tuple[NoteFile, tuple[Diagnostic, ...], dict[str, Path]]
 _Job = tuple[Path, SourceFile, "str | None", str]
 """A note file found: its path, source, shape setting and parse-cache key."""
 
 
 def _parse_one(job: ParseJob) -> ParseResult:
-    """Parse one file with its own problem list and media (so it can run in another process)."""
+    """Parse one file with its own problem list and media (so it can run in another process),
+    and store the parse in the cache."""
     from deckgen import parse  # only a file that changed needs the markdown machinery
     from deckgen.fonts import file_chars
     from deckgen.media import Media
 
-    source, shape, deck, title = job
+    source, shape, deck, title, key = job
     problems = Problems()
     media = Media(deck.root, problems, media_root=deck.media_root)
     parsed = parse.parse_file(source, problems, shape=shape, media=media)
     # Here, on the worker's core, and cached: what the font subsets, the lock and the package need of it.
     parsed = replace(parsed, chars=file_chars(parsed), source=replace(source, text=""))  # its text is the caller's
-    return (prepare(parsed, deck, title), tuple(problems.items), media.files)
+    result = (prepare(parsed, deck, title), tuple(problems.items), media.files)
+    if not any(d.severity == "error" for d in problems.items):
+        ParseCache().store(key, *result)
+    return result
 
 
 def prepare(file: NoteFile, deck: DeckConfig, title: str | None = None) -> NoteFile:
@@ -218,7 +226,10 @@ def prepare(file: NoteFile, deck: DeckConfig, title: str | None = None) -> NoteF
 class _Parsing:
     """The files that changed, parsed in the order given: in other processes when there is enough
     to share, under way from the start while the caller reads the parses it has; else here, each
-    when it is asked for (`next`)."""
+    when it is asked for (`next`).
+
+    Each job is taken out of `jobs` as it is handed out: a text is not kept once it is parsed
+    (nor, sent to a worker, the UTF-8 copy of it that pickling it leaves beside it)."""
 
     def __init__(self, jobs: list[ParseJob], progress: Progress = _silent) -> None:
         self.jobs, self.progress, self.done = jobs, progress, 0
@@ -232,7 +243,7 @@ class _Parsing:
 
             progress(f"parsing 0/{count(len(jobs), 'file')}")
             self._pool = multiprocessing.get_context("fork").Pool(min(len(jobs), _cores()), initializer=_start_worker)
-            self._results = self._pool.imap(_parse_one, jobs, chunksize=1)  # in order, each as it is done
+            self._results = self._pool.imap(_parse_one, _handed_out(jobs), chunksize=1)  # in order, each as it is done
 
     def __enter__(self) -> _Parsing:
         return self
@@ -248,10 +259,18 @@ class _Parsing:
         self.done += 1
         if self._results is None:
             self.progress(f"parsing {self.done}/{count(len(self.jobs), 'file')}")
-            return _parse_one(self.jobs[self.done - 1])
+            job, self.jobs[self.done - 1] = self.jobs[self.done - 1], None
+            return _parse_one(job)
         result = next(self._results)
         self.progress(f"parsing {self.done}/{count(len(self.jobs), 'file')}")
         return result
+
+
+def _handed_out(jobs: list[ParseJob]) -> Iterator[ParseJob]:
+    """Each job in turn, taken out of the list as it is given."""
+    for i in range(len(jobs)):
+        job, jobs[i] = jobs[i], None
+        yield job
 
 
 def _keeping_tokens() -> bool:
@@ -269,8 +288,8 @@ def _cores() -> int:
 
 
 def _parse_job(job: _Job, deck: DeckConfig, titles: dict[Path, str]) -> ParseJob:
-    path, source, shape, _key = job
-    return (source, shape, deck, titles.get(path.resolve()))
+    path, source, shape, key = job
+    return (source, shape, deck, titles.get(path.resolve()), key)
 
 
 def _start_worker() -> None:
@@ -301,14 +320,14 @@ def _no_full_collections() -> Iterator[None]:
 
 def _warn_duplicates(files: list[NoteFile], problems: Problems) -> None:
     """Warn about a question asked twice; both notes are kept, each with its own GUID."""
-    first: dict[tuple[str, str], str] = {}
+    first: dict[tuple[str, str], SourceLocation] = {}
     for f in files:
         for note in f.notes:
             key = (fold(note.question_text), note.context)
             if key in first:
                 problems.warn(note.location, f'duplicate question "{note.question_text}" (also at {first[key]})')
             else:
-                first[key] = str(note.location)
+                first[key] = note.location
 
 
 def _check_pinned_ids(files: list[NoteFile], problems: Problems) -> None:

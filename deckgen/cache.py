@@ -88,16 +88,29 @@ class ParseCache:
         self._remember(key, entry)
         return replace(entry, file=replace(entry.file, source=source))  # its text is not stored: it is in the key
 
-    def put(self, key: str, file: NoteFile, diagnostics: tuple[Diagnostic, ...], media: dict[str, Path]) -> None:
-        """Store a parse; a cache that cannot be written is silently skipped."""
-        used = []
-        for name, path in media.items():
-            if any(f'src="{name}"' in note.answer or f'src="{name}"' in note.question for note in file.notes):
-                used.append((name, str(path), *stamp(path)))
-        file = replace(file, source=replace(file.source, text=""))
-        entry = Entry(file, diagnostics, tuple(used))
-        self._remember(key, entry)
-        _store(self.folder / f"{key}.pickle", entry)
+    def store(self, key: str, file: NoteFile, diagnostics: tuple[Diagnostic, ...], media: dict[str, Path]) -> None:
+        """Store a parse on disk, where it was parsed (a worker process, often); a cache that
+        cannot be written is silently skipped. The build's own process then `remember`s it.
+
+        Pickling a text keeps its UTF-8 form beside it for as long as the text lives: pickled
+        where it was parsed, and sent from there anyway, a build's notes do not take twice
+        their room in the build's process."""
+        _store(self.folder / f"{key}.pickle", _entry(file, diagnostics, media))
+
+    def remember(self, key: str, file: NoteFile, diagnostics: tuple[Diagnostic, ...], media: dict[str, Path]) -> None:
+        """Keep a stored parse in memory too, in a process that keeps them (see keep_in_memory)."""
+        if self.memory is not None:
+            self._remember(key, _entry(file, diagnostics, media))
+
+
+def _entry(file: NoteFile, diagnostics: tuple[Diagnostic, ...], media: dict[str, Path]) -> Entry:
+    """A parse as the cache keeps it: without the file's text (it is in the key), with the
+    images its notes use."""
+    used = []
+    for name, path in media.items():
+        if any(f'src="{name}"' in note.answer or f'src="{name}"' in note.question for note in file.notes):
+            used.append((name, str(path), *stamp(path)))
+    return Entry(replace(file, source=replace(file.source, text="")), diagnostics, tuple(used))
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,3 +152,35 @@ def test_the_lock_read_while_files_are_parsed_elsewhere_reports_as_it_does_after
         assert here[0] == ("built" if kind == "other" else "failed")
         assert any("placeholders.md" in d for d in here[2])  # the files' problems
         assert "deckgen.lock:" in here[2][-1]  # the lock's, last
+
+
+def test_files_parsed_in_worker_processes_are_cached_there(tmp_path, monkeypatch):
+    """Worker processes store their parses: the next build parses nothing, and a process that
+    keeps parses in memory (`deckgen watch`) has them there too."""
+    from deckgen import build as build_module
+    from deckgen.cache import ParseCache
+
+    notes = tmp_path / "notes"
+    shutil.copytree(FIXTURES / "regen" / "v1", notes)
+    for k in range(3):
+        (notes / f"many-{k}.md").write_text(
+            "".join(f"- **질문 {k}-{i}?**\n  - 답 $x_{i}$ 와 `code` {i}\n" for i in range(300)), encoding="utf-8"
+        )
+    monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(build_module, "_ELSEWHERE_CHARS", 0)
+    monkeypatch.setattr(ParseCache, "memory", {})
+    first = build_module.build(BuildConfig(sources=(notes,), outdir=tmp_path / "one", timestamp=1_800_000_000))
+    names = sorted(p.name for p in notes.glob("*.md"))
+    assert len(names) == 5
+    kept = sorted(entry.file.source.rel for entry in ParseCache.memory.values())
+    assert kept == names
+
+    monkeypatch.setattr(ParseCache, "memory", None)  # from disk only
+    monkeypatch.setattr(build_module, "_ELSEWHERE_CHARS", 10**12)  # a file parsed again would be parsed here
+    (notes / "deckgen.lock").unlink()
+    parsed: list[str] = []
+    real = build_module._parse_one
+    monkeypatch.setattr(build_module, "_parse_one", lambda job: parsed.append(job[0].rel) or real(job))
+    second = build_module.build(BuildConfig(sources=(notes,), outdir=tmp_path / "two", timestamp=1_800_000_000))
+    assert parsed == []
+    assert second.package.read_bytes() == first.package.read_bytes()
