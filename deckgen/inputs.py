@@ -196,17 +196,17 @@ def _hash_file(h, path: str) -> None:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
-        data = b"\xff missing"
+        digest = hashlib.sha256(b"\xff missing").digest()
     else:
         try:
             st = os.fstat(fd)
             if stat.S_ISREG(st.st_mode):
                 with os.fdopen(os.dup(fd), "rb") as f:
-                    data = f.read()
+                    digest = hashlib.file_digest(f, "sha256").digest()  # in blocks: a large lock is not all in memory
             else:
-                data = f"\xff not a file {st.st_mode}".encode()
+                digest = hashlib.sha256(f"\xff not a file {st.st_mode}".encode()).digest()
         except OSError:
-            data = b"\xff unreadable"
+            digest = hashlib.sha256(b"\xff unreadable").digest()
         finally:
             os.close(fd)
-    h.update(path.encode("utf-8", "surrogatepass") + b"\0" + hashlib.sha256(data).digest())
+    h.update(path.encode("utf-8", "surrogatepass") + b"\0" + digest)

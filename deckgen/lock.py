@@ -31,7 +31,9 @@ import stat
 import tempfile
 import time
 import zipfile
+from itertools import chain
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -1123,6 +1125,12 @@ def _bump(version: str, kinds: set[str], notetype_changed: bool, renamed: bool) 
 
 def changelog_entry(plan: Plan, package: Path) -> str:
     """Describe this version's changes for CHANGELOG.md."""
+    return "".join(changelog_lines(plan, package))
+
+
+def changelog_lines(plan: Plan, package: Path) -> Iterator[str]:
+    """The lines of changelog_entry, each with its line end, made as they are asked for (a first
+    build lists every note)."""
     date = datetime.fromtimestamp(plan.state["created"], UTC).strftime("%Y-%m-%d")
     lines = [f"## {plan.version} — {date}", "", f"Package: `{package.name}`", ""]
     labels = {
@@ -1136,27 +1144,27 @@ def changelog_entry(plan: Plan, package: Path) -> str:
     if plan.schema_changed:
         lines += ['### The notetype changed: import this version once with "Merge note types" on', "",
                   *(f"{n}. {markdown_text(step)}" for n, step in enumerate(plan.steps, 1)), ""]
+    yield from (line + "\n" for line in lines)
     for kind, label in labels.items():
         items = [c for c in plan.changes if c.kind == kind]
         if not items:
             continue
-        lines.append(f"### {label}")
+        yield f"### {label}\n"
         for c in items:
             question, detail = markdown_text(c.question), markdown_text(c.detail)
             if kind == "re-identified":
-                lines.append(f"- {detail} → {question}")
+                yield f"- {detail} → {question}\n"
             elif kind == "renamed":
-                lines.append(f'- "{detail}" → "{question}": {RENAME_ADVICE.format(old=detail)}')
+                yield f'- "{detail}" → "{question}": {RENAME_ADVICE.format(old=detail)}\n'
             elif kind in ("removed", "added", "edited"):
-                lines.append(f"- {question} ({detail})")
+                yield f"- {question} ({detail})\n"
             else:
-                lines.append(f"- {question}: {detail}")
-        lines.append("")
+                yield f"- {question}: {detail}\n"
+        yield "\n"
     if not plan.changes:
         why = ("The notetype's fields or card types changed" if plan.schema_changed
                else "Templates or styling changed" if plan.notetype_changed else "Version set by hand")
-        lines += [f"{why}; no note changed.", ""]
-    return "\n".join(lines) + "\n"
+        yield f"{why}; no note changed.\n\n"
 
 
 def write_lock(staged: Staged, root: Path, plan: Plan) -> None:
@@ -1227,4 +1235,4 @@ def append_changelog(staged: Staged, plan: Plan, outdir: Path, package: Path, pr
     if previous is None:
         previous = changelog_text(outdir)
     head, _, rest = previous.partition("\n\n")
-    staged.write_text(outdir / CHANGELOG_NAME, head + "\n\n" + changelog_entry(plan, package) + rest.lstrip("\n"))
+    staged.write_lines(outdir / CHANGELOG_NAME, chain((head, "\n\n"), changelog_lines(plan, package), (rest.lstrip("\n"),)))

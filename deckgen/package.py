@@ -224,21 +224,23 @@ def write_collection(cursor: sqlite3.Cursor, model: genanki.Model, decks: list[g
     # fields are filled (all, or any, of them).
     required = [(ord_, all if how == "all" else any, fields) for ord_, how, fields in model._req]
     mid, sortf = model.model_id, model.sort_field_index
-    card_rows = []
-    for deck, held in zip(decks, notes, strict=True):
-        did = deck.deck_id
-        for _guid, mtime, _tags, values, nid, due in held:
-            k = 0
-            for ord_, op, fields in required:
-                if op(values[i] for i in fields):
-                    card_rows.append((nid + k, nid, did, ord_, mtime, -1, 0, 0, due, 0, 0, 0, 0, 0, 0, 0, 0, ""))
-                    k += 1
-    # The note rows are made one at a time as SQLite takes them: a row's joined fields are never
-    # all in memory at once.
+
+    def card_rows():
+        for deck, held in zip(decks, notes, strict=True):
+            did = deck.deck_id
+            for _guid, mtime, _tags, values, nid, due in held:
+                k = 0
+                for ord_, op, fields in required:
+                    if op(values[i] for i in fields):
+                        yield (nid + k, nid, did, ord_, mtime, -1, 0, 0, due, 0, 0, 0, 0, 0, 0, 0, 0, "")
+                        k += 1
+
+    # The rows are made one at a time as SQLite takes them: a row's joined fields, or the cards'
+    # rows, are never all in memory at once.
     rows = ((nid, guid, mid, mtime, -1, " " + " ".join(tags) + " ", "\x1f".join(values), values[sortf], 0, 0, "")
             for held in notes for guid, mtime, tags, values, nid, _due in held)
     cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", rows)
-    cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows)
+    cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows())
 
 
 def _add(out: zipfile.ZipFile, name: str, data: bytes | Path, date: tuple) -> None:
