@@ -331,9 +331,17 @@ def _rarity(questions: list[str], only: set[str] | None = None) -> dict[str, flo
     questions apart is their rare words, so a shared ending alone must not look like a match.
     """
     df: dict[str, int] = defaultdict(int)
-    for q in questions:
-        for g in _grams(q) if only is None else _grams(q) & only:
-            df[g] += 1
+    if only is None:
+        for q in questions:
+            for g in _grams(q):
+                df[g] += 1
+    else:  # a few bigrams looked for in each question, not every question's bigrams made
+        folded = [fold(q) for q in questions]
+        for g in only:
+            # A bigram is a question's if it is in its text; a question of one letter is its own.
+            count = sum(1 for t in folded if g in t) if len(g) == 2 else sum(1 for t in folded if t == g)
+            if count:
+                df[g] = count
     n = len(questions) + 1
     return {g: math.log(n / c) + 0.1 for g, c in df.items()}
 

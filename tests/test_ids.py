@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from deckgen.ids import SKETCH_BINS, Known, Seen, answer_grams, match, new_guid, similarity, sketch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deckgen.ids import SKETCH_BINS, Known, Seen, _grams, _rarity, answer_grams, match, new_guid, similarity, sketch
 
 
 def _known(i: int, question: str, answer: str, key: str | None = None, file: str = "a.md") -> Known:
@@ -116,3 +119,16 @@ def test_sketches_alone_recognise_a_reworded_question_by_its_long_answer():
     # Answered anew as well as reworded: a new question, with the sketch as with the text.
     fresh = [Seen("a.md::z", "a.md", "배치 정규화를 쓰면 어떤 효과가 있나?", "", sketch=sketch(_OTHER[::-1]))]
     assert match(known[:1], fresh) == {}
+
+
+_WORDS = st.text(alphabet="가나다라 abAB?!.1é", max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WORDS, max_size=12), st.lists(_WORDS, max_size=3), st.sets(st.text(alphabet="가나ab", max_size=2)))
+def test_the_rarity_of_some_bigrams_is_theirs_among_all(questions, compared, extra):
+    """Weighing only the bigrams of the questions compared gives each the weight it has among
+    every bigram of the deck (what a reworded question's match looks up)."""
+    only = set().union(*(_grams(q) for q in compared)) | {g for g in extra if g}
+    everything = _rarity(questions)
+    assert _rarity(questions, only) == {g: w for g, w in everything.items() if g in only}
