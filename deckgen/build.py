@@ -224,8 +224,8 @@ def prepare(file: NoteFile, deck: DeckConfig, title: str | None = None) -> NoteF
 
 
 class _Parsing:
-    """The files that changed, parsed in the order given: in other processes when there is enough
-    to share, under way from the start while the caller reads the parses it has; else here, each
+    """The files that changed, parsed in the order given: in other processes when that pays (see
+    `_pays`), under way from the start while the caller reads the parses it has; else here, each
     when it is asked for (`next`).
 
     Each job is taken out of `jobs` as it is handed out: a text is not kept once it is parsed
@@ -320,8 +320,8 @@ def _no_full_collections() -> Iterator[None]:
     What a build reads stays until it ends (a rebuild holds every cached parse and lock entry), and
     each full collection walks all of it: three of them were a tenth of a rebuild of 10,000 notes.
     The young generations are still collected as usual. A parse leaves few cycles (a question and
-    its sub-questions), and those of the files parsed here, shorter than `_ELSEWHERE_CHARS`
-    together, wait for the first full collection after the build."""
+    its sub-questions); those of the files parsed here wait for the first full collection after
+    the build."""
     before = gc.get_threshold()
     gc.set_threshold(before[0], before[1], 1 << 30)
     try:
