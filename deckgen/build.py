@@ -455,7 +455,7 @@ class _LockRead:
 
     def read(self, deck: DeckConfig) -> None:
         from deckgen import lock as deck_lock
-        from deckgen import package  # noqa: F401 (genanki: what the build needs next, imported while it waits)
+        import genanki  # noqa: F401 (what the build needs next, imported while it waits)
 
         problems = Problems()
         try:
@@ -515,24 +515,32 @@ def _build(config: BuildConfig, guard: InterruptGuard | None = None,
     changelog = None if plan.up_to_date else deck_lock.changelog_text(config.outdir)
     settings = deck_config.retitled(deck.root, deck.title) if config.deck_name else None
     # The package and changelog are replaced first and the lock last: the lock records the build.
+    zipping = None
     with Staged(journal=deck.root / JOURNAL_NAME, guard=guard) as staged:
-        if not up_to_date:
-            progress(f"writing {display_path(target)}")
-            from deckgen.package import write_package  # genanki: only when writing
+        try:
+            if not up_to_date:
+                progress(f"writing {display_path(target)}")
+                from deckgen.package import write_package  # genanki: only when writing
 
-            written = write_package(staged, target, list(plan.cards), css, plan.notetype_mtime, deck.title,
-                                    plan.description, media, plan.packaged)
-            problems.extend(written or ())  # what the package writer warns about, at each note
-            problems.raise_if_failed(config.strict)  # before anything is replaced
-        if changelog is not None:
-            deck_lock.append_changelog(staged, plan, config.outdir, target, changelog)
-        if settings is not None:  # a rename is kept, so that the next build does not undo it
-            staged.write_text(deck.root / deck_config.CONFIG_NAME, settings)
-        # Written when it changed (e.g. an id pinned without any change to the cards), and when
-        # there was none: one recovered from the package is the same, but not on disk yet.
-        lock_written = plan.state != state or not had_lock
-        if lock_written:
-            deck_lock.write_lock(staged, deck.root, plan)
+                written, zipping = write_package(staged, target, list(plan.cards), css, plan.notetype_mtime,
+                                                 deck.title, plan.description, media, plan.packaged)
+                problems.extend(written)  # what the package writer warns about, at each note
+                problems.raise_if_failed(config.strict)  # before anything is replaced
+            if changelog is not None:
+                deck_lock.append_changelog(staged, plan, config.outdir, target, changelog)
+            if settings is not None:  # a rename is kept, so that the next build does not undo it
+                staged.write_text(deck.root / deck_config.CONFIG_NAME, settings)
+            # Written when it changed (e.g. an id pinned without any change to the cards), and when
+            # there was none: one recovered from the package is the same, but not on disk yet.
+            lock_written = plan.state != state or not had_lock
+            if lock_written:
+                deck_lock.write_lock(staged, deck.root, plan)
+        except BaseException:
+            if zipping is not None:  # done with its file before the staged files are removed
+                zipping.wait(quiet=True)
+            raise
+        if zipping is not None:  # zipped meanwhile (see package.Zipping)
+            zipping.wait()
     lock_state = "unchanged" if not lock_written else "updated" if had_lock else "new"
     report = BuildReport(package=target, up_to_date=up_to_date, diagnostics=tuple(problems.items),
                          lock=deck.root / deck_lock.LOCK_NAME, lock_state=lock_state, **report_args)

@@ -13,15 +13,18 @@ import time
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-
-import genanki
-from genanki.apkg_col import APKG_COL
-from genanki.apkg_schema import APKG_SCHEMA
+from typing import TYPE_CHECKING
 
 from deckgen.atomic import Staged
 from deckgen.errors import DeckgenError
 from deckgen.model import CardNote, Diagnostic, Prepared
 from deckgen.notetype import FIELDS, field_values, make_notetype
+
+if TYPE_CHECKING:
+    import genanki
+
+# genanki is imported where a package is written: a file parsed in a worker process needs only
+# what packaged_fields finds, and genanki's imports (asyncio among them) are a tenth of a second.
 
 
 def findings(values: tuple[str, ...]) -> list[str]:
@@ -125,12 +128,17 @@ def write_package(
     description: str,
     media: dict[str, Path],
     packaged: Sequence[Prepared] | None = None,
-) -> list[Diagnostic]:
+) -> tuple[list[Diagnostic], Zipping]:
     """Stage the package for `target`; it replaces nothing until the whole build succeeds.
+
+    The collection is written here, and zipped in a thread of its own (see Zipping) while the
+    caller stages the rest, which it waits for before it replaces anything.
 
     `packaged`, where given, holds each card's field values as a package holds them and what
     genanki would warn about in them (see `packaged_fields`), found beforehand; else they are
     found here. Returns a warning at its note for each field genanki would have warned about."""
+    import genanki
+
     model = make_notetype(css)
     decks: dict[str, genanki.Deck] = {
         root_deck: genanki.Deck(deck_id(root_deck), root_deck, description=safe_description(description))
@@ -148,11 +156,16 @@ def write_package(
         warned.extend(Diagnostic("warning", message, card.note.location) for message in found)
     tmp = staged.path_for(target, last=True)
     try:
-        _write_apkg(tmp, model, list(decks.values()), list(notes.values()), notetype_mtime, media)
+        collection = _write_collection_file(model, list(decks.values()), list(notes.values()), notetype_mtime)
+        zipping = Zipping(target, tmp, collection, media, notetype_mtime)
     except (OSError, sqlite3.Error) as exc:
-        reason = getattr(exc, "strerror", None) or exc
-        raise DeckgenError(f"{target}: error: cannot write the package: {reason}") from exc
-    return warned
+        raise _cannot_write(target, exc) from exc
+    return warned, zipping
+
+
+def _cannot_write(target: Path, exc: Exception) -> DeckgenError:
+    reason = getattr(exc, "strerror", None) or exc
+    return DeckgenError(f"{target}: error: cannot write the package: {reason}")
 
 
 def packaged_fields(fields: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -163,10 +176,10 @@ def packaged_fields(fields: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str
     return values, tuple(findings(values))
 
 
-def _write_apkg(path: Path, model: genanki.Model, decks: list[genanki.Deck], notes: list[list[tuple]],
-                timestamp: int, media: dict[str, Path]) -> None:
-    """Write an .apkg whose bytes depend only on its content (fixed zip dates, fixed ids)."""
-    # The collection is written to a file, not kept in memory: it is most of what a build holds.
+def _write_collection_file(model: genanki.Model, decks: list[genanki.Deck], notes: list[list[tuple]],
+                           timestamp: int) -> Path:
+    """Write the package's collection to a scratch file and return its path (the caller removes
+    it). It is written to a file, not kept in memory: it is most of what a build holds."""
     fd, db_name = tempfile.mkstemp(suffix=".anki2")
     os.close(fd)
     try:
@@ -178,16 +191,63 @@ def _write_apkg(path: Path, model: genanki.Model, decks: list[genanki.Deck], not
             conn.commit()
         finally:
             conn.close()
-        date = time.gmtime(max(timestamp, 315532800))[:6]
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-            _add(out, "collection.anki2", Path(db_name), date)
-            ordered = sorted(media.items())
-            names = {str(i): name for i, (name, _) in enumerate(ordered)}
-            _add(out, "media", json.dumps(names).encode(), date)
-            for i, (_, p) in enumerate(ordered):
-                _add(out, str(i), p, date)
-    finally:
+    except BaseException:
         Path(db_name).unlink(missing_ok=True)
+        raise
+    return Path(db_name)
+
+
+class Zipping:
+    """The .apkg zipped from its collection and media in a thread of its own: compressing is a
+    quarter of a large deck's package, and zlib lets go of the interpreter while it works, so
+    the build stages its changelog and lock meanwhile. Its bytes depend only on its content
+    (fixed zip dates, members in a fixed order), whichever thread writes them."""
+
+    def __init__(self, target: Path, path: Path, collection: Path, media: dict[str, Path], timestamp: int) -> None:
+        import threading
+
+        self.target = target
+        self._error: BaseException | None = None
+        try:
+            out = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED)  # opened here: what the thread writes is never left behind
+        except BaseException:
+            collection.unlink(missing_ok=True)
+            raise
+        self._thread = threading.Thread(target=self._run, args=(out, collection, media, timestamp),
+                                        name="deckgen-zip", daemon=True)
+        self._thread.start()
+
+    def _run(self, out: zipfile.ZipFile, collection: Path, media: dict[str, Path], timestamp: int) -> None:
+        try:
+            date = time.gmtime(max(timestamp, 315532800))[:6]
+            with out:
+                _add(out, "collection.anki2", collection, date)
+                ordered = sorted(media.items())
+                names = {str(i): name for i, (name, _) in enumerate(ordered)}
+                _add(out, "media", json.dumps(names).encode(), date)
+                for i, (_, p) in enumerate(ordered):
+                    _add(out, str(i), p, date)
+        except BaseException as exc:  # noqa: BLE001 (told by wait(), in the build's own thread)
+            self._error = exc
+        finally:
+            collection.unlink(missing_ok=True)
+
+    def wait(self, quiet: bool = False) -> None:
+        """Wait until the package is written; raise what kept it from being written. `quiet`:
+        the build fails anyway, so wait through Ctrl-C and raise nothing."""
+        while True:
+            try:
+                self._thread.join()
+                break
+            except KeyboardInterrupt:
+                if not quiet:
+                    raise
+        if quiet:
+            return
+        if isinstance(self._error, OSError):
+            raise _cannot_write(self.target, self._error) from self._error
+        if self._error is not None:
+            raise self._error
 
 
 def write_collection(cursor: sqlite3.Cursor, model: genanki.Model, decks: list[genanki.Deck],
@@ -205,6 +265,9 @@ def write_collection(cursor: sqlite3.Cursor, model: genanki.Model, decks: list[g
     read back under a str one, so its JSON names the notetype twice, once with the deck before
     last and once with the last deck that has notes.
     """
+    from genanki.apkg_col import APKG_COL
+    from genanki.apkg_schema import APKG_SCHEMA
+
     cursor.executescript(APKG_SCHEMA)
     cursor.executescript(APKG_COL)
     (decks_json,) = cursor.execute("SELECT decks FROM col").fetchone()

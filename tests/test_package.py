@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import warnings
 
 import genanki
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from deckgen import package
 from deckgen.build import build
+from deckgen.errors import DeckgenError
 from deckgen.model import BuildConfig
 from deckgen.notetype import make_notetype
 from tests.conftest import FIXTURES, ROOT
@@ -232,7 +234,7 @@ def _image_notes(tmp_path):
     return notes
 
 
-def test_genanki_finding_is_a_warning_at_the_note(run_cli, tmp_path):
+def test_genanki_finding_is_a_warning_at_the_note(run_cli, tmp_path, monkeypatch):
     notes = _image_notes(tmp_path).relative_to(tmp_path)  # run_cli works in tmp_path
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a Python warning leaking out would fail here
@@ -242,10 +244,25 @@ def test_genanki_finding_is_a_warning_at_the_note(run_cli, tmp_path):
     assert lines == ["notes/note.md:1: warning: the Answer field holds what genanki takes for a "
                      'broken HTML tag: <img src="d-923ef6d346b8.png" alt="여러\\n줄 설명">'], result.stderr
 
+    scratch = tmp_path / "scratch"  # where the collection is written before it is zipped
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     strict = run_cli("build", str(notes), "-o", str(tmp_path / "strict"), "--strict")
     assert strict.exit_code == 1
     assert "genanki takes for a broken HTML tag" in strict.stderr
-    assert not (tmp_path / "strict").exists()  # --strict fails before anything is written
+    assert not (tmp_path / "strict").exists()  # --strict fails before anything is replaced
+    assert list(scratch.iterdir()) == []  # the package being zipped meanwhile was waited for
+
+
+def test_a_package_that_cannot_be_zipped_is_an_error_and_leaves_nothing(tmp_path):
+    collection = tmp_path / "collection.anki2"
+    collection.write_bytes(b"SQLite format 3\0")
+    image = tmp_path / "gone.png"  # found when the notes were read, gone when the package is zipped
+    zipping = package.Zipping(tmp_path / "deck-v1.0.0.apkg", tmp_path / ".deck.tmp", collection,
+                              {"gone.png": image}, 1_700_000_000)
+    with pytest.raises(DeckgenError, match=r"deck-v1\.0\.0\.apkg: error: cannot write the package: "):
+        zipping.wait()
+    assert not collection.exists()
 
 
 def test_genanki_finding_never_reaches_stderr_as_a_python_warning(tmp_path):
