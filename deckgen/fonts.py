@@ -44,9 +44,9 @@ MANIFEST = "blocks.json"
 # The base set, in every deck's base subsets: the 2,350 Hangul syllables of KS X 1001 (the everyday
 # set), the modern compatibility jamo (ㅋㅋ, ㄱ-ㅎ; the font lacks the archaic ones), ASCII and common
 # punctuation. Every deck ships the same files; a rarer syllable or a symbol is in a block.
-_KS_X_1001_HANGUL = "".join(
-    bytes([hi, lo]).decode("euc-kr") for hi in range(0xB0, 0xC9) for lo in range(0xA1, 0xFF)
-)
+_KS_X_1001_HANGUL = bytes(
+    byte for hi in range(0xB0, 0xC9) for lo in range(0xA1, 0xFF) for byte in (hi, lo)
+).decode("euc-kr")
 _EXTRA = (
     string.printable.strip() + " \u00a0"
     + "‘’“”…·•–—―※→←↑↓↔⇒×÷±≤≥≠≈∞°%‰′″"

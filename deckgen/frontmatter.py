@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-
-import yaml
+from typing import TYPE_CHECKING
 
 from deckgen.errors import Problems, did_you_mean
 from deckgen.ids import nfc
@@ -13,6 +12,11 @@ from deckgen.model import SourceFile, SourceLocation
 from deckgen.shapes import SHAPES, canonical
 from deckgen.tree import Node
 
+if TYPE_CHECKING:
+    import yaml
+
+# PyYAML is imported when a file has front matter: most note files have none, and its import
+# is a twentieth of a second (of every process that parses a file).
 _UNCLOSED_FRONT_MATTER = re.compile(r"---[ \t]*\n[ \t]*[\w-]+[ \t]*:(?:[ \t]|\n)")
 MAX_VALUES = 10_000
 """Values front matter may hold, counting each use of a YAML alias (`*name`) as a copy."""
@@ -24,6 +28,8 @@ class _TooBig(Exception):
 
 def _load(text: str):
     """yaml.safe_load, bounded: aliases that multiply (a "billion laughs") are refused unbuilt."""
+    import yaml
+
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -38,6 +44,8 @@ def _load(text: str):
 
 def _expanded_size(root: yaml.Node) -> int:
     """Count the values of a YAML node graph as if every alias were written out, in linear time."""
+    import yaml
+
     size: dict[int, int] = {}
     open_nodes: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
@@ -70,6 +78,8 @@ def read(root: Node, source: SourceFile, problems: Problems) -> dict:
                 "front matter is never closed (no second `---` line); read as ordinary text",
             )
         return {}
+    import yaml
+
     try:
         meta = _load(first.content)
     except _TooBig:
