@@ -74,6 +74,7 @@ CSS or the font blocks (tests/test_notetype_mtime.py says to, with the values to
 NOTETYPE_HASH = "e7fd7c44351a82a3"
 
 
+@lru_cache(maxsize=1)  # asked for each file a build uses (fonts, templates): it stays where it was found
 def templates_dir() -> Path:
     """Locate templates/: inside the installed package, or at the top of a source checkout."""
     here = Path(__file__).resolve().parent
