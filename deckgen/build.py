@@ -12,7 +12,7 @@ from pathlib import Path
 
 from deckgen import inputs
 from deckgen.atomic import JOURNAL_NAME, BuildLock, InterruptGuard, Staged, recover
-from deckgen.cache import BuildRecords, Entry, ParseCache, Record, stamp
+from deckgen.cache import BuildRecords, CodeMemo, Entry, ParseCache, Record, stamp
 from deckgen.errors import DeckgenError, Problems, count, ignore_interrupts
 from deckgen.ids import fold
 from deckgen.model import (
@@ -187,20 +187,26 @@ _Job = tuple[Path, SourceFile, "str | None", str]
 
 def _parse_one(job: ParseJob) -> ParseResult:
     """Parse one file with its own problem list and media (so it can run in another process),
-    and store the parse in the cache."""
+    and store the parse, and the code blocks it highlighted, in the cache."""
     from deckgen import parse  # only a file that changed needs the markdown machinery
     from deckgen.fonts import file_chars
+    from deckgen.markdown import highlighted_before
     from deckgen.media import Media
 
     source, shape, deck, title, key = job
     problems = Problems()
     media = Media(deck.root, problems, media_root=deck.media_root)
-    parsed = parse.parse_file(source, problems, shape=shape, media=media)
+    memo = CodeMemo(source.path)
+    known = memo.get()
+    with highlighted_before(known) as highlighted:
+        parsed = parse.parse_file(source, problems, shape=shape, media=media)
     # Here, on the worker's core, and cached: what the font subsets, the lock and the package need of it.
     parsed = replace(parsed, chars=file_chars(parsed), source=replace(source, text=""))  # its text is the caller's
     result = (prepare(parsed, deck, title), tuple(problems.items), media.files)
     if not any(d.severity == "error" for d in problems.items):
         ParseCache().store(key, *result)
+        if highlighted != known:  # the same blocks as last time: nothing to write
+            memo.put(highlighted)
     return result
 
 

@@ -114,6 +114,45 @@ def _entry(file: NoteFile, diagnostics: tuple[Diagnostic, ...], media: dict[str,
 
 
 @dataclass(frozen=True, slots=True)
+class Highlighted:
+    """The code blocks one note file's last parse highlighted."""
+
+    made_by: str
+    """deckgen's code fingerprint and Pygments' version: any other highlights anew."""
+    blocks: dict[tuple[str, str], str]
+    """(language, code) -> the block's HTML (see markdown.highlighted_before)."""
+
+
+class CodeMemo:
+    """The highlighted code blocks of one note file, kept from one parse of it to the next.
+
+    An edit makes the file parse again, in a new process, where each language's lexer would be
+    built again for blocks that did not change. Kept among the parses: forgetting those
+    (removing parse/) forgets these too."""
+
+    def __init__(self, path: Path) -> None:
+        name = hashlib.sha256(str(path).encode("utf-8", "surrogatepass")).hexdigest()
+        self.path = cache_dir() / "parse" / f"code-{name}.pickle"
+
+    def get(self) -> dict[tuple[str, str], str]:
+        """Return the blocks kept, or none if they were made by other code or another Pygments."""
+        memo = _load(self.path, Highlighted)
+        if memo is None or memo.made_by != _made_by() or not isinstance(memo.blocks, dict):
+            return {}
+        return memo.blocks
+
+    def put(self, blocks: dict[tuple[str, str], str]) -> None:
+        """Keep the blocks of this parse; skipped silently if the cache cannot be written."""
+        _store(self.path, Highlighted(_made_by(), blocks))
+
+
+def _made_by() -> str:
+    import pygments  # the package alone: its lexers are what a memo spares
+
+    return f"{code_fingerprint()}\0{pygments.__version__}"
+
+
+@dataclass(frozen=True, slots=True)
 class Record:
     """What the last successful build of these sources wrote, and from what."""
 

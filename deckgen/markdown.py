@@ -7,6 +7,8 @@ and is written out in the only delimiters Anki's MathJax reads: \\(...\\) and \\
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -15,14 +17,9 @@ from mdit_py_plugins.anchors.index import slugify as _slugify
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.gfm import gfm_plugin
-from pygments import highlight as _pygmentize
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 
 from deckgen.cjk import cjk_friendly_plugin
 
-_FORMATTER = HtmlFormatter(nowrap=True)
 MAX_NESTING = 100
 """Deeper blocks are not parsed (markdown-it recurses per level); parse_file warns when it is hit."""
 
@@ -38,27 +35,70 @@ def _math(content: str, options: dict) -> str:
     return "\\(" + escape_math(content.strip()) + "\\)"
 
 
+Blocks = dict[tuple[str, str], str]
+"""(language, code) -> the HTML of a fenced code block."""
+
+_known: Blocks = {}
+_used: Blocks | None = None
+
+
+@contextmanager
+def highlighted_before(known: Blocks) -> Iterator[Blocks]:
+    """Reuse the HTML of the code blocks in `known` while one file is parsed; give the blocks
+    that parse highlighted, to keep for its next one (see cache.CodeMemo).
+
+    Pygments compiles a lexer's rules the first time a process uses it (python 0.05 s, sql
+    0.03 s), and the first unknown language makes it look through every installed package for
+    a plugin (0.06 s): a rebuild after an edit parses the file in a new process, and would pay
+    for all of that again though its code blocks did not change."""
+    global _known, _used
+    before = _known, _used
+    _known, _used = known, {}
+    try:
+        yield _used
+    finally:
+        _known, _used = before
+
+
 def _highlight(code: str, lang: str, _attrs: str) -> str:
     """Highlight a fenced block with Pygments CSS classes (the card CSS holds both palettes)."""
-    return _highlighted(code, lang.strip().split()[0].lower() if lang.strip() else "")
+    name = lang.strip().split()[0].lower() if lang.strip() else ""
+    html = _highlighted(code, name)
+    if name and _used is not None:  # a block with no language is only escaped: nothing to keep
+        _used[(name, code)] = html
+    return html
 
 
 @lru_cache(maxsize=256)
 def _highlighted(code: str, name: str) -> str:
     """A block highlighted once: `deckgen watch` renders every block of a file again on each save."""
+    if name and (known := _known.get((name, code))) is not None:
+        return known
     body = None
     lexer = _lexer(name) if name else None
     if lexer is not None:
-        body = _pygmentize(code, lexer, _FORMATTER)
+        from pygments import highlight  # imported only when a block is highlighted anew
+
+        body = highlight(code, lexer, _formatter())
     if body is None:
         body = code.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     cls = f' class="language-{name}"' if name and re.fullmatch(r"[\w+#-]+", name) else ""
     return f'<pre class="code"><code{cls}>{body}</code></pre>'
 
 
+@lru_cache(maxsize=1)
+def _formatter():
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True)
+
+
 @lru_cache(maxsize=64)
 def _lexer(name: str):
     """Look a lexer up once per language (Pygments' lookup scans its registry each time)."""
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
     try:
         return get_lexer_by_name(name)
     except ClassNotFound:
