@@ -88,6 +88,7 @@ def _highlighted(code: str, name: str) -> str:
 
 @lru_cache(maxsize=1)
 def _formatter():
+    """Make Pygments' HTML formatter when a block is first highlighted anew (it loads a style)."""
     from pygments.formatters import HtmlFormatter
 
     return HtmlFormatter(nowrap=True)
