@@ -184,3 +184,55 @@ def test_files_parsed_in_worker_processes_are_cached_there(tmp_path, monkeypatch
     second = build_module.build(BuildConfig(sources=(notes,), outdir=tmp_path / "two", timestamp=1_800_000_000))
     assert parsed == []
     assert second.package.read_bytes() == first.package.read_bytes()
+
+
+def test_a_rebuild_parses_the_edited_file_in_a_worker_started_with_it(tmp_path, monkeypatch):
+    """A rebuild starts a worker at once (it imports the markdown machinery while the build reads
+    the settings and the files): the edited file is parsed there, and what the build writes and
+    says is what a parse in the build's own process gives. A first build starts none."""
+    import multiprocessing
+    import os
+
+    from deckgen import build as build_module
+
+    notes = tmp_path / "notes"
+    shutil.copytree(FIXTURES / "regen" / "v1", notes)
+    shutil.copy(FIXTURES / "placeholders.md", notes / "placeholders.md")  # warnings of its own
+    log = tmp_path / "parsed-by.log"
+    real = parse_module.parse_file
+
+    def noted(source, *args, **kwargs):  # inherited by the workers: each parse notes its process
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(f"{source.rel} {os.getpid()}\n")
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(parse_module, "parse_file", noted)
+    monkeypatch.setattr(build_module, "_cores", lambda: 2)
+    monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "cache"))
+    build_module.build(BuildConfig(sources=(notes,), outdir=tmp_path / "dist", timestamp=1_800_000_000))
+    by = {line.split()[0]: int(line.split()[1]) for line in log.read_text(encoding="utf-8").splitlines()}
+    assert len(by) > 1 and set(by.values()) == {os.getpid()}  # a first build: all parsed here
+    lock, b = notes / "deckgen.lock", notes / "b.md"
+    lock_before, b_before = lock.read_bytes(), b.read_text(encoding="utf-8")
+
+    def rebuild(name: str, cores: int) -> tuple:
+        """b.md edited after the first build, rebuilt from its lock and parses."""
+        lock.write_bytes(lock_before)
+        b.write_text(b_before.replace("진동을 줄이고", "진동을 크게 줄이고"), encoding="utf-8")
+        shutil.copytree(tmp_path / "cache", tmp_path / f"cache-{name}")
+        monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / f"cache-{name}"))
+        monkeypatch.setattr(build_module, "_cores", lambda: cores)
+        log.unlink()
+        report = build_module.build(BuildConfig(sources=(notes,), outdir=tmp_path / f"dist-{name}",
+                                                timestamp=1_800_086_400))
+        assert multiprocessing.active_children() == []  # the worker is ended with the files read
+        parsed = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
+        assert [rel for rel, _ in parsed] == ["b.md"]
+        wrote = (report.package.read_bytes(), lock.read_bytes(), [str(d) for d in report.diagnostics], report.changes)
+        return int(parsed[0][1]), wrote
+
+    here_pid, here = rebuild("one-core", 1)  # one core: nothing to gain from a worker
+    worker_pid, there = rebuild("two-cores", 2)
+    assert here_pid == os.getpid() and worker_pid != os.getpid()
+    assert there == here
+    assert any("placeholders.md" in d for d in here[2]) and here[3]

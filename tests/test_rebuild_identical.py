@@ -12,6 +12,7 @@ import shutil
 import pytest
 
 from deckgen import build as build_module
+from deckgen import parse as parse_module
 from deckgen.model import BuildConfig
 from tests.conftest import FIXTURES, AnkiCollection
 
@@ -24,12 +25,26 @@ def _build(notes, dist, timestamp):
     return report
 
 
-def _parsed(monkeypatch) -> list[str]:
-    """Count the files a build parses (those it does not take from the parse cache)."""
-    parsed: list[str] = []
-    real = build_module._parse_one
-    monkeypatch.setattr(build_module, "_parse_one", lambda job: parsed.append(job[0].rel) or real(job))
-    return parsed
+class _Parsed:
+    """The files a build parses (those it does not take from the parse cache), here or in the
+    worker processes it starts: they inherit the patch, and note each file in one log."""
+
+    def __init__(self, monkeypatch, log) -> None:
+        self.log = log
+        real = parse_module.parse_file
+
+        def noted(source, *args, **kwargs):
+            with open(log, "a", encoding="utf-8") as out:
+                out.write(source.rel + "\n")
+            return real(source, *args, **kwargs)
+
+        monkeypatch.setattr(parse_module, "parse_file", noted)
+
+    def files(self) -> list[str]:
+        return self.log.read_text(encoding="utf-8").split() if self.log.exists() else []
+
+    def clear(self) -> None:
+        self.log.unlink(missing_ok=True)
 
 
 def _in_anki(package, folder):
@@ -64,9 +79,9 @@ def test_a_rebuild_writes_what_a_clean_build_writes(tmp_path, monkeypatch, edit)
         end = text.find("\n- **", start + 1)
         text = text[:start] + (text[end + 1 :] if end >= 0 else "")
     b.write_text(text, encoding="utf-8")
-    parsed = _parsed(monkeypatch)
+    parsed = _Parsed(monkeypatch, tmp_path / "parsed.log")
     report = _build(notes, dist, T2)
-    assert parsed == ["b.md"]  # a.md came from the cache
+    assert parsed.files() == ["b.md"]  # a.md came from the cache
     rebuilt, lock_after = report.package.read_bytes(), (notes / "deckgen.lock").read_bytes()
     assert any(c.kind == edit for c in report.changes), report.changes
 
@@ -77,7 +92,7 @@ def test_a_rebuild_writes_what_a_clean_build_writes(tmp_path, monkeypatch, edit)
     monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "cold-cache"))
     parsed.clear()
     clean = _build(notes, dist, T2)
-    assert sorted(parsed) == ["a.md", "b.md"]
+    assert sorted(parsed.files()) == ["a.md", "b.md"]
     assert clean.package.name == report.package.name
     assert clean.package.read_bytes() == rebuilt
     assert (notes / "deckgen.lock").read_bytes() == lock_after
