@@ -50,15 +50,17 @@ def _silent(_: str) -> None:
 
 
 def collect(config: BuildConfig, problems: Problems, progress: Progress = _silent,
-            meanwhile: Callable[[DeckConfig], None] | None = None) -> tuple[DeckConfig, list[NoteFile], Media]:
+            meanwhile: Callable[[DeckConfig], None] | None = None,
+            workers: _Workers | None = None) -> tuple[DeckConfig, list[NoteFile], Media]:
     """Read the settings and parse every note file (stages 1-2), collecting all problems.
 
     Files parsed in other processes are under way while the parses of the files that did not
     change are read here, and while `meanwhile` (given the deck's settings) does what the caller
-    needs next; it is not called when every file is parsed here."""
+    needs next; it is not called when every file is parsed here. `workers`: those the caller
+    started (see _Workers), ended here; else they are started here."""
     root = sources_root(config.sources)
-    with _Workers.warm(root) as workers:
-        return _collect(config, root, problems, progress, meanwhile, workers)
+    with workers if workers is not None else _Workers.warm(root) as started:
+        return _collect(config, root, problems, progress, meanwhile, started)
 
 
 def _collect(config: BuildConfig, root: Path, problems: Problems, progress: Progress,
@@ -558,13 +560,14 @@ class _LockRead:
 
 def _build(config: BuildConfig, guard: InterruptGuard | None = None,
            progress: Progress = _silent) -> tuple[BuildReport, dict[str, Path], tuple[tuple, ...]]:
-    from deckgen import config as deck_config
-    from deckgen import lock as deck_lock
-    from deckgen.style import card_css
+    with _Workers.warm(sources_root(config.sources)) as workers:  # first: it imports while this process does
+        from deckgen import config as deck_config
+        from deckgen import lock as deck_lock
+        from deckgen.style import card_css
 
-    problems = Problems()
-    lock = _LockRead()
-    deck, files, images = collect(config, problems, progress, meanwhile=lock.read)
+        problems = Problems()
+        lock = _LockRead()
+        deck, files, images = collect(config, problems, progress, meanwhile=lock.read, workers=workers)
     state = lock.state(deck, problems)
     problems.raise_if_failed(config.strict)
     had_lock = state is not None

@@ -25,7 +25,7 @@ from deckgen.errors import Problems, did_you_mean
 from deckgen.ids import nfc
 from deckgen.media import media_root_problem
 from deckgen.model import BuildConfig, DeckConfig, SourceLocation
-from deckgen.shapes import SHAPES, canonical
+from deckgen.shape_names import SHAPES, canonical
 from deckgen.sources import display_path
 
 CONFIG_NAME = "deckgen.toml"

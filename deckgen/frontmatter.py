@@ -9,7 +9,7 @@ from deckgen.errors import Problems, did_you_mean
 from deckgen.ids import nfc
 from deckgen.markdown import inline_text
 from deckgen.model import SourceFile, SourceLocation
-from deckgen.shapes import SHAPES, canonical
+from deckgen.shape_names import SHAPES, canonical
 from deckgen.tree import Node
 
 if TYPE_CHECKING:

@@ -182,7 +182,6 @@ def summary_titles(root: Path) -> dict[Path, str]:
     """Map note files to the titles a GitBook SUMMARY.md (or a README) gives them in its links."""
     from urllib.parse import unquote
 
-    from deckgen.markdown import markdown
     from deckgen.media import on_disk
 
     titles: dict[Path, str] = {}
@@ -195,6 +194,8 @@ def summary_titles(root: Path) -> dict[Path, str]:
                 text = index.read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError):
                 continue
+            from deckgen.markdown import markdown  # only for an index: a worker may parse the notes
+
             for token in markdown().parse(text):
                 children = token.children or []
                 for i, child in enumerate(children):

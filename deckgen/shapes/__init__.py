@@ -21,6 +21,7 @@ best. A shape forced in `deckgen.toml` or front matter reads the whole file with
 
 from __future__ import annotations
 
+from deckgen.shape_names import SHAPES, canonical
 from deckgen.shapes.anchored import anchored_questions
 from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.bullets import bold_bullet_questions
@@ -49,21 +50,6 @@ __all__ = [
     "inline_text_of", "list_questions", "looks_like_anchor", "paragraph", "qa_questions",
     "question_tokens", "strip_marker", "trim_rules", "unwrap_bold",
 ]
-
-SHAPES = ("anchored", "bold-bullets", "headings", "details", "qa", "lists")
-"""The shapes a file can be told to be read in (detection also reads bold and quoted questions)."""
-_ALIASES = {
-    "auto": "auto", "bullets": "bold-bullets", "bold": "bold-bullets", "heading": "headings",
-    "list": "lists", "numbered": "lists", "q&a": "qa", "q/a": "qa",
-}
-
-
-def canonical(shape: str | None) -> str | None:
-    """Return the shape's canonical name, "auto" for none, None if unknown."""
-    name = (shape or "auto").strip().lower()
-    name = _ALIASES.get(name, name)
-    return name if name == "auto" or name in SHAPES else None
-
 
 def find_questions(root: Node, reading: Reading, shape: str | None,
                    sections: dict[str, str] | None = None) -> tuple[str, list[Question]]:
