@@ -8,7 +8,7 @@ from urllib.parse import unquote
 from deckgen.markdown import inline_text, slug
 from deckgen.references import fold_label
 from deckgen.shapes.base import Question, Reading
-from deckgen.shapes.common import inline_text_of, is_blank, looks_like_anchor, starts_with_link, trim_rules
+from deckgen.shapes.common import inline_text_of, looks_like_anchor, one_link, trim_rules
 from deckgen.tree import Node
 
 
@@ -57,20 +57,13 @@ def _item_label(item: Node) -> str:
 
 def _only_local_link(item: Node) -> tuple[list, str] | None:
     """Return (link text tokens, anchor) if the item's first paragraph is one `[..](#x)` link."""
-    if not item.children or item.children[0].type != "paragraph":
+    link = one_link(item)
+    if link is None:
         return None
-    children = item.children[0].children[0].token.children or []
-    if not starts_with_link(children):
-        return None  # what most items are
-    meaningful = [c for c in children if not is_blank(c)]
-    if len(meaningful) < 2 or meaningful[-1].type != "link_close":
-        return None
-    href = str(meaningful[0].attrGet("href") or "")
+    href = str(link[0].attrGet("href") or "")
     if not href.startswith("#") or len(href) < 2:
         return None
-    if any(c.type == "link_open" for c in meaningful[1:-1]):
-        return None
-    return meaningful[1:-1], unquote(href[1:])
+    return link[1], unquote(href[1:])
 
 
 def anchored_questions(root: Node, parser: Reading | None, warn: bool,

@@ -68,19 +68,33 @@ def looks_like_anchor(text: str) -> bool:
     return bool(re.fullmatch(r"#?\s*\d+(?:[-.]\d+)*", text.strip()))
 
 
-def is_blank(token: Token) -> bool:
+def _blank(token: Token) -> bool:
     """Tell whether an inline token shows nothing: blank text or a line break."""
     return token.type in ("text", "softbreak", "hardbreak") and not token.content.strip()
 
 
-def starts_with_link(children: list[Token]) -> bool:
+def _starts_with_link(children: list[Token]) -> bool:
     """Tell whether the first thing an inline run shows is a link."""
     for c in children:
         if c.type == "link_open":
             return True
-        if c.type not in ("text", "softbreak", "hardbreak") or c.content.strip():
+        if not _blank(c):
             return False
     return False
+
+
+def one_link(item: Node) -> tuple[Token, list[Token]] | None:
+    """Return the opening token and the text of the link that a list item's first paragraph is
+    made of, with nothing else shown beside it; None for any other item."""
+    if not item.children or item.children[0].type != "paragraph":
+        return None
+    inline = item.children[0].children[0].token.children or []
+    if not _starts_with_link(inline):
+        return None  # what most items are
+    shown = [c for c in inline if not _blank(c)]
+    if len(shown) < 2 or shown[-1].type != "link_close" or any(c.type == "link_open" for c in shown[1:-1]):
+        return None
+    return shown[0], shown[1:-1]
 
 
 def inline_text_of(tokens: list) -> str:

@@ -20,15 +20,7 @@ from deckgen.references import fold_label
 from deckgen.shapes.anchored import anchored_questions
 from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.bullets import bold_bullet_questions
-from deckgen.shapes.common import (
-    asks,
-    inline_text_of,
-    is_blank,
-    is_title,
-    question_lines,
-    section_paths,
-    starts_with_link,
-)
+from deckgen.shapes.common import asks, inline_text_of, is_title, one_link, question_lines, section_paths
 from deckgen.shapes.details import details_questions
 from deckgen.shapes.headings import heading_question, heading_questions, heading_text
 from deckgen.shapes.lists import list_questions
@@ -237,17 +229,8 @@ def _is_navigation(node: Node, sections: set[str] = frozenset()) -> bool:
 
 def _link_only(item: Node) -> str | None:
     """Return the href of a list item whose first paragraph is one link and nothing else."""
-    if not item.children or item.children[0].type != "paragraph":
-        return None
-    inline = item.children[0].children[0].token.children or []
-    if not starts_with_link(inline):
-        return None  # what most items are
-    children = [c for c in inline if not is_blank(c)]
-    if len(children) < 2 or children[-1].type != "link_close":
-        return None
-    if any(c.type == "link_open" for c in children[1:-1]):
-        return None
-    return str(children[0].attrGet("href") or "")
+    link = one_link(item)
+    return None if link is None else str(link[0].attrGet("href") or "")
 
 
 def _named_entries(lists: list[Node]) -> dict[str, tuple[str, int]]:
