@@ -539,8 +539,9 @@ class _LockRead:
         self._read: tuple[dict | None, Problems, DeckgenError | None] | None = None
 
     def read(self, deck: DeckConfig) -> None:
-        from deckgen import lock as deck_lock
         import genanki  # noqa: F401 (what the build needs next, imported while it waits)
+
+        from deckgen import lock as deck_lock
 
         problems = Problems()
         try:
@@ -557,6 +558,7 @@ class _LockRead:
         if failed is not None:  # reported with every other problem, the lock's advice last
             raise DeckgenError(failed.message, (*problems.items, *failed.diagnostics)) from failed
         return state
+
 
 def _build(config: BuildConfig, guard: InterruptGuard | None = None,
            progress: Progress = _silent) -> tuple[BuildReport, dict[str, Path], tuple[tuple, ...]]:

@@ -31,11 +31,11 @@ import stat
 import tempfile
 import time
 import zipfile
-from itertools import chain
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import NoReturn
 

@@ -84,4 +84,3 @@ class Node:
 
     def __repr__(self) -> str:
         return f"Node({self.type})"
-
