@@ -161,12 +161,23 @@ def make_file(index: int) -> NoteFileSpec:
     )
 
 
-def extra_question() -> QA:
-    """The question the "edit" case adds to one file."""
+def extra_question(second: bool = False) -> QA:
+    """The question the "edit" case adds to one file (`second`: the one added after it)."""
+    if second:
+        return QA(
+            "[999998] 하나 더 추가한 질문: 드롭아웃과 가중치 감쇠의 차이는?",
+            ["- 드롭아웃은 뉴런을 무작위로 끄고, 가중치 감쇠는 $\\lambda \\lVert w \\rVert^2$를 더합니다."],
+        )
     return QA(
         "[999999] 새로 추가한 질문: 배치 정규화와 레이어 정규화의 차이는?",
         ["- 배치 정규화는 배치 축으로, 레이어 정규화는 특징 축으로 $\\mu$와 $\\sigma^2$를 구합니다."],
     )
+
+
+def after_extra(qa: QA) -> tuple[str, str]:
+    """(old, new) for str.replace: `qa` put right after the edit case's question in a file."""
+    first = "\n".join(bold_bullet_item(extra_question())) + "\n"
+    return first, first + "\n".join(bold_bullet_item(qa)) + "\n"
 
 
 def _indent(lines: list[str], by: str) -> list[str]:

@@ -48,6 +48,7 @@ VENVS = HERE / ".venvs"
 PEER_TIMEOUT = 120.0
 OWN_TIMEOUT = 900.0
 EDIT_FILE_INDEX = 0
+SERVER_SIZES = ("1k", "10k")  # where the build server is measured (ankdown is measured there)
 BEYOND_BASE = "σλ똠"  # in the font, not in the everyday set it ships cut ahead
 
 
@@ -139,6 +140,18 @@ class Case:
 
 
 # --- the cases ------------------------------------------------------------------------------
+
+
+def _peak_rss(pid: int) -> float:
+    """The peak RSS of a running process in MiB (0 where /proc does not tell)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def _env(**extra: str) -> dict:
@@ -269,6 +282,8 @@ class Bench:
                              self.deckgen(src, outdir, f"deckgen-edit-{size}.log"))
             finally:
                 path.write_bytes(original)
+            if size in SERVER_SIZES:
+                self.server_round(src, out)
 
         for peer in peers:
             case = self.case(peer.label, size, floor_key)
@@ -282,6 +297,57 @@ class Bench:
             _clear(peer_out)
             peer_out.mkdir(parents=True)
             self._record(case, peer.run(c, peer_out, self.logs / f"{peer.name}-{size}.log", self.work))
+
+    def server_round(self, src: Path, out: Path) -> None:
+        """The +1 question rebuild handed to `deckgen server` (deckgen/resident.py): a server started
+        in a working folder and cache of its own builds the deck (not measured), then the edit of
+        one file, then another edit of that file (the tokens of a file it has read kept). The wall
+        is the `deckgen build` that hands the build off; the peak RSS is the server's."""
+        work, cache, outdir = OUT / "work-server", OUT / "server-cache", out / "deckgen-server"
+        _clear(work, cache, outdir, src / "deckgen.lock")
+        work.mkdir(parents=True)
+        env = _env(XDG_CACHE_HOME=str(cache), DECKGEN_CACHE=str(cache / "deckgen"))
+        cmd = [self.python, str(SNAPSHOT / "build_deck.py"), "build", str(src), "-o", str(outdir)]
+        size = src.parent.name
+        with open(self.logs / f"server-{size}.log", "wb") as log:
+            server = subprocess.Popen([self.python, str(SNAPSHOT / "build_deck.py"), "server"], cwd=work, env=env,
+                                      stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                      start_new_session=True)
+        spec = corpus.make_file(EDIT_FILE_INDEX)
+        path = src / spec.name
+        original = path.read_bytes()
+        try:
+            deadline = time.monotonic() + 60
+            while not list((cache / "deckgen" / "servers").glob("*.sock")):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    print("  build server did not start: see its log", file=sys.stderr)
+                    return
+                time.sleep(0.05)
+            built = measure(cmd, cwd=work, env=env, timeout=OWN_TIMEOUT, log=self.logs / f"server-full-{size}.log",
+                            check=_has_apkg(outdir))
+            if not built.ok:
+                print(f"  build through the server failed: {built.note}", file=sys.stderr)
+                return
+            first = corpus.bold_bullets(spec, insert=corpus.extra_question())
+            again = corpus.extra_question(second=True)
+            for name, text in (("deckgen rebuild, +1 question, build server", first),
+                               ("deckgen rebuild, +1 more question, build server",
+                                first.replace(*corpus.after_extra(again)))):
+                path.write_text(text, encoding="utf-8")
+                run = measure(cmd, cwd=work, env=env, timeout=OWN_TIMEOUT, log=self.logs / f"server-edit-{size}.log",
+                              check=_has_apkg(outdir))
+                run.rss_mib = max(run.rss_mib, _peak_rss(server.pid))
+                self._record(self.case(name, size, f"floor@{size}"), run)
+        finally:
+            path.write_bytes(original)
+            if server.poll() is None:
+                server.send_signal(signal.SIGINT)
+                try:
+                    server.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait()
+            _clear(src / "deckgen.lock")
 
     def scale_round(self, cases: list[corpus.ScaleCase]) -> None:
         """One cold build (no lock, output or parse cache; the font cache kept) of each case."""
@@ -589,8 +655,9 @@ def goals(bench: Bench, sizes: list[str], notes: dict[str, int]) -> str:
         base = f"{ank}@{size}"
         if base not in bench.cases or not bench.cases[base].ok_runs():
             continue
-        for case, most in (("deckgen rebuild, +1 question", 0.5), ("deckgen rebuild, no change", 0.3),
-                           ("deckgen full build", 1.0)):
+        for case, most in (("deckgen rebuild, +1 question", 0.5), ("deckgen rebuild, +1 question, build server", 0.5),
+                           ("deckgen rebuild, +1 more question, build server", 0.5),
+                           ("deckgen rebuild, no change", 0.3), ("deckgen full build", 1.0)):
             row(f"{case.removeprefix('deckgen ')}, {size}", f"≤ {most}× {ank}", ratio(case, size, base),
                 f"{{:.2f}}× {ank}", lambda v, most=most: v <= most)
     for size, (two, one) in sorted(bench.locks.items(), key=lambda kv: notes.get(kv[0], 0)):
@@ -636,6 +703,10 @@ also starts with an empty font cache. deckgen ships the base font subsets (the e
 set, ASCII, punctuation) cut ahead, so a cold build cuts a font only for characters beyond them:
 the corpus has none; the sample case "+{len(BEYOND_BASE)} rare characters" adds a note with {BEYOND_BASE}.
 "+1 question" inserts one question in the middle of one file after a build, then rebuilds.
+"build server" cases hand that rebuild to `deckgen server` (started in a folder and cache of its
+own, which built the deck first): the first edit of the file after the server built the deck,
+then one more question beside it ("+1 more question", the file's tokens kept); the wall is the
+`deckgen build` that hands the build off, the peak RSS the server's.
 The goals against ankdown divide deckgen's case by ankdown's build of the same questions at the
 same size, repetition by repetition. "Lock size" is the lock the full build wrote (format 2)
 beside the format-1 lock earlier deckgens wrote for the same notes (`bench/locksize.py`); memory

@@ -155,6 +155,20 @@ def watch(sources: tuple[Path, ...], outdir: Path, port: int, mathjax: Path | No
     _run(lambda: run_watch(config, outdir, port=port, mathjax=mathjax, echo=_echo))
 
 
+
+@cli.command()
+def server() -> None:
+    """Keep a build process ready: `deckgen build` run in this folder hands it its work (Ctrl-C stops it)."""
+    from deckgen.resident import ServerError, serve
+
+    try:
+        serve(echo=_echo)
+    except ServerError as exc:
+        _echo(str(exc), err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        _echo("stopped")
+
 @cli.command()
 @_SOURCES
 @click.option("--strict", is_flag=True, help="Fail on any warning.")

@@ -56,6 +56,11 @@ def main() -> None:
 
     if replay(sys.argv[1:]):  # a rebuild with nothing changed: answered without the CLI's imports
         return
+    from deckgen.resident import hand_off
+
+    served = hand_off(sys.argv[1:])  # a build server started in this folder (`deckgen server`)
+    if served is not None:
+        sys.exit(served)
     from deckgen.cli import main as cli
 
     cli()

@@ -1,0 +1,265 @@
+"""`deckgen server` takes the builds `deckgen build` hands it in its folder, and a build handed
+off is the build made without it: the same output, exit status and files (the package byte for
+byte, given the same clock), an error reported the same way, Ctrl-C taken as a build here takes
+it. Where the server cannot take a build (another environment, its code changed, it was
+killed), the build is made here.
+
+Every server and build is a real process running a copy of deckgen (so that its code can be
+edited), with a cache folder of its own, short enough for a socket's path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, ROOT
+
+pytestmark = pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="Unix sockets only")
+
+
+class Project:
+    """Notes in tmp/project/notes, built from tmp/project with a copy of deckgen in tmp/pkg."""
+
+    def __init__(self, tmp: Path, cache: Path):
+        self.tmp, self.cache = tmp, cache
+        self.pkg = tmp / "pkg"
+        for name in ("deckgen", "templates"):
+            shutil.copytree(ROOT / name, self.pkg / name, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(ROOT / "build_deck.py", self.pkg)
+        self.dir = tmp / "project"
+        shutil.copytree(FIXTURES / "regen" / "v1", self.dir / "notes")
+        self.server: subprocess.Popen | None = None
+        self.said: queue.Queue[str] = queue.Queue()
+
+    def env(self, **extra: str) -> dict:
+        return dict(os.environ, DECKGEN_CACHE=str(self.cache), PYTHONPATH=str(self.pkg), **extra)
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, str(self.pkg / "build_deck.py"), *args]
+
+    def run(self, *args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess:
+        done = subprocess.run(self.command(*args), cwd=cwd or self.dir, env=self.env(**env),
+                              capture_output=True, text=True, timeout=120)
+        assert "Traceback" not in done.stderr, done.stderr
+        return done
+
+    def start(self) -> subprocess.Popen:
+        """Start `deckgen server` in the project; return once it serves."""
+        self.server = server = subprocess.Popen(self.command("server"), cwd=self.dir, env=self.env(),
+                                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        said: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [said.put(line) for line in server.stdout], daemon=True).start()
+        self.said = said
+        first = self.next_line()
+        assert first.startswith(f"serving builds in {self.dir}"), first
+        return server
+
+    def next_line(self, timeout: float = 60) -> str:
+        try:
+            return self.said.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError("the server said nothing") from None
+
+    def served(self) -> list[str]:
+        """The lines the server printed since last asked."""
+        lines = []
+        while True:
+            try:
+                lines.append(self.said.get(timeout=0.5))
+            except queue.Empty:
+                return lines
+
+    def stop(self) -> None:
+        if self.server is not None and self.server.poll() is None:
+            self.server.send_signal(signal.SIGINT)
+            try:
+                self.server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+                self.server.wait()
+        if self.server is not None:
+            self.server.stdout.close()
+
+
+@pytest.fixture
+def project(tmp_path):
+    cache = Path(tempfile.mkdtemp(prefix="dg"))  # a socket's path is at most about 100 bytes
+    made = Project(tmp_path, cache)
+    yield made
+    made.stop()
+    shutil.rmtree(cache, ignore_errors=True)
+
+
+def _package(folder: Path, output: str) -> Path:
+    """The package a build's output says it wrote."""
+    (line,) = [line for line in output.splitlines() if line.startswith("wrote ")]
+    return folder / line.removeprefix("wrote ")
+
+
+def _clock(folder: Path) -> int:
+    """The time the last build of `folder` ran at, as its lock tells."""
+    return json.loads((folder / "notes" / "deckgen.lock").read_text(encoding="utf-8"))["created"]
+
+
+def _built_here(folder: Path, at: int) -> tuple[bytes, bytes]:
+    """Package and lock of a build of `folder` run in this process, at the time `at`."""
+    from deckgen.build import build
+    from deckgen.model import BuildConfig
+
+    old = os.getcwd()
+    os.chdir(folder)
+    try:
+        report = build(BuildConfig(sources=(Path("notes"),), outdir=Path("dist"), timestamp=at))
+    finally:
+        os.chdir(old)
+    return (folder / report.package).read_bytes(), (folder / "notes" / "deckgen.lock").read_bytes()
+
+
+def _edit(notes: Path, step: int) -> None:
+    if step == 0:
+        shutil.copytree(FIXTURES / "regen" / "v2", notes, dirs_exist_ok=True)
+    else:
+        with (notes / "b.md").open("a", encoding="utf-8") as f:
+            f.write(f"\n## 추가 질문 {step}: 학습률을 줄이면 무엇이 달라지나요?\n\n수렴이 느려지지만 안정됩니다.\n")
+
+
+def test_a_build_handed_off_is_the_build_made_here(project, tmp_path):
+    first = project.run("build", "notes")
+    assert first.returncode == 0, first.stderr
+    project.start()
+    for step in range(3):  # v2 (two files edited, read whole), then two edits of one (reread in part)
+        before = tmp_path / f"before{step}"
+        shutil.copytree(project.dir, before)
+        _edit(project.dir / "notes", step)
+        served = project.run("build", "notes")
+        assert served.returncode == 0, served.stderr
+        (line,) = project.served()
+        assert line.split(" ", 1)[1].startswith("deckgen build notes: exit 0 in "), line
+        # The same edit built by the CLI without a server: the same output.
+        here = tmp_path / f"here{step}"
+        shutil.copytree(before, here)
+        _edit(here / "notes", step)
+        local = project.run("build", "notes", cwd=here)
+        assert (local.returncode, local.stdout, local.stderr) == (0, served.stdout, served.stderr)
+        assert served.stdout.startswith("wrote dist/notes-v1.")
+        assert not project.served()  # that one was not handed off: another folder
+        # And the same files, byte for byte, at the clock the server's build ran at.
+        same = tmp_path / f"same{step}"
+        shutil.copytree(before, same)
+        _edit(same / "notes", step)
+        wrote = _package(project.dir, served.stdout)
+        package, lock = _built_here(same, _clock(project.dir))
+        assert wrote.read_bytes() == package
+        assert (project.dir / "notes" / "deckgen.lock").read_bytes() == lock
+
+
+def test_bad_input_is_reported_as_here_and_loses_nothing(project, tmp_path):
+    assert project.run("build", "notes").returncode == 0
+    project.start()
+    notes = project.dir / "notes"
+    kept = {p: p.read_bytes() for p in [notes / "deckgen.lock", *sorted((project.dir / "dist").iterdir())]}
+    (notes / "deckgen.toml").write_text('title = "시험"\nversion = 3\n', encoding="utf-8")
+    here = tmp_path / "here"
+    shutil.copytree(project.dir, here)
+    served = project.run("build", "notes")
+    (line,) = project.served()
+    assert ": exit 1 in " in line, line
+    local = project.run("build", "notes", cwd=here)
+    assert (served.returncode, served.stdout, served.stderr) == (local.returncode, local.stdout, local.stderr)
+    assert served.returncode == 1 and served.stderr.startswith("notes/deckgen.toml:2: error:"), served.stderr
+    assert {p: p.read_bytes() for p in kept} == kept
+    assert sorted((project.dir / "dist").iterdir()) == sorted(p for p in kept if p.parent.name == "dist")
+
+
+def _many_questions(path: Path, n: int) -> None:
+    """A file of `n` questions: long enough that its first parse takes a while."""
+    items = [f"- **질문 {i}: $x_{{{i}}}$의 역할은 무엇인가요?**\n  - 답 {i}: $\\sum_j w_j x_j$ 를 계산합니다.\n"
+             f"  - 하위 질문 {i}은 무엇인가요?\n    - 그 답입니다.\n" for i in range(n)]
+    path.write_text("# 많은 질문\n\n" + "".join(items), encoding="utf-8")
+
+
+def test_ctrl_c_in_the_client_interrupts_the_build_as_here(project):
+    from deckgen import resident
+
+    _many_questions(project.dir / "notes" / "many.md", 3000)
+    project.start()
+    (path,) = (project.cache / "servers").iterdir()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.connect(str(path))
+        resident._send(sock, ("build", ["build", "notes"], False, False))
+        assert resident._receive(sock) == ("taken",)
+        time.sleep(0.3)  # into the build: reading 3,000 questions takes seconds
+        resident._send(sock, ("interrupt",))  # what the client sends on Ctrl-C
+        said = []
+        while (message := resident._receive(sock))[0] != "exit":
+            said.append(message)
+    assert message == ("exit", 130)
+    assert "".join(text for kind, text in said if kind == "err") == "interrupted: nothing was changed\n", said
+    assert all(kind == "err" for kind, _ in said)
+    assert not (project.dir / "dist").exists() and not (project.dir / "notes" / "deckgen.lock").exists()
+    (line,) = project.served()
+    assert line.endswith("(interrupted)\n"), line
+    # The server goes on, and the next build is made there.
+    done = project.run("build", "notes")
+    assert done.returncode == 0 and done.stdout.startswith("wrote dist/notes-v1.0.0.apkg"), done.stderr
+    (line,) = project.served()
+    assert ": exit 0 in " in line
+
+
+@pytest.mark.parametrize("changed", ["deckgen/shape_names.py", "templates/style.css"])
+def test_a_build_the_server_cannot_take_is_made_here(project, changed):
+    project.start()
+    # Another environment: another server's builds.
+    done = project.run("build", "notes", DECKGEN_LOCK_TIMEOUT="5")
+    assert done.returncode == 0, done.stderr
+    assert not project.served()
+    # deckgen's code or templates changed on disk since the server started: built here, and the
+    # server stops.
+    os.utime(project.pkg / changed, ns=(0, 0))
+    _edit(project.dir / "notes", 1)
+    done = project.run("build", "notes")
+    assert done.returncode == 0 and done.stdout.startswith("wrote dist/notes-v"), done.stderr
+    assert project.next_line().startswith("deckgen changed on disk since this server started: stopping")
+    assert project.server.wait(timeout=30) == 0
+    assert not list((project.cache / "servers").iterdir())  # its socket went with it
+
+
+def test_one_server_a_folder_and_a_killed_one_is_replaced(project):
+    first = project.start()
+    second = project.run("server")
+    assert second.returncode == 1
+    assert second.stderr == f"error: a build server already serves builds in {project.dir}\n"
+    first.kill()
+    first.wait()
+    # Its socket is left behind: a build is made here, and the next server takes its place.
+    assert list((project.cache / "servers").iterdir())
+    done = project.run("build", "notes")
+    assert done.returncode == 0 and done.stdout.startswith("wrote dist/notes-v1.0.0.apkg"), done.stderr
+    project.server.stdout.close()
+    project.start()
+    _edit(project.dir / "notes", 1)
+    done = project.run("build", "notes")
+    assert done.returncode == 0, done.stderr
+    (line,) = project.served()
+    assert ": exit 0 in " in line
+
+
+def test_the_socket_lives_only_in_a_folder_of_this_user_alone(project):
+    (project.cache / "servers").mkdir(mode=0o755)
+    os.chmod(project.cache / "servers", 0o755)
+    done = project.run("server")
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"{project.cache / 'servers'}: error: others may open this folder"), done.stderr
