@@ -376,8 +376,12 @@ def _parse_job(job: _Job, deck: DeckConfig, titles: dict[Path, str]) -> ParseJob
 
 
 def _start_worker() -> None:
-    """A worker parses file after file and holds none of them after: it collects as usual."""
+    """A worker parses file after file and holds none of them after: it collects as usual.
+
+    It writes to the process's own output, never to streams it was forked with: a build server
+    sends its builds' output to their clients (see resident.py)."""
     ignore_interrupts()
+    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     gc.set_threshold(*_COLLECTING)
 
 

@@ -155,7 +155,6 @@ def watch(sources: tuple[Path, ...], outdir: Path, port: int, mathjax: Path | No
     _run(lambda: run_watch(config, outdir, port=port, mathjax=mathjax, echo=_echo))
 
 
-
 @cli.command()
 def server() -> None:
     """Keep a build process ready: `deckgen build` run in this folder hands it its work (Ctrl-C stops it)."""
@@ -168,6 +167,7 @@ def server() -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         _echo("stopped")
+
 
 @cli.command()
 @_SOURCES

@@ -227,8 +227,11 @@ def peer_is_me(conn) -> bool:
 
 
 def serve(echo) -> None:
-    """Take the builds `deckgen build` hands off in this folder until Ctrl-C (or SIGTERM)."""
-    import signal
+    """Take the builds `deckgen build` hands off in this folder until Ctrl-C.
+
+    No handler of its own for SIGTERM: the parse workers a build forks would inherit it, and
+    they must end when their pool ends them. A server killed so leaves its socket behind, which
+    the next one replaces (see listen)."""
     import socket
 
     from deckgen import reparse
@@ -243,8 +246,6 @@ def serve(echo) -> None:
     path = address()
     sock = listen(path)
     bound = os.stat(path).st_ino
-    # Stopped like a build: a SIGTERM is a Ctrl-C, which a build that is replacing files holds back.
-    signal.signal(signal.SIGTERM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
     echo(f"serving builds in {os.getcwd()}: `deckgen build` run here hands its work to this process "
          "(Ctrl-C stops it)")
     try:

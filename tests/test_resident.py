@@ -128,6 +128,13 @@ def _built_here(folder: Path, at: int) -> tuple[bytes, bytes]:
     return (folder / report.package).read_bytes(), (folder / "notes" / "deckgen.lock").read_bytes()
 
 
+def _parent(proc: Path) -> int:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
 def _edit(notes: Path, step: int) -> None:
     if step == 0:
         shutil.copytree(FIXTURES / "regen" / "v2", notes, dirs_exist_ok=True)
@@ -263,3 +270,28 @@ def test_the_socket_lives_only_in_a_folder_of_this_user_alone(project):
     done = project.run("server")
     assert done.returncode == 1
     assert done.stderr.startswith(f"{project.cache / 'servers'}: error: others may open this folder"), done.stderr
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="files are parsed in other processes on 2 cores or more")
+def test_a_build_that_parses_in_worker_processes_ends(project):
+    # Two long files: a build shares them among parse workers forked from the server, which
+    # must end when the build ends them (and write nothing into the client's stream).
+    _many_questions(project.dir / "notes" / "many.md", 1500)
+    _many_questions(project.dir / "notes" / "more.md", 1500)
+    project.start()
+    done = project.run("build", "notes")
+    assert done.returncode == 0 and done.stdout.startswith("wrote dist/notes-v1.0.0.apkg"), done.stderr
+    (line,) = project.served()
+    assert ": exit 0 in " in line
+    workers = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _parent(p) == project.server.pid]
+    assert workers == []
+
+
+def test_sigterm_ends_the_server(project):
+    # As it ends the parse workers a build forks from it: a handler of the server's own would be
+    # theirs too, and a pool could no longer end them.
+    server = project.start()
+    server.terminate()
+    assert server.wait(timeout=30) == -signal.SIGTERM
+    done = project.run("build", "notes")  # its socket is left: the build is made here
+    assert done.returncode == 0 and done.stdout.startswith("wrote dist/notes-v1.0.0.apkg"), done.stderr
