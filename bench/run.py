@@ -665,7 +665,8 @@ def goals(bench: Bench, sizes: list[str], notes: dict[str, int]) -> str:
             lambda v: v <= 0.25)
     for peer in PEERS:
         theirs = wall(peer.label, ref)
-        for case in ("deckgen full build, cold", "deckgen rebuild, +1 question", "deckgen rebuild, no change"):
+        for case in ("deckgen full build, cold", "deckgen rebuild, +1 question",
+                     "deckgen rebuild, +1 more question, build server", "deckgen rebuild, no change"):
             ours = wall(case, ref)
             if theirs is None or ours is None:
                 continue

@@ -38,9 +38,16 @@ _MOST = 64 << 20
 
 
 def _key() -> str:
-    """What a build's outcome depends on besides its arguments and inputs: where and how it runs."""
+    """What a build's outcome depends on besides its arguments and inputs: where and how it runs
+    (the files it writes get the permissions the umask leaves)."""
     return repr((_FORMAT, sys.version, sys.executable, sys.path, inputs.PACKAGE, os.getcwd(),
-                 os.environ.get("DECKGEN_LOCK_TIMEOUT"), os.environ.get("TERM")))
+                 sorted((k, v) for k, v in os.environ.items() if k.startswith("DECKGEN_")), _umask()))
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def address() -> str:
@@ -145,8 +152,10 @@ def _follow(sock) -> int:
 
 
 def _terminal(stream) -> bool:
+    """Whether `stream` is a terminal that can redraw a line (progress.on_terminal's test, which
+    imports more than a client needs)."""
     try:
-        return stream.isatty()
+        return stream.isatty() and os.environ.get("TERM") != "dumb"
     except (AttributeError, ValueError):
         return False
 

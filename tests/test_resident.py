@@ -50,9 +50,9 @@ class Project:
     def command(self, *args: str) -> list[str]:
         return [sys.executable, str(self.pkg / "build_deck.py"), *args]
 
-    def run(self, *args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess:
+    def run(self, *args: str, cwd: Path | None = None, umask: int = -1, **env: str) -> subprocess.CompletedProcess:
         done = subprocess.run(self.command(*args), cwd=cwd or self.dir, env=self.env(**env),
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=120, umask=umask)
         assert "Traceback" not in done.stderr, done.stderr
         return done
 
@@ -232,6 +232,13 @@ def test_a_build_the_server_cannot_take_is_made_here(project, changed):
     # Another environment: another server's builds.
     done = project.run("build", "notes", DECKGEN_LOCK_TIMEOUT="5")
     assert done.returncode == 0, done.stderr
+    assert not project.served()
+    # Another umask: the files would be written with other permissions.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    _edit(project.dir / "notes", 2)
+    done = project.run("build", "notes", umask=mask ^ 0o007)
+    assert done.returncode == 0 and done.stdout.startswith("wrote dist/notes-v"), done.stderr
     assert not project.served()
     # deckgen's code or templates changed on disk since the server started: built here, and the
     # server stops.
