@@ -110,7 +110,10 @@ def _step(text: str) -> str:
 
 
 def _columns(stream: TextIO) -> int:
-    """The width of the terminal `stream` writes to (80 where it does not say)."""
+    """The width of the terminal `stream` writes to (80 where it does not say). A stream that
+    writes to a terminal elsewhere (a build handed to a server, resident.py) says its width."""
+    if getattr(stream, "columns", 0):
+        return stream.columns
     try:
         columns = os.get_terminal_size(stream.fileno()).columns
     except (AttributeError, OSError, ValueError):

@@ -101,22 +101,40 @@ def hand_off(argv: list[str]) -> int | None:
     if not (_utf8(sys.stdout) and _utf8(sys.stderr)):
         return None  # the server writes UTF-8
     path = address()
-    if not os.path.exists(path):
+    if not os.path.exists(path) or not _private(os.path.dirname(path)):
         return None
     import socket
 
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
+        # A server that does not take the build at once (stopped, or busy with another build)
+        # leaves it to this process, which waits for the other build as builds do.
+        sock.settimeout(_ANSWER_SECONDS)
         sock.connect(path)
-        _send(sock, ("build", list(argv), _terminal(sys.stdout), _terminal(sys.stderr)))
-        answer = _receive(sock)
-        if answer is None or answer[0] != "taken":
+        if not peer_is_me(sock):
             return None
-        return _follow(sock)
+        here = os.stat(".")
+        _send(sock, ("build", list(argv), _terminal(sys.stdout), _terminal(sys.stderr), _columns(),
+                     (here.st_dev, here.st_ino)))
+        answer = _receive(sock)
+        if answer != ("taken",):
+            return None
+        sock.settimeout(None)
     except OSError:
-        return None  # a socket left by a server that is gone, or one that went: built here
+        sock.close()
+        return None  # a socket left by a server that is gone, one that went, or a busy one: built here
+    except KeyboardInterrupt:
+        sock.close()  # the server, if it took the build, ends it as interrupted
+        sys.stderr.write("interrupted: nothing was changed\n")
+        return 130
+    try:
+        return _follow(sock)
     finally:
         sock.close()
+
+
+_ANSWER_SECONDS = 2.0
+"""How long a client waits for the server to take its build."""
 
 
 def _follow(sock) -> int:
@@ -125,6 +143,19 @@ def _follow(sock) -> int:
     while True:
         try:
             message = _receive(sock)
+            if message is None or not _well_formed(message):
+                sys.stderr.write("error: the build server stopped during the build: run `deckgen build` again "
+                                 "(nothing is lost: a build that did not finish changes nothing)\n")
+                return 1
+            if message[0] == "exit":
+                return message[1]
+            stream = sys.stdout if message[0] == "out" else sys.stderr
+            try:
+                stream.write(message[1])
+                stream.flush()
+            except BrokenPipeError:  # whoever read the output has gone; the build goes on
+                sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (so that the exit flushes nothing)
+                return 1
         except KeyboardInterrupt:
             if interrupted:  # a second Ctrl-C: stop waiting (the server still ends the build safely)
                 sys.stderr.write("interrupted\n")
@@ -134,21 +165,33 @@ def _follow(sock) -> int:
                 _send(sock, ("interrupt",))
             except OSError:
                 pass
-            continue
-        if message is None:
-            sys.stderr.write("error: the build server stopped during the build: "
-                             "run `deckgen build` again (nothing is lost: a build that did not finish changes nothing)\n")
+        except OSError as exc:
+            sys.stderr.write(f"error: lost the build server during the build: {exc.strerror or exc}\n")
             return 1
-        kind = message[0]
-        if kind == "exit":
-            return int(message[1])
-        stream = sys.stdout if kind == "out" else sys.stderr
-        try:
-            stream.write(message[1])
-            stream.flush()
-        except BrokenPipeError:  # whoever read the output has gone
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (so that the exit flushes nothing)
-            return 1
+
+
+def _well_formed(message: tuple) -> bool:
+    kind = message[0]
+    if kind == "exit":
+        return len(message) == 2 and type(message[1]) is int
+    return kind in ("out", "err") and len(message) == 2 and type(message[1]) is str
+
+
+def _private(folder: str) -> bool:
+    """Whether only this user may open `folder` (where a server's socket may be)."""
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return False
+    return st.st_uid == os.getuid() and not st.st_mode & 0o077
+
+
+def _columns() -> int:
+    """The width of the client's terminal (0 if it is not one)."""
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return 0
 
 
 def _terminal(stream) -> bool:
@@ -167,33 +210,41 @@ class ServerError(Exception):
     """Why a server cannot start here."""
 
 
-def code_stamps() -> list[tuple]:
-    """What tells that deckgen or a library on its path changed on disk: the stamps of deckgen's
-    code and templates (which a process reads once) and of every folder on the path (installing a
+def code_files() -> list[str]:
+    """The files whose change makes a server stale: deckgen's code and templates (which a process
+    reads once), every module it has imported, and every folder on the path (installing a
     package changes its folder)."""
     from deckgen.notetype import templates_dir
 
-    found = []
-    for _, path in inputs._code_files(inputs.PACKAGE, ""):
-        found.append((path, *_stat(path)))
+    found = {path for _, path in inputs._code_files(inputs.PACKAGE, "")}
     for folder, _, files in os.walk(templates_dir()):
-        found.extend((os.path.join(folder, name), *_stat(os.path.join(folder, name))) for name in files)
-    for folder in sys.path:
-        if folder and os.path.isdir(folder):
-            found.append((folder, *_stat(folder)))
+        found.update(os.path.join(folder, name) for name in files)
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and os.path.isfile(file):
+            found.add(file)
+    found.update(folder for folder in sys.path if folder and os.path.isdir(folder))
     return sorted(found)
 
 
-def _stat(path: str) -> tuple:
-    st = os.stat(path)
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
+def code_stamps(files: list[str]) -> list[tuple]:
+    """The stamps of `files` (see code_files): a write, or a file put in a file's place, changes
+    its ctime, which no tool can set back."""
+    found = []
+    for path in files:
+        try:
+            st = os.stat(path)
+        except OSError:
+            found.append((path,))
+            continue
+        found.append((path, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino))
+    return found
 
 
 def _private_folder(folder: str) -> None:
     """Make `folder` (for the socket) if need be, and check that only this user can open it."""
     os.makedirs(folder, mode=0o700, exist_ok=True)
-    st = os.stat(folder)
-    if st.st_uid != os.getuid() or st.st_mode & 0o077:
+    if not _private(folder):
         raise ServerError(f"{folder}: error: others may open this folder: the build server keeps its socket only "
                           "in a folder of yours alone (chmod 700 it)")
 
@@ -251,7 +302,8 @@ def serve(echo) -> None:
     _warm_imports()
     reparse.keep()  # an edited file is reread only where the edit reached
     ParseCache.keep_in_memory()
-    started = code_stamps()
+    files = code_files()
+    started = (code_stamps(files), _here())
     path = address()
     sock = listen(path)
     bound = os.stat(path).st_ino
@@ -261,7 +313,7 @@ def serve(echo) -> None:
         while True:
             conn, _ = sock.accept()
             try:
-                if not _Request(conn, echo).serve(started):
+                if not _Request(conn, echo).serve(files, started):
                     return
             finally:
                 conn.close()
@@ -272,6 +324,15 @@ def serve(echo) -> None:
                 os.unlink(path)
         except OSError:
             pass
+
+
+def _here() -> tuple[int, int] | None:
+    """The working folder, as the file system knows it (None if it is gone)."""
+    try:
+        st = os.stat(".")
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 def _warm_imports() -> None:
@@ -296,26 +357,34 @@ class _Request:
         self.interrupted = False
         self.gone = False
 
-    def serve(self, started: list[tuple]) -> bool:
-        """Run the request; False when the server should stop (its code changed)."""
+    def serve(self, files: list[str], started: tuple) -> bool:
+        """Run the request; False when the server should stop (its code or folder changed)."""
         import time
 
         if not peer_is_me(self.conn):
             return True
         try:
+            self.conn.settimeout(_ANSWER_SECONDS)  # a client that sends nothing is not waited for
             request = _receive(self.conn)
+            self.conn.settimeout(None)
         except OSError:
             return True
-        if request is None or request[0] != "build" or len(request) != 4:
+        if not _well_formed_request(request):
             return True
-        _, argv, out_tty, err_tty = request
-        if code_stamps() != started:
+        _, argv, out_tty, err_tty, columns, folder = request
+        stamps, here = started
+        if code_stamps(files) != stamps or _here() != here or tuple(folder) != here:
             self._say(("declined",))
-            self.echo("deckgen changed on disk since this server started: stopping (start `deckgen server` again)")
+            if tuple(folder) == here:
+                self.echo("deckgen changed on disk since this server started: stopping (start `deckgen server` again)")
+            else:
+                self.echo("this folder is not the one the server started in (moved, or made again): stopping")
             return False
         self._say(("taken",))
+        if self.gone or _closed(self.conn):
+            return True  # the client gave up waiting (see hand_off) and builds itself
         began = time.perf_counter()
-        code = self._run([str(a) for a in argv], out_tty, err_tty)
+        code = self._run(argv, out_tty, err_tty, columns)
         took = time.perf_counter() - began
         from deckgen.cli import _shown
 
@@ -324,30 +393,31 @@ class _Request:
         self._say(("exit", code))
         return True
 
-    def _run(self, argv: list[str], out_tty: bool, err_tty: bool) -> int:
+    def _run(self, argv: list[str], out_tty: bool, err_tty: bool, columns: int) -> int:
         import contextlib
         import socket
         import threading
 
         listener = threading.Thread(target=self._listen, daemon=True)
-        code = None
+        ended: list[int] = []
         try:
-            with contextlib.redirect_stdout(_Stream(self, "out", out_tty)), \
-                    contextlib.redirect_stderr(_Stream(self, "err", err_tty)):
+            with contextlib.redirect_stdout(_Stream(self, "out", out_tty, columns)), \
+                    contextlib.redirect_stderr(_Stream(self, "err", err_tty, columns)):
                 try:
                     with self.lock:
                         self.running = True
                     listener.start()
-                    code = _cli(argv)
+                    _cli(argv, ended)
                 finally:
                     with self.lock:
                         self.running = False
         except KeyboardInterrupt:  # the client's Ctrl-C, come before the command began or as it ended
             if not self.interrupted:
                 raise
-            if code is None:
+            if not ended:
                 self._say(("err", "interrupted: nothing was changed\n"))
-                code = 130
+                ended.append(130)
+        code = ended[0] if ended else 1
         try:
             self.conn.shutdown(socket.SHUT_RD)  # the listener stops
         except OSError:
@@ -355,10 +425,12 @@ class _Request:
         return code
 
     def _listen(self) -> None:
-        """Pass the client's Ctrl-C (or its going away) on to the build as a Ctrl-C here."""
-        import _thread
+        """Pass the client's Ctrl-C (or its going away) on to the build as a Ctrl-C here: a
+        signal to the main thread, which also ends a wait for the parse workers."""
         import signal
+        import threading
 
+        main = threading.main_thread().ident
         while True:
             try:
                 message = _receive(self.conn)
@@ -367,9 +439,11 @@ class _Request:
             with self.lock:
                 if not self.running:
                     return
+                if message is None and self.interrupted:
+                    return  # the client's second Ctrl-C: the first one is being taken already
                 if message is None or message[0] == "interrupt":
                     self.interrupted = True
-                    _thread.interrupt_main(signal.SIGINT)
+                    signal.pthread_kill(main, signal.SIGINT)
                 if message is None:
                     return
 
@@ -389,8 +463,10 @@ class _Stream:
     encoding = "utf-8"
     errors = "strict"
 
-    def __init__(self, request: _Request, kind: str, tty: bool) -> None:
+    def __init__(self, request: _Request, kind: str, tty: bool, columns: int) -> None:
         self.request, self.kind, self.tty = request, kind, tty
+        self.columns = columns
+        """The width of the client's terminal (0: not one), for the progress line."""
 
     def write(self, text: str) -> int:
         if not isinstance(text, str):
@@ -409,8 +485,9 @@ class _Stream:
         pass
 
 
-def _cli(argv: list[str]) -> int:
-    """Run the command line `deckgen ARGV` here, as main() does: its exit status."""
+def _cli(argv: list[str], ended: list[int]) -> None:
+    """Run the command line `deckgen ARGV` here, as main() does; its exit status is put in
+    `ended` as soon as it is known (a Ctrl-C may come just after)."""
     import traceback
 
     from deckgen import cli
@@ -418,14 +495,36 @@ def _cli(argv: list[str]) -> int:
     cli._command_line = list(argv)
     try:
         cli.cli.main(args=list(argv), prog_name="deckgen", standalone_mode=True)
+        ended.append(0)
     except SystemExit as exc:
-        return 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
+        ended.append(0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1)
     except Exception:  # noqa: BLE001 (a bug shows its traceback, as it would in the client; the server goes on)
+        ended.append(1)
         traceback.print_exc()
-        return 1
     finally:
         cli._command_line = None
-    return 0
+
+
+def _closed(conn) -> bool:
+    """Whether the other end has closed the connection (it sends nothing else before then)."""
+    import socket
+
+    try:
+        return conn.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def _well_formed_request(request: tuple | None) -> bool:
+    """A `deckgen build` command line with what the client tells of its terminal and folder."""
+    if request is None or request[0] != "build" or len(request) != 6:
+        return False
+    _, argv, out_tty, err_tty, columns, folder = request
+    return (isinstance(argv, list) and bool(argv) and argv[0] == "build" and all(type(a) is str for a in argv)
+            and type(out_tty) is bool and type(err_tty) is bool and type(columns) is int
+            and isinstance(folder, tuple) and len(folder) == 2 and all(type(n) is int for n in folder))
 
 
 def _joined(argv: list[str]) -> str:

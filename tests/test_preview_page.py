@@ -121,7 +121,10 @@ def test_subdecks_toc_lazy_cards_and_search(page, chromium):  # noqa: F811
     _wait(driver, f"document.getElementById('{last}').classList.contains('pv-done')")
     assert driver.execute_script("return document.querySelectorAll('article.pv-done').length") < total // 2
 
-    # Each card shows its deck, tags and source line, and its front and back as Anki renders them.
+    # Each card shows its deck, tags and source line, and its front and back as Anki renders them
+    # (on screen: a drawn card off it is skipped by the browser, and shows no text).
+    driver.execute_script(f"document.getElementById('{last}').scrollIntoView()")
+    _wait(driver, f"document.querySelector('#{last} .pv-meta').innerText.length > 0")
     meta = driver.execute_script(f"return document.querySelector('#{last} .pv-meta').innerText")
     assert "면접 덱::최적화" in meta and "topic3" in meta and "면접" in meta and "03.md:" in meta
     back = driver.execute_script(f"return document.querySelectorAll('#{last} .pv-view > .card')[1].innerHTML")
@@ -155,10 +158,12 @@ def test_changed_only_filter_shows_the_new_and_edited_notes(page, chromium):  # 
     driver.find_element("id", "pv-changed").click()
     shown = _shown(driver)
     assert len(shown) == 2
+    seen = []
     for card_id in shown:
         _wait(driver, f"document.getElementById('{card_id}').classList.contains('pv-done')")
-    seen = driver.execute_script(
-        "return [...document.querySelectorAll('article.pv-card:not([hidden])')].map(a => a.innerText)")
+        driver.execute_script(f"document.getElementById('{card_id}').scrollIntoView()")  # see above
+        _wait(driver, f"document.getElementById('{card_id}').innerText.length > 0")
+        seen.append(driver.execute_script(f"return document.getElementById('{card_id}').innerText"))
     edited, added = sorted(seen, key=lambda text: "new" in text)
     assert "edited" in edited and EDITED in edited and "고친 답 2-17" in edited
     assert "new" in added and ADDED in added

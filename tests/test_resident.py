@@ -206,7 +206,8 @@ def test_ctrl_c_in_the_client_interrupts_the_build_as_here(project):
     (path,) = (project.cache / "servers").iterdir()
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.connect(str(path))
-        resident._send(sock, ("build", ["build", "notes"], False, False))
+        here = os.stat(project.dir)
+        resident._send(sock, ("build", ["build", "notes"], False, False, 0, (here.st_dev, here.st_ino)))
         assert resident._receive(sock) == ("taken",)
         time.sleep(0.3)  # into the build: reading 3,000 questions takes seconds
         resident._send(sock, ("interrupt",))  # what the client sends on Ctrl-C
@@ -302,3 +303,32 @@ def test_sigterm_ends_the_server(project):
     assert server.wait(timeout=30) == -signal.SIGTERM
     done = project.run("build", "notes")  # its socket is left: the build is made here
     assert done.returncode == 0 and done.stdout.startswith("wrote dist/notes-v1.0.0.apkg"), done.stderr
+
+
+def test_a_server_stopped_or_busy_leaves_the_build_here(project):
+    server = project.start()
+    server.send_signal(signal.SIGSTOP)  # Ctrl-Z in its terminal
+    try:
+        done = project.run("build", "notes")
+    finally:
+        server.send_signal(signal.SIGCONT)
+    assert done.returncode == 0 and done.stdout.startswith("wrote dist/notes-v1.0.0.apkg"), done.stderr
+    # Woken, it finds the client gone and builds nothing; it serves the next build.
+    assert not project.served()
+    _edit(project.dir / "notes", 1)
+    done = project.run("build", "notes")
+    assert done.returncode == 0 and done.stdout.startswith("wrote dist/notes-v1.1.0.apkg"), done.stderr
+    (line,) = project.served()
+    assert ": exit 0 in " in line
+
+
+def test_a_server_whose_folder_was_made_again_stops(project, tmp_path):
+    project.start()
+    shutil.move(project.dir, tmp_path / "aside")
+    shutil.copytree(tmp_path / "aside", project.dir)
+    _edit(project.dir / "notes", 1)
+    done = project.run("build", "notes")
+    assert done.returncode == 0 and done.stdout.startswith("wrote dist/notes-v1.0.0.apkg"), done.stderr
+    assert (project.dir / "dist").is_dir() and not (tmp_path / "aside" / "dist").exists()
+    assert project.next_line().startswith("this folder is not the one the server started in")
+    assert project.server.wait(timeout=30) == 0
