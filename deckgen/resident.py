@@ -6,16 +6,19 @@ file whole, since a new process has no tokens to reuse (see reparse.py). A serve
 terminal (`deckgen server`, stopped by Ctrl-C) keeps all of that: its imports, every file's
 parse (cache.ParseCache.memory) and the tokens of every file it has parsed, so the second edit
 of a file rereads only the blocks the edit touched. `deckgen build` run in the same folder, with
-the same Python, deckgen and settings from the environment, connects to it and the server runs
-the command as the CLI would run it there: the same output (sent back line by line, a progress
+the same Python, deckgen, umask and DECKGEN_ settings, connects to it and the server runs the
+command as the CLI would run it there: the same output (sent back as it is printed, a progress
 line too), the same exit status, the same files written. Ctrl-C in the client interrupts the
 build in the server as it would interrupt it here (see atomic.InterruptGuard).
 
-Where there is no server, or it cannot take the build (deckgen's code changed on disk since it
-started, another Python), the build runs here as always; a server whose code changed stops.
+Where there is no server, or it does not take the build within _ANSWER_SECONDS (stopped, or busy
+with another build), the build runs here as always. A server whose code, templates or imported
+modules changed on disk since it started, or whose folder was moved or made again, declines the
+build and stops.
 
-Only the user who started the server can reach it: its socket is in a folder of the cache that
-only that user may open, and on Linux the server checks the caller's user id too.
+Only the user who started the server can reach it, and the client talks only to a server of
+its own user: the socket is in a folder of the cache that only that user may open, and on Linux
+each side checks the other's user id too.
 
 Kept importable without the pipeline: the client runs before the CLI imports anything.
 """
@@ -417,6 +420,8 @@ class _Request:
             if not ended:
                 self._say(("err", "interrupted: nothing was changed\n"))
                 ended.append(130)
+        with self.lock:  # again: the Ctrl-C may have come while the `finally` above waited for the lock
+            self.running = False
         code = ended[0] if ended else 1
         try:
             self.conn.shutdown(socket.SHUT_RD)  # the listener stops
