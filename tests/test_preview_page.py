@@ -20,6 +20,7 @@ from deckgen.model import BuildConfig
 from deckgen.preview import write_preview
 from tests.test_anki_render import _mathjax
 from tests.test_render_chromium import chromium  # noqa: F401 (the module's one browser)
+from tests.test_render_chromium import wait_until as _wait
 
 TOPICS = ("선형대수", "확률과 통계", "최적화")
 PER_FILE = 70
@@ -72,16 +73,6 @@ def _open(driver, url: str, width: int, height: int, fresh: bool = True) -> None
     if fresh and driver.execute_script("const n = sessionStorage.length; sessionStorage.clear(); return n"):
         driver.refresh()
         _wait(driver, "document.body.dataset.ready === '1'")
-
-
-def _wait(driver, condition: str, timeout: float = 20.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = driver.execute_script(f"return {condition}")
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"still not true after {timeout} s: {condition}")
 
 
 def _shown(driver) -> list[str]:

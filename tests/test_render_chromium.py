@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,18 @@ def start_chromium(profile: Path):
                  "--disable-sync", "--hide-scrollbars", f"--user-data-dir={profile}"):
         options.add_argument(flag)
     return webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+
+
+def wait_until(driver, condition: str, timeout: float = 20.0):
+    """The value of the JavaScript expression `condition` once it is true (a page draws its cards
+    after it has loaded)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = driver.execute_script(f"return {condition}")
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"still not true after {timeout} s: {condition}")
 
 
 def show(driver, page: Path, width: int, height: int, phone: bool) -> dict:
@@ -170,9 +183,10 @@ def test_preview_page_loads_mathjax_only_for_math_and_ships_the_fonts_its_cards_
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": 1280, "height": 2400, "deviceScaleFactor": 1, "mobile": False})
     driver.get(report.index.as_uri())
+    wait_until(driver, f"document.querySelectorAll('article.pv-done').length >= {report.cards}")
     drawn = driver.execute_script("return document.querySelectorAll('article.pv-done').length")
     assert drawn == report.cards  # a handful: all near the screen
-    assert driver.execute_script("return document.body.dataset.mathjax") == "ran"
+    assert wait_until(driver, "document.body.dataset.mathjax") == "ran"
 
     plain = tmp_path / "plain"
     plain.mkdir()
@@ -180,6 +194,7 @@ def test_preview_page_loads_mathjax_only_for_math_and_ships_the_fonts_its_cards_
     report = write_preview(BuildConfig(sources=(plain,), outdir=out), out)
     assert report.mathjax == "mathjax/es5/tex-chtml.js"
     driver.get(report.index.as_uri())
+    wait_until(driver, "document.querySelectorAll('article.pv-done').length >= 1")
     assert driver.execute_script("return document.querySelectorAll('article.pv-done').length") == 1
     assert driver.execute_script("return [document.querySelectorAll('script[src*=mathjax]').length,"
                                  " document.body.dataset.mathjax || '']") == [0, ""]
