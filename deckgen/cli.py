@@ -158,15 +158,9 @@ def watch(sources: tuple[Path, ...], outdir: Path, port: int, mathjax: Path | No
 @cli.command()
 def server() -> None:
     """Keep a build process ready: `deckgen build` run in this folder hands it its work (Ctrl-C stops it)."""
-    from deckgen.resident import ServerError, serve
+    from deckgen.resident import serve
 
-    try:
-        serve(echo=_echo)
-    except ServerError as exc:
-        _echo(str(exc), err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        _echo("stopped")
+    _run(lambda: serve(echo=_echo))
 
 
 @cli.command()

@@ -38,6 +38,8 @@ _FORMAT = 1
 _HEADER = struct.Struct(">I")
 _MOST = 64 << 20
 """The longest message either side accepts."""
+_ANSWER_SECONDS = 2.0
+"""How long a client waits for the server to take its build, and the server for its request."""
 
 
 def _key() -> str:
@@ -110,34 +112,27 @@ def hand_off(argv: list[str]) -> int | None:
 
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        # A server that does not take the build at once (stopped, or busy with another build)
-        # leaves it to this process, which waits for the other build as builds do.
-        sock.settimeout(_ANSWER_SECONDS)
-        sock.connect(path)
-        if not peer_is_me(sock):
-            return None
-        here = os.stat(".")
-        _send(sock, ("build", list(argv), _terminal(sys.stdout), _terminal(sys.stderr), _columns(),
-                     (here.st_dev, here.st_ino)))
-        answer = _receive(sock)
-        if answer != ("taken",):
-            return None
-        sock.settimeout(None)
-    except OSError:
-        sock.close()
-        return None  # a socket left by a server that is gone, one that went, or a busy one: built here
-    except KeyboardInterrupt:
-        sock.close()  # the server, if it took the build, ends it as interrupted
-        sys.stderr.write("interrupted: nothing was changed\n")
-        return 130
-    try:
+        try:
+            # A server that does not take the build at once (stopped, or busy with another build)
+            # leaves it to this process, which waits for the other build as builds do.
+            sock.settimeout(_ANSWER_SECONDS)
+            sock.connect(path)
+            if not peer_is_me(sock):
+                return None
+            here = os.stat(".")
+            _send(sock, ("build", list(argv), _terminal(sys.stdout), _terminal(sys.stderr), _columns(),
+                         (here.st_dev, here.st_ino)))
+            if _receive(sock) != ("taken",):
+                return None
+            sock.settimeout(None)
+        except OSError:
+            return None  # a socket left by a server that is gone, one that went, or a busy one: built here
+        except KeyboardInterrupt:  # the server, if it took the build, ends it as interrupted
+            sys.stderr.write("interrupted: nothing was changed\n")
+            return 130
         return _follow(sock)
     finally:
         sock.close()
-
-
-_ANSWER_SECONDS = 2.0
-"""How long a client waits for the server to take its build."""
 
 
 def _follow(sock) -> int:
@@ -209,10 +204,6 @@ def _terminal(stream) -> bool:
 # --- the server: `deckgen server` ------------------------------------------------------------
 
 
-class ServerError(Exception):
-    """Why a server cannot start here."""
-
-
 def code_files() -> list[str]:
     """The files whose change makes a server stale: deckgen's code and templates (which a process
     reads once), every module it has imported, and every folder on the path (installing a
@@ -246,9 +237,11 @@ def code_stamps(files: list[str]) -> list[tuple]:
 
 def _private_folder(folder: str) -> None:
     """Make `folder` (for the socket) if need be, and check that only this user can open it."""
+    from deckgen.errors import DeckgenError
+
     os.makedirs(folder, mode=0o700, exist_ok=True)
     if not _private(folder):
-        raise ServerError(f"{folder}: error: others may open this folder: the build server keeps its socket only "
+        raise DeckgenError(f"{folder}: error: others may open this folder: the build server keeps its socket only "
                           "in a folder of yours alone (chmod 700 it)")
 
 
@@ -256,16 +249,18 @@ def listen(path: str):
     """The listening socket at `path`, replacing one a server that is gone left there."""
     import socket
 
+    from deckgen.errors import DeckgenError
+
     _private_folder(os.path.dirname(path))
     if len(os.fsencode(path)) > 100:
-        raise ServerError(f"{path}: error: this path is too long for a socket: set DECKGEN_CACHE to a shorter folder")
+        raise DeckgenError(f"{path}: error: this path is too long for a socket: set DECKGEN_CACHE to a shorter folder")
     probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         probe.connect(path)
     except OSError:
         pass  # none listening: a socket left by a server that was killed is replaced
     else:
-        raise ServerError(f"error: a build server already serves builds in {os.getcwd()}")
+        raise DeckgenError(f"error: a build server already serves builds in {os.getcwd()}")
     finally:
         probe.close()
     try:
@@ -290,7 +285,8 @@ def peer_is_me(conn) -> bool:
 
 
 def serve(echo) -> None:
-    """Take the builds `deckgen build` hands off in this folder until Ctrl-C.
+    """Take the builds `deckgen build` hands off in this folder until Ctrl-C (as `deckgen watch`
+    does, it says "stopped"); a server that cannot start here raises DeckgenError.
 
     No handler of its own for SIGTERM: the parse workers a build forks would inherit it, and
     they must end when their pool ends them. A server killed so leaves its socket behind, which
@@ -299,9 +295,10 @@ def serve(echo) -> None:
 
     from deckgen import reparse
     from deckgen.cache import ParseCache
+    from deckgen.errors import DeckgenError
 
     if not hasattr(socket, "AF_UNIX") or not hasattr(os, "getuid"):
-        raise ServerError("error: the build server needs Unix sockets (Linux, macOS): build with `deckgen build`")
+        raise DeckgenError("error: the build server needs Unix sockets (Linux, macOS): build with `deckgen build`")
     _warm_imports()
     reparse.keep()  # an edited file is reread only where the edit reached
     ParseCache.keep_in_memory()
@@ -320,6 +317,8 @@ def serve(echo) -> None:
                     return
             finally:
                 conn.close()
+    except KeyboardInterrupt:
+        echo("stopped")
     finally:
         sock.close()
         try:
@@ -362,6 +361,7 @@ class _Request:
 
     def serve(self, files: list[str], started: tuple) -> bool:
         """Run the request; False when the server should stop (its code or folder changed)."""
+        import shlex
         import time
 
         if not peer_is_me(self.conn):
@@ -391,7 +391,7 @@ class _Request:
         took = time.perf_counter() - began
         from deckgen.cli import _shown
 
-        self.echo(_shown(f"{time.strftime('%H:%M:%S')} deckgen {_joined(argv)}: exit {code} in {took:.2f} s"
+        self.echo(_shown(f"{time.strftime('%H:%M:%S')} deckgen {shlex.join(argv)}: exit {code} in {took:.2f} s"
                          + (" (interrupted)" if self.interrupted else "")))
         self._say(("exit", code))
         return True
@@ -530,9 +530,3 @@ def _well_formed_request(request: tuple | None) -> bool:
     return (isinstance(argv, list) and bool(argv) and argv[0] == "build" and all(type(a) is str for a in argv)
             and type(out_tty) is bool and type(err_tty) is bool and type(columns) is int
             and isinstance(folder, tuple) and len(folder) == 2 and all(type(n) is int for n in folder))
-
-
-def _joined(argv: list[str]) -> str:
-    import shlex
-
-    return shlex.join(argv)
