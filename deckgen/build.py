@@ -214,6 +214,9 @@ def _parse_one(job: ParseJob) -> ParseResult:
     result = (prepare(parsed, deck, title), tuple(problems.items), media.files)
     if not any(d.severity == "error" for d in problems.items):
         ParseCache().store(key, *result)
+        if _keeping_tokens():
+            # Notes taken from the last parse highlighted nothing now: their blocks are kept too.
+            highlighted = {**known, **highlighted}
         if highlighted != known:  # the same blocks as last time: nothing to write
             memo.put(highlighted)
     return result
@@ -224,18 +227,38 @@ def prepare(file: NoteFile, deck: DeckConfig, title: str | None = None) -> NoteF
     for the file's subdeck under `title` (the table of contents' name for it), else its own."""
     from deckgen import lock as deck_lock
     from deckgen.ids import sketch
+    from deckgen.notetype import plain
     from deckgen.package import packaged_fields
 
     name = deck_lock.deck_name(deck, replace(file, title=title) if title else file)
+    before = _prepared.pop(file.source.rel, {}) if _keeping_tokens() else None
+    kept: dict[tuple, Prepared] = {}
     prepared = []
     for note in file.notes:
         fields = deck_lock.note_fields(note, file)
-        values, findings = packaged_fields(fields)
-        digest = deck_lock.content_hash(fields, deck_lock.note_tags(deck, file, note), name)
-        prepared.append(Prepared(fields, values, findings, digest, sketch(note.answer_text)))
+        tags = deck_lock.note_tags(deck, file, note)
+        key = (*fields[:4], tags, name, note.answer_text)  # all it depends on but the Source field's line
+        made = before.get(key) if before else None
+        if made is not None and made.fields[4] != fields[4]:  # moved: its Source field names another line
+            made = made._replace(fields=fields, values=(*made.values[:4], fields[4])) if (
+                plain(fields[4]) and plain(made.fields[4])) else None
+        if made is None:
+            values, findings = packaged_fields(fields)
+            made = Prepared(fields, values, findings, deck_lock.content_hash(fields, tags, name),
+                            sketch(note.answer_text))
+        prepared.append(made)
+        kept[key] = made
+    if before is not None:
+        _prepared[file.source.rel] = kept
     # Its sketch is what a rebuild compares an answer by: the text itself is not kept.
     notes = tuple(replace(note, answer_text="") for note in file.notes)
     return replace(file, notes=notes, prepared=tuple(prepared), prepared_for=(name, deck.tags))
+
+
+_prepared: dict[str, dict[tuple, Prepared]] = {}
+"""In a process that keeps the files' tokens (see reparse.keep), what `prepare` found of each
+note of each file the last time, by all it was found from but the line its Source field names:
+a note an edit did not reach is found again only where it moved."""
 
 
 class _Parsing:

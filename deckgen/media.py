@@ -105,6 +105,10 @@ class Media:
         self.files: dict[str, Path] = {}
         self._remotes: set[tuple[str, str]] | None = None
 
+    def may_be_local(self, url: str) -> bool:
+        """Whether `url` may lead to a file of this repository (see local_file): else it is a web link."""
+        return _BLOB.match(url.strip()) is not None
+
     def local_file(self, url: str) -> Path | None:
         """Return the local file a GitHub URL into this same repository points at, if it exists.
 

@@ -131,6 +131,15 @@ def field_values(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
+_PLAIN = re.compile(r"[^<&\\\[]*")
+
+
+def plain(value: str) -> bool:
+    """Whether `value` is text that every field holds as it is (see field_values), in which
+    genanki finds no broken tag: nothing to take out, neutralise or escape."""
+    return _PLAIN.fullmatch(value) is not None and "_process" not in value
+
+
 def make_notetype(css: str) -> genanki.Model:
     """Build the genanki model with the given CSS (font rules are added per build)."""
     import genanki

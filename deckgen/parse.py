@@ -12,6 +12,7 @@ import gc
 import html
 import re
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -93,10 +94,13 @@ def _parse_file(source: SourceFile, problems: Problems, shape: str | None, media
     chosen, found = shapes.find_questions(root, parser, setting or shape,
                                           frontmatter.section_shapes(meta, source, problems))
     parser.names = anchor_names(root, found, title)
+    reuse = _Reuse.of(str(source.path), (chosen, source.display))
     notes: list[Note] = []
     for question in found:
         if question.parent is None:
-            notes.extend(parser.notes_for(question, context=None)[1])
+            notes.extend(parser.notes_for(question, context=None)[1] if reuse is None else reuse.notes(parser, question))
+    if reuse is not None:
+        reuse.keep()
     return NoteFile(
         source=source,
         title=title,
@@ -127,6 +131,9 @@ class Parser:
         """What this file's anchors point at: anchor -> question (or heading) text; "" -> title."""
         self.depends: dict[Path, tuple[int, int]] = {}
         """Other note files whose questions this file's links name: path -> (mtime_ns, size)."""
+        self.looked = 0
+        """How many links, images and stretches of the file's text were looked up: what they show
+        depends on more than the tokens of the question that shows them (see _Reuse)."""
 
     def link(self, href: str, label: str) -> str | None:
         """Return the text to show for a link into the collection, None to keep a web link.
@@ -135,8 +142,11 @@ class Parser:
         and where that text says nothing by itself (`여기`, `12`) the question it points at is named.
         """
         target = href.strip()
+        if not render.is_local_href(target) and (self.media is None or not self.media.may_be_local(target)):
+            return None  # a link to the web: kept as it is
+        self.looked += 1  # what it shows depends on the files it leads to
         if not render.is_local_href(target):
-            local = self.media.local_file(target) if self.media is not None else None
+            local = self.media.local_file(target)
             if local is None or local.suffix.lower() not in NOTE_SUFFIXES:
                 return None
             target = "/" + local.relative_to(self.media.repo).as_posix() + (
@@ -181,6 +191,7 @@ class Parser:
 
     def image(self, src: str, line: int) -> str | None:
         """Resolve an image in this file to its packaged name (see media.py)."""
+        self.looked += 1
         if self.media is None:
             return src
         placed = self.media.resolve(src, self.source.path, self.at(line))
@@ -333,6 +344,97 @@ class Parser:
             parent=parent,
             key=f"{parent.key}/{fold(text)}",
         )
+
+
+class _Reuse:
+    """The notes of a file's questions that an edit left as they were, taken from what the last
+    parse made of them, in a process that keeps the files' tokens (see reparse.keep).
+
+    Those tokens are the last ones, the same objects, wherever the edit did not reach (see
+    reparse.Tokenised.fresh): a top-level question whose every block, sub-questions' too, lies
+    there, found as it was (its lines, blocks, key, sections and question tokens: its
+    `_signature`), in a file read with the same shape and under the same name, makes the notes
+    it made, moved down by the lines the edit added above it. Only a question that reported
+    nothing and looked nothing up (a link, an image: what they show depends on other files) is
+    kept so: any other is made again each time (a `<details>` block is read from the file's text
+    down to its `</details>`, which may lie anywhere below)."""
+
+    def __init__(self, tokens, setting: tuple) -> None:
+        self._tokens = tokens
+        before = tokens.made_before
+        tokens.made_before = None
+        self._old: dict[tuple, tuple[list[Note], int]] = (
+            before[1] if tokens.fresh is not None and before is not None and before[0] == setting else {})
+        self._setting = setting
+        self._new: dict[tuple, tuple[list[Note], int]] = {}
+
+    @classmethod
+    def of(cls, key: str, setting: tuple) -> _Reuse | None:
+        """For the file known to reparse by `key`, read with `setting`; None if its tokens are not kept."""
+        tokens = reparse.kept(key)
+        return cls(tokens, setting) if tokens is not None else None
+
+    def notes(self, parser: Parser, q: Question) -> list[Note]:
+        """The notes of top-level question `q`: those made last time if it is as it was, else made now."""
+        moved = self._moved(q)
+        if moved is not None and (made := self._old.get(_signature(q, -moved))) is not None:
+            notes, skipped = made
+            if moved:
+                notes = [_moved_note(note, moved) for note in notes]
+            parser.skipped += skipped
+            self._new[_signature(q, 0)] = (notes, skipped)
+            return notes
+        before = (len(parser.problems.items), parser.looked, len(parser.depends), parser.skipped)
+        notes = parser.notes_for(q, context=None)[1]
+        if (len(parser.problems.items), parser.looked, len(parser.depends)) == before[:3]:
+            self._new[_signature(q, 0)] = (notes, parser.skipped - before[3])
+        return notes
+
+    def _moved(self, q: Question) -> int | None:
+        """By how many lines the edit moved all of `q`, None if it reached any of it."""
+        start, end, moved = self._tokens.fresh or (0, 1 << 62, 0)
+        if not _over(q, self._tokens.tokens):
+            return None  # blocks read from text of their own: only their lines are the file's
+        spans = list(_spans(q))
+        if all(hi <= start for _lo, hi in spans):
+            return 0
+        if all(lo >= end for lo, _hi in spans):
+            return moved
+        return None
+
+    def keep(self) -> None:
+        """Keep what this parse made, for the next parse of the file."""
+        self._tokens.made = (self._setting, self._new)
+
+
+def _spans(q: Question):
+    """The lines [lo, hi) of a question and its answer, and of each of its sub-questions'."""
+    lo, hi = q.line, q.line + 1
+    for node in (*q.blocks, *q.extra):
+        if node.map is not None:
+            lo, hi = min(lo, node.map[0]), max(hi, node.map[1])
+    yield lo, hi
+    for child in q.children:
+        yield from _spans(child)
+
+
+def _over(q: Question, tokens: list[Token]) -> bool:
+    """Whether a question's blocks, and its sub-questions', are views of the file's `tokens`."""
+    return all(n.over(tokens) for n in (*q.blocks, *q.extra)) and all(_over(c, tokens) for c in q.children)
+
+
+def _signature(q: Question, moved: int) -> tuple:
+    """What a finder made of a question, its lines moved by `moved`: the question as found."""
+    return (q.line + moved, tuple(map(id, q.inline)), _placed(q.blocks, moved), _placed(q.extra, moved),
+            q.anchor, q.key, q.sections, q.group, tuple(_signature(child, moved) for child in q.children))
+
+
+def _placed(nodes: list[Node], moved: int) -> tuple:
+    return tuple((n.type, n.map[0] + moved, n.map[1] + moved) if n.map else n.type for n in nodes)
+
+
+def _moved_note(note: Note, lines: int) -> Note:
+    return replace(note, location=replace(note.location, line=note.location.line + lines))
 
 
 def _shows_image(node: Node) -> bool:

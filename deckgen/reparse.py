@@ -55,6 +55,14 @@ class Tokenised:
     """(line, index of its first token, index of its list's opening token or -1) of every restart."""
     unmatched: frozenset[int]
     """The lines where a `$$` block was looked for and not found (see _open_math)."""
+    fresh: tuple[int, int, int] | None = None
+    """How these tokens came from the file's last ones: (a, b, moved): lines [a, b) were read
+    again, the tokens above them are the last ones, and those from line b on are the last ones
+    moved down by `moved` lines; None: the whole file was read."""
+    made: object = None
+    """What the reader of these tokens keeps of what it made from them (see parse._Reuse)."""
+    made_before: object = None
+    """`made` of the file's last tokens, until the reader takes it."""
 
 
 _kept: dict[str, Tokenised] | None = None
@@ -81,14 +89,19 @@ def parse(key: str, text: str, env: dict) -> list[Token]:
         return markdown().parse(text, env)
     lines = _lines(text)
     before = _kept.pop(key, None)
-    tokens = _again(before, lines, env) if before is not None else None
-    if tokens is None:
-        tokens = markdown().parse(text, env)
+    again = _again(before, lines, env) if before is not None else None
+    tokens, fresh = again if again is not None else (markdown().parse(text, env), None)
     if not _collected(env):
-        _kept[key] = Tokenised(lines, tokens, restarts(lines, tokens), _unmatched(lines, tokens))
+        _kept[key] = Tokenised(lines, tokens, restarts(lines, tokens), _unmatched(lines, tokens), fresh,
+                               made_before=before.made if fresh is not None else None)
         while len(_kept) > _KEEP_MOST:
             del _kept[next(iter(_kept))]
     return tokens
+
+
+def kept(key: str) -> Tokenised | None:
+    """The tokens this process keeps of the file known by `key` (see keep()), if any."""
+    return _kept.get(key) if _kept is not None else None
 
 
 def _collected(env: dict) -> bool:
@@ -125,11 +138,12 @@ def _starts_clean(lines: Sequence[str], line: int) -> bool:
     return bool(text) and text[0] not in " \t" and _BLANK.fullmatch(lines[line - 1]) is not None
 
 
-def _again(before: Tokenised, lines: list[str], env: dict) -> list[Token] | None:
-    """The tokens of `lines` made from `before`'s where the edit did not reach; None to read it whole."""
+def _again(before: Tokenised, lines: list[str], env: dict) -> tuple[list[Token], tuple[int, int, int]] | None:
+    """The tokens of `lines` made from `before`'s where the edit did not reach, and which lines
+    were read again (see Tokenised.fresh); None to read it whole."""
     old = before.lines
     if old == lines:
-        return before.tokens
+        return before.tokens, (0, 0, 0)
     if not before.tokens or lines[0].startswith("---") and before.tokens[0].type != "front_matter":
         return None  # a front matter left open so far: a `---` put in anywhere may close it
     same_start = 0
@@ -157,8 +171,10 @@ def _again(before: Tokenised, lines: list[str], env: dict) -> list[Token] | None
     for line, index, into in [*below[:_TRIES], (None, 0, -1)]:
         end = None if line is None else line + moved  # the restart's line in the new text
         tokens = _splice(before, lines, start, first, in_list, end, index, into, moved)
+        if tokens is None:
+            return None
         if tokens is not _AGAIN:
-            return tokens
+            return tokens, (start, len(lines) if end is None else end, moved)
     return None
 
 

@@ -78,6 +78,10 @@ class Node:
     def content(self) -> str:
         return self._head.content
 
+    def over(self, tokens: list[Token]) -> bool:
+        """Whether this node is a view of `tokens` (not of a token list of its own)."""
+        return self._tokens is tokens
+
     def to_tokens(self) -> list[Token]:
         """Return the tokens this node spans (a slice: no copies)."""
         return self._tokens[self._start : self._end]

@@ -172,3 +172,26 @@ def test_a_parse_with_errors_keeps_no_memo(notes, tmp_path, monkeypatch):
     collect(BuildConfig(sources=(notes,), outdir=tmp_path / "dist"), problems)
     assert [d.message for d in problems.errors] == ['image "missing.png" not found']
     assert not cache.CodeMemo((notes / "code.md").resolve()).path.exists()
+
+
+def test_a_process_that_keeps_the_notes_keeps_their_blocks_in_the_memo(notes, tmp_path, monkeypatch):
+    """`deckgen server` takes the notes an edit did not reach from its last parse, highlighting
+    none of their blocks again: the memo it writes still holds them, for a later one-off build."""
+    from deckgen import build, reparse
+    from deckgen.cache import ParseCache
+    from deckgen.errors import Problems
+    from deckgen.model import BuildConfig
+
+    memo = _memo((notes / "code.md").resolve(), tmp_path / "cache", monkeypatch)
+    monkeypatch.setattr(reparse, "_kept", None)
+    monkeypatch.setattr(ParseCache, "memory", None)
+    monkeypatch.setattr(build, "_prepared", {})
+    reparse.keep()
+    ParseCache.keep_in_memory()
+    config = BuildConfig(sources=(notes,), outdir=tmp_path / "dist")
+    build.collect(config, Problems())
+    with (notes / "code.md").open("a", encoding="utf-8") as f:
+        f.write("\n- **새 질문은?**\n  - 코드 없는 답입니다.\n\n    ```bash\n    ls -l\n    ```\n")
+    _deck, files, _media = build.collect(config, Problems())
+    assert len(files[0].notes) == 5
+    assert sorted(name for name, _code in memo.get()) == ["bash", "nosuchlang", "python", "sql"]

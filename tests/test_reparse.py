@@ -248,3 +248,68 @@ def test_a_watching_process_rereads_one_long_edited_file_itself(tmp_path: Path, 
     _deck, files, _media = build_module.collect(config, Problems())
     assert "질문 700은 무엇일까요?" in [n.question_text for n in files[0].notes]
     assert read and max(read) < 12, read  # here, and only around the edit
+
+
+def _parsed(path: Path, text: str):
+    problems = Problems()
+    file = parse_file(SourceFile(path, "note.md", "note.md", text), problems)
+    return file, problems.items
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), base=st.sampled_from([DOCUMENT, LIST_DOCUMENT]))
+def test_notes_kept_through_edits_are_those_of_a_fresh_read(tmp_path_factory, data, base):
+    """A process that keeps tokens takes the notes of the questions an edit did not reach from its
+    last parse (moved down by the lines the edit added): file, notes and warnings are a fresh read's."""
+    path = tmp_path_factory.mktemp("notes") / "note.md"
+    reparse.keep()
+    text = base
+    _parsed(path, text)
+    for _ in range(3):
+        text = "\n".join(apply(text.split("\n"), data.draw(edits([], LINES + LIST_LINES))))
+        kept = _parsed(path, text)
+        reparse._kept, keeping = None, reparse._kept
+        assert kept == _parsed(path, text)
+        reparse._kept = keeping
+
+
+@pytest.mark.parametrize("where", [2, 150, 299])
+def test_an_edit_makes_again_only_the_notes_it_reached(monkeypatch, tmp_path: Path, where):
+    from deckgen.parse import Parser
+
+    questions = [f"- **질문 {n}은 무엇인가요?**\n  - 답 {n}입니다.\n  - 항목 $x_{n}$" for n in range(300)]
+    path = tmp_path / "note.md"
+    reparse.keep()
+    _parsed(path, "\n".join(questions))
+    questions[where] = f"- **질문 {where}은 무엇일까요?**\n  - 고친 답입니다.\n  - 한 줄 더.\n  - 또 한 줄."
+    made: list[int] = []
+    real = Parser.notes_for
+    monkeypatch.setattr(Parser, "notes_for", lambda self, q, context: made.append(q.line) or real(self, q, context))
+    file, _ = _parsed(path, "\n".join(questions))
+    assert len(made) <= 2 and where * 3 in made, made  # the question edited, and the one above it at most
+    reparse._kept = None
+    assert (file, _) == _parsed(path, "\n".join(questions))  # the notes below it moved down by the line added
+
+
+REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld" / "src"
+REAL_FILES = sorted(REALWORLD.rglob("*.md")) if REALWORLD.is_dir() else []
+
+
+@pytest.mark.skipif(not REAL_FILES, reason="no shared/realworld")
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_notes_kept_through_edits_of_real_notes_are_those_of_a_fresh_read(tmp_path_factory, data):
+    """The same over real collections' files, edited with lines of their own."""
+    real = data.draw(st.sampled_from(REAL_FILES))
+    base = real.read_text(encoding="utf-8")
+    lines = base.split("\n")
+    path = tmp_path_factory.mktemp("notes") / "note.md"
+    reparse.keep()
+    text = base
+    _parsed(path, text)
+    for _ in range(2):
+        text = "\n".join(apply(text.split("\n"), data.draw(edits([], lines))))
+        kept = _parsed(path, text)
+        reparse._kept, keeping = None, reparse._kept
+        assert kept == _parsed(path, text)
+        reparse._kept = keeping

@@ -7,13 +7,15 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deckgen import mathsafe, render
 from deckgen.errors import Problems
 from deckgen.markdown import markdown
 from deckgen.media import Media, media_root_problem
 from deckgen.model import SourceLocation
-from deckgen.notetype import field_values
+from deckgen.notetype import FIELDS, field_values, plain
 from deckgen.package import safe_description
 from deckgen.textsafe import html_text, markdown_text, printable
 from deckgen.tree import Node
@@ -251,3 +253,15 @@ def test_every_field_leaves_without_tags_in_its_source_or_live_sound():
     assert context == r"\({c}\)" and keywords == '<span class="kw">\\({k}\\)</span>'
     assert source == ".md:3"
     assert field_values(("", "", "", "", "&lt;img src=x&gt;.md:3"))[4] == "&lt;img src=x&gt;.md:3"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab가나 ./:-_<&\\[]$()process0123"), max_size=40))
+def test_text_called_plain_is_held_as_it_is_by_every_field(value):
+    """A note moved by an edit keeps its other fields' values; its Source field is taken as it is
+    where `plain` says a field holds it so (see build.prepare)."""
+    from deckgen.package import findings
+
+    if plain(value):
+        assert field_values((value,) * len(FIELDS)) == (value,) * len(FIELDS)
+        assert findings((value,) * len(FIELDS)) == []

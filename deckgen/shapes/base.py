@@ -25,6 +25,9 @@ class Reading(Protocol):
     problems: Problems
     passed: list[tuple[int, str, str]]
     """Where a finder notes what could have been a question and why it is not: (line, text, why)."""
+    looked: int
+    """Counts what a question's notes were made from besides its blocks' tokens: a finder that
+    reads the file's text adds one."""
 
     def at(self, line: int) -> SourceLocation: ...
 

@@ -34,6 +34,7 @@ def details_questions(nodes: list[Node], reading: Reading, paths: list, warnings
     """
     if not any(n.type == "html_block" and "<details" in n.content.lower() for n in nodes):
         return []
+    reading.looked += 1  # a block runs to its `</details>`, wherever that is in the text
     text = reading.source.text
     starts = _line_starts(text)
     found: list[Question] = []
