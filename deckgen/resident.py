@@ -293,6 +293,7 @@ def serve(echo) -> None:
     the next one replaces (see listen)."""
     import socket
 
+    from deckgen import lock as deck_lock
     from deckgen import reparse
     from deckgen.cache import ParseCache
     from deckgen.errors import DeckgenError
@@ -302,6 +303,7 @@ def serve(echo) -> None:
     _warm_imports()
     reparse.keep()  # an edited file is reread only where the edit reached
     ParseCache.keep_in_memory()
+    deck_lock.keep_written()  # the lock it wrote is not read again
     files = code_files()
     started = (code_stamps(files), _here())
     path = address()

@@ -12,6 +12,7 @@ import shutil
 import pytest
 
 from deckgen import build as build_module
+from deckgen import lock as deck_lock
 from deckgen import parse as parse_module
 from deckgen.model import BuildConfig
 from tests.conftest import FIXTURES, AnkiCollection
@@ -57,8 +58,23 @@ def _in_anki(package, folder):
         anki.close()
 
 
+@pytest.mark.parametrize("keeping", [False, True], ids=["one-off", "keeping"])
 @pytest.mark.parametrize("edit", ["added", "edited", "removed"])
-def test_a_rebuild_writes_what_a_clean_build_writes(tmp_path, monkeypatch, edit):
+def test_a_rebuild_writes_what_a_clean_build_writes(tmp_path, monkeypatch, edit, keeping):
+    """`keeping`: built by a process that keeps what it read (`deckgen server`, `deckgen watch`):
+    the notes the edit did not reach, moved or not, are taken from what it made of them last time."""
+    if keeping:
+        from deckgen import reparse
+        from deckgen.cache import ParseCache
+
+        monkeypatch.setattr(reparse, "_kept", None)
+        monkeypatch.setattr(ParseCache, "memory", None)
+        monkeypatch.setattr(build_module, "_prepared", {})
+        monkeypatch.setattr(deck_lock, "_written", None)
+        monkeypatch.setattr(deck_lock, "_keeping", False)
+        reparse.keep()
+        ParseCache.keep_in_memory()
+        deck_lock.keep_written()
     notes, dist = tmp_path / "notes", tmp_path / "dist"
     shutil.copytree(FIXTURES / "regen" / "v1", notes)
     (notes / "deckgen.toml").write_text('title = "시험"\nslug = "exam"\n', encoding="utf-8")
@@ -80,7 +96,14 @@ def test_a_rebuild_writes_what_a_clean_build_writes(tmp_path, monkeypatch, edit)
         text = text[:start] + (text[end + 1 :] if end >= 0 else "")
     b.write_text(text, encoding="utf-8")
     parsed = _Parsed(monkeypatch, tmp_path / "parsed.log")
+    read_locks: list[bytes] = []
+    real_parse = deck_lock.parse
+    monkeypatch.setattr(deck_lock, "parse", lambda data, shown: read_locks.append(data) or real_parse(data, shown))
     report = _build(notes, dist, T2)
+    # The lock it wrote is the state it kept, not read again; and read, it is that state.
+    assert read_locks == ([] if keeping else [lock_before])
+    if keeping:
+        assert real_parse((notes / "deckgen.lock").read_bytes(), "deckgen.lock") == deck_lock._written[1]
     assert parsed.files() == ["b.md"]  # a.md came from the cache
     rebuilt, lock_after = report.package.read_bytes(), (notes / "deckgen.lock").read_bytes()
     assert any(c.kind == edit for c in report.changes), report.changes
@@ -91,6 +114,9 @@ def test_a_rebuild_writes_what_a_clean_build_writes(tmp_path, monkeypatch, edit)
     report.package.rename(kept)
     monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "cold-cache"))
     parsed.clear()
+    if keeping:  # a clean build reads and makes everything
+        monkeypatch.setattr(reparse, "_kept", None)
+        monkeypatch.setattr(ParseCache, "memory", None)
     clean = _build(notes, dist, T2)
     assert sorted(parsed.files()) == ["a.md", "b.md"]
     assert clean.package.name == report.package.name
