@@ -363,10 +363,10 @@ class _Reuse:
         self._tokens = tokens
         before = tokens.made_before
         tokens.made_before = None
-        self._old: dict[tuple, tuple[list[Note], int]] = (
+        self._old: dict[tuple, tuple[list[Note], int, Question]] = (
             before[1] if tokens.fresh is not None and before is not None and before[0] == setting else {})
         self._setting = setting
-        self._new: dict[tuple, tuple[list[Note], int]] = {}
+        self._new: dict[tuple, tuple[list[Note], int, Question]] = {}
 
     @classmethod
     def of(cls, key: str, setting: tuple) -> _Reuse | None:
@@ -378,16 +378,17 @@ class _Reuse:
         """The notes of top-level question `q`: those made last time if it is as it was, else made now."""
         moved = self._moved(q)
         if moved is not None and (made := self._old.get(_signature(q, -moved))) is not None:
-            notes, skipped = made
+            notes, skipped, _ = made
             if moved:
                 notes = [_moved_note(note, moved) for note in notes]
             parser.skipped += skipped
-            self._new[_signature(q, 0)] = (notes, skipped)
+            self._new[_signature(q, 0)] = (notes, skipped, q)
             return notes
         before = (len(parser.problems.items), parser.looked, len(parser.depends), parser.skipped)
         notes = parser.notes_for(q, context=None)[1]
         if (len(parser.problems.items), parser.looked, len(parser.depends)) == before[:3]:
-            self._new[_signature(q, 0)] = (notes, parser.skipped - before[3])
+            # Kept with the question: the tokens its signature names by id stay theirs.
+            self._new[_signature(q, 0)] = (notes, parser.skipped - before[3], q)
         return notes
 
     def _moved(self, q: Question) -> int | None:
