@@ -94,12 +94,9 @@ def main() -> None:
         return build(BuildConfig(sources=(src,), outdir=outdir))
 
     if args.case == "server":  # what the server keeps between builds (see deckgen/resident.py)
-        from deckgen import lock, reparse
-        from deckgen.cache import ParseCache
+        from deckgen.build import keep_in_memory
 
-        reparse.keep()
-        ParseCache.keep_in_memory()
-        lock.keep_written()
+        keep_in_memory()
     if args.case != "full":
         run()
     if args.case in ("edit", "server"):

@@ -379,6 +379,18 @@ def _handed_out(jobs: list[ParseJob]) -> Iterator[ParseJob]:
         yield job
 
 
+def keep_in_memory() -> None:
+    """For a process that builds again and again (`deckgen server`, `deckgen watch`): keep each
+    file's tokens, its parse and what was made of its notes, and the lock it writes, so that each
+    build reads and makes again only what changed since the one before."""
+    from deckgen import lock as deck_lock
+    from deckgen import reparse
+
+    reparse.keep()  # an edited file is reread only where the edit reached
+    ParseCache.keep_in_memory()
+    deck_lock.keep_written()  # the lock it wrote is not read again
+
+
 def _keeping_tokens() -> bool:
     """Whether this process keeps the tokens of the files it parsed (see reparse.keep)."""
     reparse = sys.modules.get("deckgen.reparse")  # not imported: none kept, and none imported here for it

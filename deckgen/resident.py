@@ -293,17 +293,13 @@ def serve(echo) -> None:
     the next one replaces (see listen)."""
     import socket
 
-    from deckgen import lock as deck_lock
-    from deckgen import reparse
-    from deckgen.cache import ParseCache
+    from deckgen.build import keep_in_memory
     from deckgen.errors import DeckgenError
 
     if not hasattr(socket, "AF_UNIX") or not hasattr(os, "getuid"):
         raise DeckgenError("error: the build server needs Unix sockets (Linux, macOS): build with `deckgen build`")
     _warm_imports()
-    reparse.keep()  # an edited file is reread only where the edit reached
-    ParseCache.keep_in_memory()
-    deck_lock.keep_written()  # the lock it wrote is not read again
+    keep_in_memory()
     files = code_files()
     started = (code_stamps(files), _here())
     path = address()

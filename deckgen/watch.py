@@ -17,8 +17,8 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from deckgen import reparse
-from deckgen.cache import ParseCache, cache_dir
+from deckgen.build import keep_in_memory
+from deckgen.cache import cache_dir
 from deckgen.config import CONFIG_NAME
 from deckgen.errors import DeckgenError, count
 from deckgen.lock import LOCK_NAME
@@ -43,8 +43,7 @@ def watch(config: BuildConfig, outdir: Path, *, port: int, mathjax: Path | None 
     if not root.is_dir():
         raise DeckgenError(f"error: {display_path(root)}: no such folder to watch")
     outdir.mkdir(parents=True, exist_ok=True)
-    ParseCache.keep_in_memory()
-    reparse.keep()  # an edit rereads only the blocks it touched
+    keep_in_memory()
     script = mathjax_script(outdir, mathjax)
     state = BuildState()
     server = PreviewServer(outdir, port, state, script.parent if script else None)

@@ -72,9 +72,8 @@ def test_a_rebuild_writes_what_a_clean_build_writes(tmp_path, monkeypatch, edit,
         monkeypatch.setattr(build_module, "_prepared", {})
         monkeypatch.setattr(deck_lock, "_written", None)
         monkeypatch.setattr(deck_lock, "_keeping", False)
-        reparse.keep()
-        ParseCache.keep_in_memory()
-        deck_lock.keep_written()
+        monkeypatch.setattr(deck_lock, "_note_lines", {})
+        build_module.keep_in_memory()
     notes, dist = tmp_path / "notes", tmp_path / "dist"
     shutil.copytree(FIXTURES / "regen" / "v1", notes)
     (notes / "deckgen.toml").write_text('title = "시험"\nslug = "exam"\n', encoding="utf-8")
