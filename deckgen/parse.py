@@ -377,18 +377,19 @@ class _Reuse:
     def notes(self, parser: Parser, q: Question) -> list[Note]:
         """The notes of top-level question `q`: those made last time if it is as it was, else made now."""
         moved = self._moved(q)
-        if moved is not None and (made := self._old.get(_signature(q, -moved))) is not None:
+        signature = _signature(q, 0)
+        if moved is not None and (made := self._old.get(_signature(q, -moved) if moved else signature)) is not None:
             notes, skipped, _ = made
             if moved:
                 notes = [_moved_note(note, moved) for note in notes]
             parser.skipped += skipped
-            self._new[_signature(q, 0)] = (notes, skipped, q)
+            self._new[signature] = (notes, skipped, q)
             return notes
         before = (len(parser.problems.items), parser.looked, len(parser.depends), parser.skipped)
         notes = parser.notes_for(q, context=None)[1]
         if (len(parser.problems.items), parser.looked, len(parser.depends)) == before[:3]:
             # Kept with the question: the tokens its signature names by id stay theirs.
-            self._new[_signature(q, 0)] = (notes, parser.skipped - before[3], q)
+            self._new[signature] = (notes, parser.skipped - before[3], q)
         return notes
 
     def _moved(self, q: Question) -> int | None:

@@ -119,9 +119,10 @@ def hand_off(argv: list[str]) -> int | None:
             sock.connect(path)
             if not peer_is_me(sock):
                 return None
-            here = os.stat(".")
-            _send(sock, ("build", list(argv), _terminal(sys.stdout), _terminal(sys.stderr), _columns(),
-                         (here.st_dev, here.st_ino)))
+            here = _here()
+            if here is None:
+                return None  # the working folder is gone: the build here says so
+            _send(sock, ("build", list(argv), _terminal(sys.stdout), _terminal(sys.stderr), _columns(), here))
             if _receive(sock) != ("taken",):
                 return None
             sock.settimeout(None)

@@ -256,6 +256,15 @@ def _parsed(path: Path, text: str):
     return file, problems.items
 
 
+def _read_fresh(path: Path, text: str):
+    """What a process that keeps no tokens makes of `text`; the tokens kept are left as they were."""
+    keeping, reparse._kept = reparse._kept, None
+    try:
+        return _parsed(path, text)
+    finally:
+        reparse._kept = keeping
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), base=st.sampled_from([DOCUMENT, LIST_DOCUMENT]))
 def test_notes_kept_through_edits_are_those_of_a_fresh_read(tmp_path_factory, data, base):
@@ -267,10 +276,7 @@ def test_notes_kept_through_edits_are_those_of_a_fresh_read(tmp_path_factory, da
     _parsed(path, text)
     for _ in range(3):
         text = "\n".join(apply(text.split("\n"), data.draw(edits([], LINES + LIST_LINES))))
-        kept = _parsed(path, text)
-        reparse._kept, keeping = None, reparse._kept
-        assert kept == _parsed(path, text)
-        reparse._kept = keeping
+        assert _parsed(path, text) == _read_fresh(path, text)
 
 
 @pytest.mark.parametrize("where", [2, 150, 299])
@@ -285,10 +291,9 @@ def test_an_edit_makes_again_only_the_notes_it_reached(monkeypatch, tmp_path: Pa
     made: list[int] = []
     real = Parser.notes_for
     monkeypatch.setattr(Parser, "notes_for", lambda self, q, context: made.append(q.line) or real(self, q, context))
-    file, _ = _parsed(path, "\n".join(questions))
+    kept = _parsed(path, "\n".join(questions))
     assert len(made) <= 2 and where * 3 in made, made  # the question edited, and the one above it at most
-    reparse._kept = None
-    assert (file, _) == _parsed(path, "\n".join(questions))  # the notes below it moved down by the line added
+    assert kept == _read_fresh(path, "\n".join(questions))  # the notes below it moved down by the line added
 
 
 REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld" / "src"
@@ -309,7 +314,4 @@ def test_notes_kept_through_edits_of_real_notes_are_those_of_a_fresh_read(tmp_pa
     _parsed(path, text)
     for _ in range(2):
         text = "\n".join(apply(text.split("\n"), data.draw(edits([], lines))))
-        kept = _parsed(path, text)
-        reparse._kept, keeping = None, reparse._kept
-        assert kept == _parsed(path, text)
-        reparse._kept = keeping
+        assert _parsed(path, text) == _read_fresh(path, text)
