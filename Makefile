@@ -22,7 +22,10 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 # `make deck` installs deckgen into .venv as a user would (a regular install, redone when the
-# package changes); `make test` installs it editable, with the test tools, and that one stays.
+# package changes); `make test` installs it editable, with the test tools, and that one stays:
+# as a path to this folder (setuptools' "compat" editable mode), which Python reads in no time,
+# rather than an import hook that every start of `deckgen` would import first (the default mode
+# is the fallback, should setuptools drop that one).
 PACKAGE := pyproject.toml $(shell find deckgen templates -name __pycache__ -prune -o -type f -print 2>/dev/null)
 
 $(VENV)/.installed: $(PACKAGE) | $(BIN)/python
@@ -31,7 +34,8 @@ $(VENV)/.installed: $(PACKAGE) | $(BIN)/python
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test]'
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install -q -e '.[test]' --config-settings editable_mode=compat \
+		|| $(BIN)/python -m pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed
 
 # The rendering tests drive Debian's Chromium through its ChromeDriver.
