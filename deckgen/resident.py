@@ -108,9 +108,11 @@ def hand_off(argv: list[str]) -> int | None:
     path = address()
     if not os.path.exists(path) or not _private(os.path.dirname(path)):
         return None
-    import socket
+    # The socket module's C part: `socket` wraps it in classes and enums that a client, which
+    # only connects, sends and receives, would spend some 9 ms importing at every build.
+    import _socket
 
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         try:
             # A server that does not take the build at once (stopped, or busy with another build)
@@ -218,7 +220,14 @@ def code_files() -> list[str]:
         file = getattr(module, "__file__", None)
         if isinstance(file, str) and os.path.isfile(file):
             found.add(file)
-    found.update(folder for folder in sys.path if folder and os.path.isdir(folder))
+    # Not the checkout deckgen runs from (on the path as the folder of build_deck.py, or of an
+    # editable install): its code is stamped file by file above, and a build writing its output
+    # there (`dist/`) changes the folder.
+    checkout = os.path.dirname(inputs.PACKAGE)
+    if not os.path.isfile(os.path.join(checkout, "pyproject.toml")):
+        checkout = None
+    found.update(folder for folder in sys.path
+                 if folder and os.path.isdir(folder) and os.path.realpath(folder) != checkout)
     return sorted(found)
 
 
@@ -277,11 +286,11 @@ def listen(path: str):
 def peer_is_me(conn) -> bool:
     """Whether the process at the other end runs as this user (Linux tells; elsewhere the
     socket's folder is the only way in)."""
-    import socket
+    import _socket  # see hand_off
 
-    if not hasattr(socket, "SO_PEERCRED"):
+    if not hasattr(_socket, "SO_PEERCRED"):
         return True
-    _, uid, _ = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+    _, uid, _ = struct.unpack("3i", conn.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, struct.calcsize("3i")))
     return uid == os.getuid()
 
 

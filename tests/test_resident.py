@@ -253,6 +253,19 @@ def test_a_build_the_server_cannot_take_is_made_here(project, changed):
     assert not list((project.cache / "servers").iterdir())  # its socket went with it
 
 
+def test_a_folder_made_in_the_checkout_deckgen_runs_from_is_no_change_of_deckgen(project):
+    # Run from its checkout (`python build_deck.py server` there): the checkout is on the path,
+    # and a build writing its output there (`make deck` makes dist/) changes that folder only.
+    shutil.copy(ROOT / "pyproject.toml", project.pkg)
+    project.start()
+    (project.pkg / "dist").mkdir()
+    _edit(project.dir / "notes", 1)
+    done = project.run("build", "notes")
+    assert done.returncode == 0, done.stderr
+    (line,) = project.served()
+    assert line.split(" ", 1)[1].startswith("deckgen build notes: exit 0 in "), line
+
+
 def test_one_server_a_folder_and_a_killed_one_is_replaced(project):
     first = project.start()
     second = project.run("server")
