@@ -111,7 +111,9 @@ def _collected(env: dict) -> bool:
 
 def _lines(text: str) -> list[str]:
     """The lines markdown-it reads: its own newline and NUL normalisation first."""
-    return NULL_RE.sub("\ufffd", NEWLINES_RE.sub("\n", text)).split("\n")
+    if "\r" in text or "\0" in text:
+        text = NULL_RE.sub("\ufffd", NEWLINES_RE.sub("\n", text))
+    return text.split("\n")
 
 
 def restarts(lines: Sequence[str], tokens: Sequence[Token]) -> list[tuple[int, int, int]]:
@@ -252,9 +254,13 @@ _DOLLARS = re.compile(r"(?:[ \t>]|[-*+][ \t]|\d{1,9}[.)][ \t])*\$\$")
 def _unmatched(lines: Sequence[str], tokens: Sequence[Token], offset: int = 0) -> frozenset[int]:
     """The lines where markdown-it looked for a `$$` block and found none: blocks of another kind
     that begin with `$$` (a `$$` inside a paragraph is never looked at)."""
+    # The lines that could be one first (most hold no `$$`), then the blocks that begin there.
+    maybe = {n - offset for n, line in enumerate(lines) if "$$" in line and _DOLLARS.match(line)}
+    if not maybe:
+        return frozenset()
     return frozenset(
         t.map[0] + offset for t in tokens
-        if t.map and t.nesting != -1 and not t.type.startswith("math_block") and _DOLLARS.match(lines[t.map[0] + offset])
+        if t.map and t.map[0] in maybe and t.nesting != -1 and not t.type.startswith("math_block")
     )
 
 

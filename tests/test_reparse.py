@@ -121,6 +121,20 @@ def test_rereading_an_edit_gives_the_whole_files_tokens(base, data):
     assert reread(old, new) == markdown().parse(new, {})
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(base=st.lists(st.sampled_from(LINES), min_size=1, max_size=40), data=st.data())
+def test_other_line_ends_and_nul_are_read_as_markdown_it_reads_them(base, data):
+    """Windows and old Mac line ends, mixed, and NUL: markdown-it normalises them before it reads."""
+    ends = st.sampled_from(["\n", "\r\n", "\r"])
+    pool = [*LINES, "널\0문자", "\0"]
+
+    def joined(lines: list[str]) -> str:
+        return "".join(line + data.draw(ends) for line in lines)
+
+    old, new = joined(base), joined(apply(base, data.draw(edits(base, pool))))
+    assert reread(old, new) == markdown().parse(new, {})
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_edits_of_a_real_shaped_file_give_its_tokens(data):
