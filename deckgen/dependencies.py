@@ -8,7 +8,6 @@ Kept importable by old Pythons: no syntax newer than 3.6.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 
 PYTHON = (3, 11)
@@ -29,15 +28,27 @@ REQUIRES = {
 
 def missing() -> list[str]:
     """The requirements whose modules this Python cannot import."""
+    import importlib.util
+
     return [name for name, modules in REQUIRES.items()
             if any(importlib.util.find_spec(module) is None for module in modules)]
 
 
 def problem() -> str | None:
     """Say why this Python cannot run deckgen, or None if it can."""
+    return old_python() or lacking()
+
+
+def old_python() -> str | None:
+    """Say why this Python is too old for deckgen, or None."""
     if sys.version_info < PYTHON:
         return ("deckgen needs Python {}.{} or newer, and this is {}.{}: run it with a newer one "
                 "(e.g. `make deck PYTHON=python3.12`)".format(*PYTHON, *sys.version_info[:2]))
+    return None
+
+
+def lacking() -> str | None:
+    """Say which libraries deckgen needs this Python lacks, or None."""
     lacking = missing()
     if not lacking:
         return None
@@ -48,10 +59,7 @@ def problem() -> str | None:
 
 def main() -> None:
     """Run the CLI, or say in one line what this Python lacks (exit status 1)."""
-    why = problem()
-    if why:
-        sys.stderr.write("error: {}\n".format(why))
-        sys.exit(1)
+    _stop_if(old_python())
     from deckgen.uptodate import replay
 
     if replay(sys.argv[1:]):  # a rebuild with nothing changed: answered without the CLI's imports
@@ -61,6 +69,15 @@ def main() -> None:
     served = hand_off(sys.argv[1:])  # a build server started in this folder (`deckgen server`)
     if served is not None:
         sys.exit(served)
+    # Only now: neither of those imports a library (a server runs with its own), and looking for
+    # them all (importlib.util) would cost each of them some 5 ms.
+    _stop_if(lacking())
     from deckgen.cli import main as cli
 
     cli()
+
+
+def _stop_if(why: str | None) -> None:
+    if why:
+        sys.stderr.write("error: {}\n".format(why))
+        sys.exit(1)
