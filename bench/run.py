@@ -48,6 +48,7 @@ VENVS = HERE / ".venvs"
 PEER_TIMEOUT = 120.0
 OWN_TIMEOUT = 900.0
 EDIT_FILE_INDEX = 0
+EDIT_PAUSE = 5.0  # seconds between the server's build and the first edit, as a user's edit comes
 SERVER_SIZES = ("1k", "10k")  # where the build server is measured (ankdown is measured there)
 BEYOND_BASE = "σλ똠"  # in the font, not in the everyday set it ships cut ahead
 
@@ -328,6 +329,9 @@ class Bench:
             if not built.ok:
                 print(f"  build through the server failed: {built.note}", file=sys.stderr)
                 return
+            # A user edits seconds after a build: the server reads the deck's files ahead meanwhile
+            # when they are short enough to hold (deckgen/build.py, read_ahead).
+            time.sleep(EDIT_PAUSE)
             first = corpus.bold_bullets(spec, insert=corpus.extra_question())
             again = corpus.extra_question(second=True)
             for name, text in (("deckgen rebuild, +1 question, build server", first),
@@ -705,9 +709,10 @@ set, ASCII, punctuation) cut ahead, so a cold build cuts a font only for charact
 the corpus has none; the sample case "+{len(BEYOND_BASE)} rare characters" adds a note with {BEYOND_BASE}.
 "+1 question" inserts one question in the middle of one file after a build, then rebuilds.
 "build server" cases hand that rebuild to `deckgen server` (started in a folder and cache of its
-own, which built the deck first): the first edit of the file after the server built the deck,
-then one more question beside it ("+1 more question", the file's tokens kept); the wall is the
-`deckgen build` that hands the build off, the peak RSS the server's.
+own, which built the deck first): the first edit of the file, {EDIT_PAUSE:.0f} s after the server built the
+deck (a server reads the files of a short enough deck ahead while it waits), then one more
+question beside it ("+1 more question", the file's tokens kept); the wall is the `deckgen build`
+that hands the build off, the peak RSS the server's.
 The goals against ankdown divide deckgen's case by ankdown's build of the same questions at the
 same size, repetition by repetition. "Lock size" is the lock the full build wrote (format 2)
 beside the format-1 lock earlier deckgens wrote for the same notes (`bench/locksize.py`); memory

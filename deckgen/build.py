@@ -84,6 +84,8 @@ def _collect(config: BuildConfig, root: Path, problems: Problems, progress: Prog
             continue
         shape = shapes.get(source.rel, {}).get("shape")
         jobs.append((path, source, shape, cache.key(source, shape, media.repo)))
+    if _keeping_tokens():
+        _ahead[:] = _to_read_ahead(jobs, root, deck, titles, media.repo)
     stored = {key for *_, key in jobs if cache.holds(key)}
     kept = sum(len(source.text) for _path, source, _shape, key in jobs if key in stored)
     parsing = _Parsing([_parse_job(job, deck, titles) for job in jobs if job[3] not in stored], progress, kept,
@@ -389,6 +391,44 @@ def keep_in_memory() -> None:
     reparse.keep()  # an edited file is reread only where the edit reached
     ParseCache.keep_in_memory()
     deck_lock.keep_written()  # the lock it wrote is not read again
+
+
+_READ_AHEAD_MOST = 500_000
+"""The most characters of notes a keeping process reads ahead (see read_ahead): what it then
+holds of them is some 100 bytes a character (a 500-question file of the benchmark's, 160,000
+characters, is 15 MiB of tokens and what was made of them)."""
+_ahead: list[tuple] = []
+"""The note files of the last build, to read ahead (see read_ahead)."""
+
+
+def _to_read_ahead(jobs: list[_Job], root: Path, deck: DeckConfig, titles: dict[Path, str],
+                   repo: Path | None) -> list[tuple]:
+    """What read_ahead reads after a build of `jobs`: every file, if they are short enough together."""
+    if sum(len(source.text) for _path, source, _shape, _key in jobs) > _READ_AHEAD_MOST:
+        return []
+    return [(path, root, shape, key, deck, titles.get(path.resolve()), repo) for path, _source, shape, key in jobs]
+
+
+def read_ahead(pending: Callable[[], bool]) -> int:
+    """In a process that keeps the files' tokens (see keep_in_memory), between builds: parse the
+    files of the last build whose tokens it does not hold (their parses came from the cache, or
+    from other processes), so that even their first edit is reread only where it reached. Each
+    is parsed as a build parses it; one that changed since is left to the next build. Stops
+    before the next file when `pending()` (a build waits), or when the notes are too long to
+    hold (see _READ_AHEAD_MOST). Returns how many files it read."""
+    from deckgen import reparse
+
+    done = 0
+    while _ahead and not pending():
+        path, root, shape, key, deck, title, repo = _ahead.pop(0)
+        if reparse.kept(str(path)) is not None:
+            continue
+        source = read_source(path, root, Problems())
+        if source is None or ParseCache().key(source, shape, repo) != key:
+            continue
+        _parse_one((source, shape, deck, title, key))
+        done += 1
+    return done
 
 
 def _keeping_tokens() -> bool:

@@ -325,6 +325,7 @@ def serve(echo) -> None:
                     return
             finally:
                 conn.close()
+            _read_ahead(sock, echo)
     except KeyboardInterrupt:
         echo("stopped")
     finally:
@@ -334,6 +335,27 @@ def serve(echo) -> None:
                 os.unlink(path)
         except OSError:
             pass
+
+
+_READ_AHEAD_AFTER = 1.0
+"""How long the server waits after a build before it reads ahead: a build that comes sooner (a
+script's, one after another) does not wait for a file being read."""
+
+
+def _read_ahead(sock, echo) -> None:
+    """Until the next build comes, parse the files of the last one that the server holds no
+    tokens of (see build.read_ahead), once no build came for _READ_AHEAD_AFTER seconds."""
+    import select
+    import traceback
+
+    from deckgen.build import read_ahead
+
+    if select.select([sock], [], [], _READ_AHEAD_AFTER)[0]:
+        return  # the next build is here: the files are read ahead after it
+    try:
+        read_ahead(lambda: bool(select.select([sock], [], [], 0)[0]))
+    except Exception:  # noqa: BLE001 (a bug: shown here; the next build reads the file itself)
+        echo(traceback.format_exc().rstrip())
 
 
 def _here() -> tuple[int, int] | None:

@@ -1,0 +1,112 @@
+"""A build server reads the files of its last build ahead while it waits (build.read_ahead), so
+that even the first edit of a file whose parse came from the cache is reread only in part."""
+
+from __future__ import annotations
+
+import pytest
+
+from deckgen import build as build_module
+from deckgen import lock as deck_lock
+from deckgen import reparse
+from deckgen.cache import ParseCache
+from deckgen.markdown import markdown
+from deckgen.model import BuildConfig
+
+T1, T2, T3 = 1_800_000_000, 1_800_086_400, 1_800_172_800
+QUESTIONS = 40
+
+
+def _questions(first: int, n: int) -> str:
+    return "".join(f"- **질문 {k}은 무엇인가요?**\n  - 답 {k}입니다: $x_{{{k}}}$ 와 `코드 {k}`.\n" for k in range(first, first + n))
+
+
+@pytest.fixture
+def notes(tmp_path, monkeypatch):
+    """Notes built once by a one-off build (their parses in the cache), then kept in memory as
+    `deckgen server` keeps them; what is kept is this test's alone."""
+    monkeypatch.setattr(reparse, "_kept", None)
+    monkeypatch.setattr(ParseCache, "memory", None)
+    monkeypatch.setattr(build_module, "_prepared", {})
+    monkeypatch.setattr(build_module, "_ahead", [])
+    monkeypatch.setattr(deck_lock, "_written", None)
+    monkeypatch.setattr(deck_lock, "_keeping", False)
+    monkeypatch.setattr(deck_lock, "_note_lines", {})
+    monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "cache"))
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "a.md").write_text("# 기초\n\n" + _questions(0, 5), encoding="utf-8")
+    (folder / "b.md").write_text("# 심화\n\n" + _questions(100, QUESTIONS), encoding="utf-8")
+    _build(folder, T1)
+    build_module.keep_in_memory()
+    return folder
+
+
+def _build(folder, timestamp):
+    report = build_module.build(BuildConfig(sources=(folder,), outdir=folder.parent / "dist", timestamp=timestamp))
+    assert report.package is not None and not report.up_to_date, report.diagnostics
+    return report
+
+
+def _edit_a(folder) -> None:
+    with (folder / "a.md").open("a", encoding="utf-8") as f:
+        f.write(_questions(5, 1))
+
+
+def _lines_read(monkeypatch) -> list[int]:
+    """How many lines each markdown-it parse from now on reads."""
+    read: list[int] = []
+    md = markdown()
+    real = md.parse
+    monkeypatch.setattr(md, "parse", lambda src, env=None: read.append(src.count("\n") + 1) or real(src, env))
+    return read
+
+
+def test_the_first_edit_of_a_file_read_ahead_is_reread_in_part(notes, monkeypatch, tmp_path):
+    _edit_a(notes)
+    _build(notes, T2)  # a.md parsed here and kept; b.md from the cache
+    b = str(notes / "b.md")
+    assert reparse.kept(b) is None
+    assert build_module.read_ahead(lambda: True) == 0  # a build waits: nothing is read
+    assert reparse.kept(b) is None
+    assert build_module.read_ahead(lambda: False) == 1  # b.md only: a.md's tokens are held
+    assert reparse.kept(b).tokens == markdown().parse((notes / "b.md").read_text(encoding="utf-8"), {})
+    assert build_module.read_ahead(lambda: False) == 0  # done
+
+    text = (notes / "b.md").read_text(encoding="utf-8")
+    (notes / "b.md").write_text(text.replace("답 120입니다", "고친 답 120입니다"), encoding="utf-8")
+    lock_before = (notes / "deckgen.lock").read_bytes()
+    read = _lines_read(monkeypatch)
+    report = _build(notes, T3)
+    assert read and max(read) < 10, read  # about the edited question, not the file's 82 lines
+    assert [c.kind for c in report.changes] == ["edited"]
+    # What a one-off build of the same notes and lock, with nothing cached, writes, byte for byte.
+    kept = tmp_path / "kept.apkg"
+    report.package.rename(kept)
+    lock_after = (notes / "deckgen.lock").read_bytes()
+    (notes / "deckgen.lock").write_bytes(lock_before)
+    monkeypatch.setattr(reparse, "_kept", None)
+    monkeypatch.setattr(ParseCache, "memory", None)
+    monkeypatch.setattr(deck_lock, "_keeping", False)
+    monkeypatch.setattr(deck_lock, "_written", None)
+    monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "cold-cache"))
+    clean = _build(notes, T3)
+    assert clean.package.name == report.package.name
+    assert clean.package.read_bytes() == kept.read_bytes()
+    assert (notes / "deckgen.lock").read_bytes() == lock_after
+
+
+def test_a_file_changed_since_the_build_is_left_to_the_next_build(notes):
+    _edit_a(notes)
+    _build(notes, T2)
+    with (notes / "b.md").open("a", encoding="utf-8") as f:
+        f.write(_questions(500, 1))
+    assert build_module.read_ahead(lambda: False) == 0
+    assert reparse.kept(str(notes / "b.md")) is None
+
+
+def test_notes_too_long_to_hold_are_not_read_ahead(notes, monkeypatch):
+    monkeypatch.setattr(build_module, "_READ_AHEAD_MOST", 1_000)
+    _edit_a(notes)
+    _build(notes, T2)
+    assert build_module.read_ahead(lambda: False) == 0
+    assert reparse.kept(str(notes / "b.md")) is None
