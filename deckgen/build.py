@@ -212,7 +212,11 @@ def _parse_one(job: ParseJob) -> ParseResult:
     with highlighted_before(known) as highlighted:
         parsed = parse.parse_file(source, problems, shape=shape, media=media)
     # Here, on the worker's core, and cached: what the font subsets, the lock and the package need of it.
-    parsed = replace(parsed, chars=file_chars(parsed), source=replace(source, text=""))  # its text is the caller's
+    chars_kept = {} if _keeping_tokens() else None
+    chars = file_chars(parsed, _chars.pop(source.rel, None), chars_kept)
+    if chars_kept is not None:
+        _chars[source.rel] = chars_kept
+    parsed = replace(parsed, chars=chars, source=replace(source, text=""))  # its text is the caller's
     result = (prepare(parsed, deck, title), tuple(problems.items), media.files)
     if not any(d.severity == "error" for d in problems.items):
         ParseCache().store(key, *result)
@@ -261,6 +265,8 @@ _prepared: dict[str, dict[tuple, Prepared]] = {}
 """In a process that keeps the files' tokens (see reparse.keep), what `prepare` found of each
 note of each file the last time, by all it was found from but the line its Source field names:
 a note an edit did not reach is found again only where it moved."""
+_chars: dict[str, dict[tuple, frozenset[str]]] = {}
+"""The same for the characters of each note (see fonts.file_chars)."""
 
 
 class _Parsing:

@@ -32,7 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from deckgen.errors import DeckgenError
-from deckgen.model import NoteFile
+from deckgen.model import Note, NoteFile
 from deckgen.notetype import templates_dir
 
 FAMILY = "Deckgen KR"
@@ -102,15 +102,30 @@ def card_text(files: list[NoteFile]) -> str:
     return "".join(sorted(seen))
 
 
-def file_chars(file: NoteFile) -> frozenset[str]:
-    """Return the characters a reader sees on one file's cards, and in its name (the Source field)."""
+def file_chars(file: NoteFile, last: dict[tuple, frozenset[str]] | None = None,
+               kept: dict[tuple, frozenset[str]] | None = None) -> frozenset[str]:
+    """Return the characters a reader sees on one file's cards, and in its name (the Source field).
+
+    `last`: each note's characters by its texts, as the file's last parse left them in `kept` (a
+    process that keeps its parses: a note an edit did not reach is not read again)."""
     seen = set(file.source.rel)
     for note in file.notes:
-        for fragment in (note.question, note.answer, note.context):
-            seen.update(html.unescape(_TAG.sub(" ", fragment)) if "<" in fragment or "&" in fragment
-                        else fragment)
-        for word in note.keywords:
-            seen.update(word)
+        texts = (note.question, note.answer, note.context, note.keywords)
+        chars = last.get(texts) if last else None
+        if chars is None:
+            chars = _note_chars(note)
+        if kept is not None:
+            kept[texts] = chars
+        seen |= chars
+    return frozenset(seen)
+
+
+def _note_chars(note: Note) -> frozenset[str]:
+    seen: set[str] = set()
+    for fragment in (note.question, note.answer, note.context):
+        seen.update(html.unescape(_TAG.sub(" ", fragment)) if "<" in fragment or "&" in fragment else fragment)
+    for word in note.keywords:
+        seen.update(word)
     return frozenset(seen)
 
 

@@ -57,6 +57,23 @@ def run_cli(monkeypatch, tmp_path):
     return run
 
 
+def keep_in_memory(monkeypatch) -> None:
+    """Make this process keep what it reads, as `deckgen server` does (build.keep_in_memory),
+    starting from nothing kept, and forget it all when the test ends."""
+    from deckgen import build, lock, reparse
+    from deckgen.cache import ParseCache
+
+    monkeypatch.setattr(reparse, "_kept", None)
+    monkeypatch.setattr(ParseCache, "memory", None)
+    for name in ("_prepared", "_chars"):
+        monkeypatch.setattr(build, name, {})
+    monkeypatch.setattr(build, "_ahead", [])
+    monkeypatch.setattr(lock, "_written", None)
+    monkeypatch.setattr(lock, "_keeping", False)
+    monkeypatch.setattr(lock, "_note_lines", {})
+    build.keep_in_memory()
+
+
 def assert_golden(golden: Path, got: dict) -> None:
     """Compare with a golden file; DECKGEN_UPDATE_GOLDEN=1 rewrites it (then read the diff)."""
     import json

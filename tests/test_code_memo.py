@@ -177,17 +177,13 @@ def test_a_parse_with_errors_keeps_no_memo(notes, tmp_path, monkeypatch):
 def test_a_process_that_keeps_the_notes_keeps_their_blocks_in_the_memo(notes, tmp_path, monkeypatch):
     """`deckgen server` takes the notes an edit did not reach from its last parse, highlighting
     none of their blocks again: the memo it writes still holds them, for a later one-off build."""
-    from deckgen import build, lock, reparse
-    from deckgen.cache import ParseCache
+    from deckgen import build
     from deckgen.errors import Problems
     from deckgen.model import BuildConfig
+    from tests.conftest import keep_in_memory
 
     memo = _memo((notes / "code.md").resolve(), tmp_path / "cache", monkeypatch)
-    monkeypatch.setattr(reparse, "_kept", None)
-    monkeypatch.setattr(ParseCache, "memory", None)
-    monkeypatch.setattr(build, "_prepared", {})
-    monkeypatch.setattr(lock, "_keeping", False)
-    build.keep_in_memory()
+    keep_in_memory(monkeypatch)
     config = BuildConfig(sources=(notes,), outdir=tmp_path / "dist")
     build.collect(config, Problems())
     with (notes / "code.md").open("a", encoding="utf-8") as f:

@@ -11,6 +11,7 @@ from deckgen import reparse
 from deckgen.cache import ParseCache
 from deckgen.markdown import markdown
 from deckgen.model import BuildConfig
+from tests.conftest import keep_in_memory
 
 T1, T2, T3 = 1_800_000_000, 1_800_086_400, 1_800_172_800
 QUESTIONS = 40
@@ -24,20 +25,13 @@ def _questions(first: int, n: int) -> str:
 def notes(tmp_path, monkeypatch):
     """Notes built once by a one-off build (their parses in the cache), then kept in memory as
     `deckgen server` keeps them; what is kept is this test's alone."""
-    monkeypatch.setattr(reparse, "_kept", None)
-    monkeypatch.setattr(ParseCache, "memory", None)
-    monkeypatch.setattr(build_module, "_prepared", {})
-    monkeypatch.setattr(build_module, "_ahead", [])
-    monkeypatch.setattr(deck_lock, "_written", None)
-    monkeypatch.setattr(deck_lock, "_keeping", False)
-    monkeypatch.setattr(deck_lock, "_note_lines", {})
     monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "cache"))
     folder = tmp_path / "notes"
     folder.mkdir()
     (folder / "a.md").write_text("# 기초\n\n" + _questions(0, 5), encoding="utf-8")
     (folder / "b.md").write_text("# 심화\n\n" + _questions(100, QUESTIONS), encoding="utf-8")
     _build(folder, T1)
-    build_module.keep_in_memory()
+    keep_in_memory(monkeypatch)
     return folder
 
 

@@ -15,7 +15,7 @@ from deckgen import build as build_module
 from deckgen import lock as deck_lock
 from deckgen import parse as parse_module
 from deckgen.model import BuildConfig
-from tests.conftest import FIXTURES, AnkiCollection
+from tests.conftest import FIXTURES, AnkiCollection, keep_in_memory
 
 T1, T2 = 1_800_000_000, 1_800_086_400
 
@@ -64,16 +64,7 @@ def test_a_rebuild_writes_what_a_clean_build_writes(tmp_path, monkeypatch, edit,
     """`keeping`: built by a process that keeps what it read (`deckgen server`, `deckgen watch`):
     the notes the edit did not reach, moved or not, are taken from what it made of them last time."""
     if keeping:
-        from deckgen import reparse
-        from deckgen.cache import ParseCache
-
-        monkeypatch.setattr(reparse, "_kept", None)
-        monkeypatch.setattr(ParseCache, "memory", None)
-        monkeypatch.setattr(build_module, "_prepared", {})
-        monkeypatch.setattr(deck_lock, "_written", None)
-        monkeypatch.setattr(deck_lock, "_keeping", False)
-        monkeypatch.setattr(deck_lock, "_note_lines", {})
-        build_module.keep_in_memory()
+        keep_in_memory(monkeypatch)
     notes, dist = tmp_path / "notes", tmp_path / "dist"
     shutil.copytree(FIXTURES / "regen" / "v1", notes)
     (notes / "deckgen.toml").write_text('title = "시험"\nslug = "exam"\n', encoding="utf-8")
@@ -114,6 +105,9 @@ def test_a_rebuild_writes_what_a_clean_build_writes(tmp_path, monkeypatch, edit,
     monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "cold-cache"))
     parsed.clear()
     if keeping:  # a clean build reads and makes everything
+        from deckgen import reparse
+        from deckgen.cache import ParseCache
+
         monkeypatch.setattr(reparse, "_kept", None)
         monkeypatch.setattr(ParseCache, "memory", None)
     clean = _build(notes, dist, T2)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from deckgen import reparse
 from deckgen.errors import Problems
+from deckgen.fonts import file_chars
 from deckgen.markdown import markdown
 from deckgen.model import SourceFile
 from deckgen.parse import parse_file
@@ -264,10 +265,17 @@ def test_a_watching_process_rereads_one_long_edited_file_itself(tmp_path: Path, 
     assert read and max(read) < 12, read  # here, and only around the edit
 
 
-def _parsed(path: Path, text: str):
+def _parsed(path: Path, text: str, chars: dict | None = None):
+    """The file, its warnings and its cards' characters; `chars`: the memo of its notes'
+    characters a keeping process carries from parse to parse (see fonts.file_chars)."""
     problems = Problems()
     file = parse_file(SourceFile(path, "note.md", "note.md", text), problems)
-    return file, problems.items
+    if chars is None:
+        return file, problems.items, file_chars(file)
+    kept: dict = {}
+    seen = file_chars(file, chars.get("last"), kept)
+    chars["last"] = kept
+    return file, problems.items, seen
 
 
 def _read_fresh(path: Path, text: str):
@@ -286,11 +294,11 @@ def test_notes_kept_through_edits_are_those_of_a_fresh_read(tmp_path_factory, da
     last parse (moved down by the lines the edit added): file, notes and warnings are a fresh read's."""
     path = tmp_path_factory.mktemp("notes") / "note.md"
     reparse.keep()
-    text = base
-    _parsed(path, text)
+    text, chars = base, {}
+    _parsed(path, text, chars)
     for _ in range(3):
         text = "\n".join(apply(text.split("\n"), data.draw(edits([], LINES + LIST_LINES))))
-        assert _parsed(path, text) == _read_fresh(path, text)
+        assert _parsed(path, text, chars) == _read_fresh(path, text)
 
 
 @pytest.mark.parametrize("where", [2, 150, 299])
@@ -324,8 +332,8 @@ def test_notes_kept_through_edits_of_real_notes_are_those_of_a_fresh_read(tmp_pa
     lines = base.split("\n")
     path = tmp_path_factory.mktemp("notes") / "note.md"
     reparse.keep()
-    text = base
-    _parsed(path, text)
+    text, chars = base, {}
+    _parsed(path, text, chars)
     for _ in range(2):
         text = "\n".join(apply(text.split("\n"), data.draw(edits([], lines))))
-        assert _parsed(path, text) == _read_fresh(path, text)
+        assert _parsed(path, text, chars) == _read_fresh(path, text)
