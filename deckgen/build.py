@@ -12,7 +12,7 @@ from pathlib import Path
 
 from deckgen import inputs
 from deckgen.atomic import JOURNAL_NAME, BuildLock, InterruptGuard, Staged, recover
-from deckgen.cache import BuildRecords, CodeMemo, Entry, ParseCache, Record, stamp
+from deckgen.cache import BuildRecords, CodeMemo, Entry, ParseCache, Record, stamp, store_at_once
 from deckgen.errors import DeckgenError, Problems, count, ignore_interrupts
 from deckgen.ids import fold
 from deckgen.model import (
@@ -196,9 +196,10 @@ _Job = tuple[Path, SourceFile, "str | None", str]
 """A note file found: its path, source, shape setting and parse-cache key."""
 
 
-def _parse_one(job: ParseJob) -> ParseResult:
+def _parse_one(job: ParseJob, stored: bool = False) -> ParseResult:
     """Parse one file with its own problem list and media (so it can run in another process),
-    and store the parse, and the code blocks it highlighted, in the cache."""
+    and store the parse, and the code blocks it highlighted, in the cache; `stored`: the parse
+    is there already."""
     from deckgen import parse  # only a file that changed needs the markdown machinery
     from deckgen.fonts import file_chars
     from deckgen.markdown import highlighted_before
@@ -219,7 +220,8 @@ def _parse_one(job: ParseJob) -> ParseResult:
     parsed = replace(parsed, chars=chars, source=replace(source, text=""))  # its text is the caller's
     result = (prepare(parsed, deck, title), tuple(problems.items), media.files)
     if not any(d.severity == "error" for d in problems.items):
-        ParseCache().store(key, *result)
+        if not stored:
+            ParseCache().store(key, *result)
         if _keeping_tokens():
             # Notes taken from the last parse highlighted nothing now: their blocks are kept too.
             highlighted = {**known, **highlighted}
@@ -432,7 +434,7 @@ def read_ahead(pending: Callable[[], bool]) -> int:
         source = read_source(path, root, Problems())
         if source is None or ParseCache().key(source, shape, repo) != key:
             continue
-        _parse_one((source, shape, deck, title, key))
+        _parse_one((source, shape, deck, title, key), stored=True)  # as the build stored it
         done += 1
     return done
 
@@ -464,6 +466,7 @@ def _start_worker() -> None:
     ignore_interrupts()
     sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     gc.set_threshold(*_COLLECTING)
+    store_at_once()  # its parses are stored by it, at once: the build's process never writes them
 
 
 def _ready_worker() -> None:

@@ -95,7 +95,7 @@ class ParseCache:
         Pickling a text keeps its UTF-8 form beside it for as long as the text lives: pickled
         where it was parsed, and sent from there anyway, a build's notes do not take twice
         their room in the build's process."""
-        _store(self.folder / f"{key}.pickle", _entry(file, diagnostics, media))
+        _store(self.folder / f"{key}.pickle", _entry(file, diagnostics, media), later=True)
 
     def remember(self, key: str, file: NoteFile, diagnostics: tuple[Diagnostic, ...], media: dict[str, Path]) -> None:
         """Keep a stored parse in memory too, in a process that keeps them (see keep_in_memory)."""
@@ -143,7 +143,7 @@ class CodeMemo:
 
     def put(self, blocks: dict[tuple[str, str], str]) -> None:
         """Keep the blocks of this parse; skipped silently if the cache cannot be written."""
-        _store(self.path, Highlighted(_made_by(), blocks))
+        _store(self.path, Highlighted(_made_by(), blocks), later=True)
 
 
 def _made_by() -> str:
@@ -197,8 +197,42 @@ def _load(path: Path, kind: type):
     return value if isinstance(value, kind) else None
 
 
-def _store(path: Path, value: object) -> None:
-    """Write a cached object atomically; a cache that cannot be written is skipped."""
+_later: list[tuple[Path, object]] | None = None
+"""The parses and code blocks to store once the build is answered (see store_later), in order."""
+
+
+def store_later() -> None:
+    """For `deckgen server`: store parses and code blocks once the build that made them is
+    answered (write_stored), not during it; the process keeps them in memory meanwhile (see
+    ParseCache.keep_in_memory), and other processes find them on disk a moment later."""
+    global _later
+    if _later is None:
+        _later = []
+
+
+def store_at_once() -> None:
+    """Store as a build goes (a parse worker forked from a process that stores later)."""
+    global _later
+    _later = None
+
+
+def write_stored() -> None:
+    """Write what was left to store (see store_later)."""
+    while _later:
+        path, value = _later.pop(0)
+        _write(path, value)
+
+
+def _store(path: Path, value: object, later: bool = False) -> None:
+    """Write a cached object atomically; a cache that cannot be written is skipped. `later`: once
+    the build is answered, in a process that stores so (see store_later)."""
+    if later and _later is not None:
+        _later.append((path, value))
+        return
+    _write(path, value)
+
+
+def _write(path: Path, value: object) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")

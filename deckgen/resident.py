@@ -308,8 +308,11 @@ def serve(echo) -> None:
 
     if not hasattr(socket, "AF_UNIX") or not hasattr(os, "getuid"):
         raise DeckgenError("error: the build server needs Unix sockets (Linux, macOS): build with `deckgen build`")
+    from deckgen.cache import store_later, write_stored
+
     _warm_imports()
     keep_in_memory()
+    store_later()  # the parses a build made are written once it is answered
     files = code_files()
     started = (code_stamps(files), _here())
     path = address()
@@ -325,11 +328,13 @@ def serve(echo) -> None:
                     return
             finally:
                 conn.close()
+                write_stored()
             _read_ahead(sock, echo)
     except KeyboardInterrupt:
         echo("stopped")
     finally:
         sock.close()
+        write_stored()
         try:
             if os.stat(path).st_ino == bound:
                 os.unlink(path)

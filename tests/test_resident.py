@@ -307,6 +307,24 @@ def test_a_build_that_parses_in_worker_processes_ends(project):
     assert ": exit 0 in " in line
     workers = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _parent(p) == project.server.pid]
     assert workers == []
+    assert len(_stored_parses(project, 4)) == 4  # by the workers themselves
+
+
+def _stored_parses(project: Project, wanted: int) -> list[Path]:
+    """The parses stored in the cache, once there are `wanted` of them (or 10 s have passed)."""
+    deadline = time.monotonic() + 10
+    while len(stored := [p for p in (project.cache / "parse").glob("*.pickle")
+                         if not p.name.startswith("code-")]) < wanted and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return stored
+
+
+def test_the_parses_a_server_makes_are_stored_once_it_answered(project):
+    project.start()
+    done = project.run("build", "notes")  # both files parsed in the server itself
+    assert done.returncode == 0, done.stderr
+    assert len(_stored_parses(project, 2)) == 2
+    assert project.server.poll() is None
 
 
 def test_sigterm_ends_the_server(project):
