@@ -4,8 +4,10 @@ A one-off `deckgen build` spends a good part of a rebuild before and besides the
 needs: starting Python, importing the markdown and packaging libraries, and reading the edited
 file whole, since a new process has no tokens to reuse (see reparse.py). A server started in a
 terminal (`deckgen server`, stopped by Ctrl-C) keeps all of that: its imports, every file's
-parse (cache.ParseCache.memory) and the tokens of every file it has parsed, so the second edit
-of a file rereads only the blocks the edit touched. `deckgen build` run in the same folder, with
+parse (cache.ParseCache.memory) and the tokens of every file it has parsed, so an edit of a
+file rereads only the blocks the edit touched; the files of a build whose tokens it does not
+hold it reads ahead while it waits (build.read_ahead), and the parses a build made are written
+to the cache once the build is answered. `deckgen build` run in the same folder, with
 the same Python, deckgen, umask and DECKGEN_ settings, connects to it and the server runs the
 command as the CLI would run it there: the same output (sent back as it is printed, a progress
 line too), the same exit status, the same files written. Ctrl-C in the client interrupts the
