@@ -466,6 +466,7 @@ def _start_worker() -> None:
     ignore_interrupts()
     sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     gc.set_threshold(*_COLLECTING)
+    gc.enable()  # forked from a build server, which collects only while it waits
     store_at_once()  # its parses are stored by it, at once: the build's process never writes them
 
 
