@@ -85,7 +85,7 @@ def _parse_file(source: SourceFile, problems: Problems, shape: str | None, media
         problems.warn(SourceLocation(source.display, line),
                       f"lists or quotes nested deeper than {MAX_NESTING} levels: markdown reads no further "
                       "into them, so the rest of that list or quote is left out")
-    root = Node(tokens)
+    root = _tree(str(source.path), tokens)
     meta = frontmatter.read(root, source, problems)
     title = frontmatter.title(meta, root, source)
     parser = Parser(source, problems, env, media)
@@ -113,6 +113,17 @@ def _parse_file(source: SourceFile, problems: Problems, shape: str | None, media
         depends=tuple(sorted((str(path), *stamp) for path, stamp in parser.depends.items())),
         passed=tuple(sorted(parser.passed)),
     )
+
+
+def _tree(key: str, tokens: list[Token]) -> Node:
+    """The block tree over a file's tokens: in a process that keeps them (see reparse.keep),
+    made from the last one where the edit did not reach."""
+    kept = reparse.kept(key)
+    if kept is None or kept.tokens is not tokens:
+        return Node(tokens)
+    last, kept.tree_before = kept.tree_before, None
+    kept.tree = Node.regrown(last, tokens, kept.spliced) if last is not None and kept.spliced else Node(tokens)
+    return kept.tree
 
 
 class Parser:

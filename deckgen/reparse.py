@@ -63,6 +63,13 @@ class Tokenised:
     """What the reader of these tokens keeps of what it made from them (see parse._Reuse)."""
     made_before: object = None
     """`made` of the file's last tokens, until the reader takes it."""
+    spliced: tuple[int, int, int] | None = None
+    """The same in token indexes: (a, b, c): tokens[a:b] are new, those above are the last ones
+    and tokens[b:] are the last ones from index c on; None: the whole file was read."""
+    tree: object = None
+    """The block tree the reader built over these tokens (see tree.Node.regrown)."""
+    tree_before: object = None
+    """`tree` of the file's last tokens, until the reader takes it."""
 
 
 _kept: dict[str, Tokenised] | None = None
@@ -90,10 +97,11 @@ def parse(key: str, text: str, env: dict) -> list[Token]:
     lines = _lines(text)
     before = _kept.pop(key, None)
     again = _again(before, lines, env) if before is not None else None
-    tokens, fresh = again if again is not None else (markdown().parse(text, env), None)
+    tokens, fresh, spliced = again if again is not None else (markdown().parse(text, env), None, None)
     if not _collected(env):
         _kept[key] = Tokenised(lines, tokens, restarts(lines, tokens), _unmatched(lines, tokens), fresh,
-                               made_before=before.made if fresh is not None else None)
+                               made_before=before.made if fresh is not None else None, spliced=spliced,
+                               tree_before=before.tree if fresh is not None else None)
         while len(_kept) > _KEEP_MOST:
             del _kept[next(iter(_kept))]
     return tokens
@@ -140,12 +148,13 @@ def _starts_clean(lines: Sequence[str], line: int) -> bool:
     return bool(text) and text[0] not in " \t" and _BLANK.fullmatch(lines[line - 1]) is not None
 
 
-def _again(before: Tokenised, lines: list[str], env: dict) -> tuple[list[Token], tuple[int, int, int]] | None:
+def _again(before: Tokenised, lines: list[str], env: dict) -> tuple[list[Token], tuple, tuple] | None:
     """The tokens of `lines` made from `before`'s where the edit did not reach, and which lines
-    were read again (see Tokenised.fresh); None to read it whole."""
+    and tokens were read again (see Tokenised.fresh and .spliced); None to read it whole."""
     old = before.lines
     if old == lines:
-        return before.tokens, (0, 0, 0)
+        n = len(before.tokens)
+        return before.tokens, (0, 0, 0), (n, n, n)
     if not before.tokens or lines[0].startswith("---") and before.tokens[0].type != "front_matter":
         return None  # a front matter left open so far: a `---` put in anywhere may close it
     same_start = 0
@@ -176,7 +185,9 @@ def _again(before: Tokenised, lines: list[str], env: dict) -> tuple[list[Token],
         if tokens is None:
             return None
         if tokens is not _AGAIN:
-            return tokens, (start, len(lines) if end is None else end, moved)
+            old_from = index if end is not None else len(before.tokens)
+            spliced = (first, len(tokens) - (len(before.tokens) - old_from), old_from)
+            return tokens, (start, len(lines) if end is None else end, moved), spliced
     return None
 
 

@@ -41,13 +41,61 @@ class Node:
         if not kind:
             self._grow()
 
-    def _grow(self) -> None:
+    @classmethod
+    def regrown(cls, last: Node, tokens: list[Token], spliced: tuple[int, int, int]) -> Node:
+        """The tree over `tokens`, an edited file's, made from `last`, the tree over its last
+        tokens, where those are the same (see reparse.Tokenised.spliced: tokens[a:b] are new,
+        tokens[b:] are the last ones from c on): the blocks wholly above or below the new tokens
+        are taken over, moved to their new places; `last` is not to be used after."""
+        new_from, new_to, old_from = spliced
+        moved = new_to - old_from
+        taken: dict[int, Node] = {}
+
+        def take(node: Node) -> None:
+            for child in node.children:
+                if child._end <= new_from:
+                    taken[child._start] = child
+                elif child._start >= old_from:
+                    child._view(tokens, moved)
+                    taken[child._start] = child
+                elif child.token is None:  # a container the new tokens are in: some of its blocks may not be
+                    take(child)
+
+        take(last)
+        for start, node in taken.items():
+            if start < new_from:
+                node._view(tokens, 0)
+        root = cls.__new__(cls)
+        root._tokens, root._start, root.token, root.nester_tokens = tokens, 0, None, None
+        root._grow(taken)
+        return root
+
+    def _view(self, tokens: list[Token], moved: int) -> None:
+        """Make this node and those below it views of `tokens`, their slices moved by `moved`."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            node._tokens = tokens
+            if moved:
+                node._start += moved
+                node._end += moved
+            stack.extend(node.children)
+
+    def _grow(self, taken: dict[int, Node] | None = None) -> None:
+        """Build the tree over the tokens in one pass; `taken`: nodes made already, by the index
+        of their first token, to put in place whole."""
         tokens = self._tokens
         self._end = len(tokens)
         self.type = "root"
         self.children = []
         stack: list[Node] = [self]
-        for i, token in enumerate(tokens):
+        i, n = 0, len(tokens)
+        while i < n:
+            if taken and (node := taken.get(i)) is not None:
+                stack[-1].children.append(node)
+                i = node._end
+                continue
+            token = tokens[i]
             nesting = token.nesting
             if nesting == 1:
                 node = Node(tokens, i, token.type.removesuffix("_open"), None, [])
@@ -61,6 +109,7 @@ class Node:
                 leaf = Node(tokens, i, token.type, token)
                 leaf._end = i + 1
                 stack[-1].children.append(leaf)
+            i += 1
 
     @property
     def _head(self) -> Token:

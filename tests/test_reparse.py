@@ -14,6 +14,7 @@ from deckgen.fonts import file_chars
 from deckgen.markdown import markdown
 from deckgen.model import SourceFile
 from deckgen.parse import parse_file
+from deckgen.tree import Node
 
 # Lines of every kind of block, and the lines that change how the blocks around them are read:
 # fences and math left open, setext underlines, lazy continuations, indented code, HTML blocks.
@@ -337,3 +338,24 @@ def test_notes_kept_through_edits_of_real_notes_are_those_of_a_fresh_read(tmp_pa
     for _ in range(2):
         text = "\n".join(apply(text.split("\n"), data.draw(edits([], lines))))
         assert _parsed(path, text, chars) == _read_fresh(path, text)
+
+
+def _shape(node) -> tuple:
+    return (node.type, node.map and tuple(node.map), [id(t) for t in node.to_tokens()], [_shape(c) for c in node.children])
+
+
+def test_the_block_tree_is_made_again_only_where_the_edit_reached(tmp_path: Path):
+    """The tree over an edited file's tokens takes over the blocks above and below the edit
+    (moved), and is the tree a fresh build over those tokens makes."""
+    questions = [f"- **질문 {n}은 무엇인가요?**\n  - 답 {n}입니다.\n  - 항목 $x_{n}$" for n in range(60)]
+    path = tmp_path / "note.md"
+    reparse.keep()
+    parse_file(SourceFile(path, "note.md", "note.md", "\n".join(questions)), Problems())
+    before = reparse.kept(str(path)).tree.children[0].children
+    questions[30] = "- **질문 30은 무엇일까요?**\n  - 고친 답입니다.\n  - 더한 줄입니다."
+    parse_file(SourceFile(path, "note.md", "note.md", "\n".join(questions)), Problems())
+    kept = reparse.kept(str(path))
+    items = kept.tree.children[0].children
+    assert _shape(kept.tree) == _shape(Node(kept.tokens))
+    # Reread from the item above the edit (its line is the restart) to the one below it.
+    assert [n for n, (now, then) in enumerate(zip(items, before, strict=True)) if now is not then] == [29, 30]
