@@ -205,7 +205,8 @@ def _splice(before: Tokenised, lines: list[str], start: int, first: int, in_list
     next restart below, None to read the file whole."""
     reach = len(lines) if end is None else min(len(lines), end + 2)  # a table above looks one line on
     part = _read(lines, start, reach)
-    if part is not None and end is not None and _open_math(lines, start, end, _unmatched(lines, part, start)):
+    if part is not None and end is not None and _open_math(
+            lines, start, end, frozenset(n + start for n in _unmatched(lines[start:reach], part))):
         part = _read(lines, start, _math_end(lines, end))
     if not part or part[0].type == "front_matter":
         return None  # or a `---` block read as front matter: the whole file knows better
@@ -262,15 +263,15 @@ def _read(lines: Sequence[str], start: int, stop: int) -> list[Token] | None:
 _DOLLARS = re.compile(r"(?:[ \t>]|[-*+][ \t]|\d{1,9}[.)][ \t])*\$\$")
 
 
-def _unmatched(lines: Sequence[str], tokens: Sequence[Token], offset: int = 0) -> frozenset[int]:
+def _unmatched(lines: Sequence[str], tokens: Sequence[Token]) -> frozenset[int]:
     """The lines where markdown-it looked for a `$$` block and found none: blocks of another kind
     that begin with `$$` (a `$$` inside a paragraph is never looked at)."""
     # The lines that could be one first (most hold no `$$`), then the blocks that begin there.
-    maybe = {n - offset for n, line in enumerate(lines) if "$$" in line and _DOLLARS.match(line)}
+    maybe = {n for n, line in enumerate(lines) if "$$" in line and _DOLLARS.match(line)}
     if not maybe:
         return frozenset()
     return frozenset(
-        t.map[0] + offset for t in tokens
+        t.map[0] for t in tokens
         if t.map and t.map[0] in maybe and t.nesting != -1 and not t.type.startswith("math_block")
     )
 

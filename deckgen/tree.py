@@ -29,9 +29,10 @@ class Node:
     """A container's opening and closing tokens."""
 
     def __init__(self, tokens: list[Token], start: int = 0, kind: str = "", token: Token | None = None,
-                 children: Sequence[Node] = _NO_CHILDREN) -> None:
+                 children: Sequence[Node] = _NO_CHILDREN, taken: dict[int, Node] | None = None) -> None:
         """`Node(tokens)` builds the tree over `tokens` in one pass and is its root; the nodes below
-        it are made as the pass reaches them (of `kind`, spanning tokens from `start`)."""
+        it are made as the pass reaches them (of `kind`, spanning tokens from `start`). `taken`:
+        nodes made already, by the index of their first token, that the pass puts in place whole."""
         self._tokens = tokens
         self._start = self._end = start
         self.type = kind
@@ -39,7 +40,7 @@ class Node:
         self.nester_tokens = None
         self.children = children
         if not kind:
-            self._grow()
+            self._grow(taken)
 
     @classmethod
     def regrown(cls, last: Node, tokens: list[Token], spliced: tuple[int, int, int]) -> Node:
@@ -53,22 +54,14 @@ class Node:
 
         def take(node: Node) -> None:
             for child in node.children:
-                if child._end <= new_from:
-                    taken[child._start] = child
-                elif child._start >= old_from:
-                    child._view(tokens, moved)
+                if child._end <= new_from or child._start >= old_from:
+                    child._view(tokens, 0 if child._end <= new_from else moved)
                     taken[child._start] = child
                 elif child.token is None:  # a container the new tokens are in: some of its blocks may not be
                     take(child)
 
         take(last)
-        for start, node in taken.items():
-            if start < new_from:
-                node._view(tokens, 0)
-        root = cls.__new__(cls)
-        root._tokens, root._start, root.token, root.nester_tokens = tokens, 0, None, None
-        root._grow(taken)
-        return root
+        return cls(tokens, taken=taken)
 
     def _view(self, tokens: list[Token], moved: int) -> None:
         """Make this node and those below it views of `tokens`, their slices moved by `moved`."""
@@ -81,9 +74,7 @@ class Node:
                 node._end += moved
             stack.extend(node.children)
 
-    def _grow(self, taken: dict[int, Node] | None = None) -> None:
-        """Build the tree over the tokens in one pass; `taken`: nodes made already, by the index
-        of their first token, to put in place whole."""
+    def _grow(self, taken: dict[int, Node] | None) -> None:
         tokens = self._tokens
         self._end = len(tokens)
         self.type = "root"
