@@ -296,7 +296,7 @@ def _from_rows(state: dict) -> tuple[dict, _Rows | None, list[tuple]]:
                 entry["key"] = default_key(file, question)
             elif more["key"] == SUB_KEY and file in above:
                 entry["key"] = f"{above[file]}/{ids.fold(question)}"
-            if isinstance(entry.get("key"), str) and entry["key"] != SUB_KEY and not _is_sub_key(entry["key"], file):
+            if _may_be_parent(entry.get("key"), file):
                 above[file] = entry["key"]
         if "deck" not in more and isinstance(file, str) and file in decks:
             entry["deck"] = decks[file]
@@ -311,6 +311,12 @@ def _from_rows(state: dict) -> tuple[dict, _Rows | None, list[tuple]]:
 SUB_KEY = "^"
 """A note row's "key" that stands for the key of the row above it in its file (that of no
 sub-question), then "/" and the note's question folded: the key of a sub-question."""
+
+
+def _may_be_parent(key: object, file: str) -> bool:
+    """Whether a note of `file` with this key is the one a sub-question row below it ("^") names:
+    a key of its own that is no sub-question's."""
+    return isinstance(key, str) and key != SUB_KEY and not _is_sub_key(key, file)
 
 
 def _is_sub_key(key: str, file: str) -> bool:
@@ -1249,7 +1255,7 @@ def lock_lines(state: dict):
         else:  # the line it had in the last lock written, if it was written from the same
             seen = (*e.items(), parent, deck)
             text = made[seen] = before.get(seen) or _note_line(e, parent, deck)
-        if isinstance(key, str) and key != SUB_KEY and not _is_sub_key(key, file):
+        if _may_be_parent(key, file):
             above[file] = key
         yield f"  {text}\n ]\n}}\n" if n == last else f"  {text},\n"
     if made is not None:
