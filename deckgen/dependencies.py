@@ -34,11 +34,6 @@ def missing() -> list[str]:
             if any(importlib.util.find_spec(module) is None for module in modules)]
 
 
-def problem() -> str | None:
-    """Say why this Python cannot run deckgen, or None if it can."""
-    return old_python() or lacking()
-
-
 def old_python() -> str | None:
     """Say why this Python is too old for deckgen, or None."""
     if sys.version_info < PYTHON:

@@ -224,7 +224,7 @@ def test_an_old_python_is_told_which_it_needs(monkeypatch):
     from deckgen import dependencies
 
     monkeypatch.setattr(sys, "version_info", (3, 10, 13, "final", 0))
-    assert dependencies.problem() == ("deckgen needs Python 3.11 or newer, and this is 3.10: run it with a newer one "
+    assert dependencies.old_python() == ("deckgen needs Python 3.11 or newer, and this is 3.10: run it with a newer one "
                                       "(e.g. `make deck PYTHON=python3.12`)")
 
 
