@@ -79,13 +79,14 @@ def _collector_paused():
 def _parse_file(source: SourceFile, problems: Problems, shape: str | None, media: Media | None) -> NoteFile:
     env: dict = {}
     tokens = reparse.parse(str(source.path), source.text, env)
+    kept = reparse.kept(str(source.path))  # these tokens and what was made of the last ones, if they are kept
     deepest = max(tokens, key=lambda t: t.level, default=None)
     if deepest is not None and deepest.level >= MAX_NESTING - 1:
         line = next((t.map[0] for t in tokens if t.level >= MAX_NESTING - 1 and t.map), 0) + 1
         problems.warn(SourceLocation(source.display, line),
                       f"lists or quotes nested deeper than {MAX_NESTING} levels: markdown reads no further "
                       "into them, so the rest of that list or quote is left out")
-    root = _tree(str(source.path), tokens)
+    root = _tree(kept, tokens)
     meta = frontmatter.read(root, source, problems)
     title = frontmatter.title(meta, root, source)
     parser = Parser(source, problems, env, media)
@@ -94,7 +95,7 @@ def _parse_file(source: SourceFile, problems: Problems, shape: str | None, media
     chosen, found = shapes.find_questions(root, parser, setting or shape,
                                           frontmatter.section_shapes(meta, source, problems))
     parser.names = anchor_names(root, found, title)
-    reuse = _Reuse.of(str(source.path), (chosen, source.display))
+    reuse = _Reuse(kept, (chosen, source.display)) if kept is not None else None
     notes: list[Note] = []
     for question in found:
         if question.parent is None:
@@ -115,11 +116,10 @@ def _parse_file(source: SourceFile, problems: Problems, shape: str | None, media
     )
 
 
-def _tree(key: str, tokens: list[Token]) -> Node:
-    """The block tree over a file's tokens: in a process that keeps them (see reparse.keep),
-    made from the last one where the edit did not reach."""
-    kept = reparse.kept(key)
-    if kept is None or kept.tokens is not tokens:
+def _tree(kept: reparse.Tokenised | None, tokens: list[Token]) -> Node:
+    """The block tree over a file's tokens: where they are kept (`kept`, see reparse.keep), made
+    from the last one where the edit did not reach."""
+    if kept is None:
         return Node(tokens)
     last, kept.tree_before = kept.tree_before, None
     kept.tree = Node.regrown(last, tokens, kept.spliced) if last is not None and kept.spliced else Node(tokens)
@@ -378,12 +378,6 @@ class _Reuse:
             before[1] if tokens.fresh is not None and before is not None and before[0] == setting else {})
         self._setting = setting
         self._new: dict[tuple, tuple[list[Note], int, Question]] = {}
-
-    @classmethod
-    def of(cls, key: str, setting: tuple) -> _Reuse | None:
-        """For the file known to reparse by `key`, read with `setting`; None if its tokens are not kept."""
-        tokens = reparse.kept(key)
-        return cls(tokens, setting) if tokens is not None else None
 
     def notes(self, parser: Parser, q: Question) -> list[Note]:
         """The notes of top-level question `q`: those made last time if it is as it was, else made now."""
