@@ -401,20 +401,31 @@ def keep_in_memory() -> None:
     deck_lock.keep_written()  # the lock it wrote is not read again
 
 
-_READ_AHEAD_MOST = 500_000
+_READ_AHEAD_MOST = 250_000
 """The most characters of notes a keeping process reads ahead (see read_ahead): what it then
 holds of them is some 100 bytes a character (a 500-question file of the benchmark's, 160,000
-characters, is 15 MiB of tokens and what was made of them)."""
+characters, is 15 MiB of tokens and what was made of them), so about 25 MiB at most."""
 _ahead: list[tuple] = []
 """The note files of the last build, to read ahead (see read_ahead)."""
 
 
 def _to_read_ahead(jobs: list[_Job], root: Path, deck: DeckConfig, titles: dict[Path, str],
                    repo: Path | None) -> list[tuple]:
-    """What read_ahead reads after a build of `jobs`: every file, if they are short enough together."""
-    if sum(len(source.text) for _path, source, _shape, _key in jobs) > _READ_AHEAD_MOST:
-        return []
-    return [(path, root, shape, key, deck, titles.get(path.resolve()), repo) for path, _source, shape, key in jobs]
+    """What read_ahead reads after a build of `jobs`: the files changed last first (the file a
+    user edits next is most often one they edited just before), as many as are short enough
+    together; a file too long for what is left is passed over for shorter ones."""
+    def changed(job: _Job) -> int:
+        try:
+            return os.stat(job[0]).st_mtime_ns
+        except OSError:
+            return 0
+
+    chosen, left = [], _READ_AHEAD_MOST
+    for path, source, shape, key in sorted(jobs, key=changed, reverse=True):
+        if len(source.text) <= left:
+            left -= len(source.text)
+            chosen.append((path, root, shape, key, deck, titles.get(path.resolve()), repo))
+    return chosen
 
 
 def read_ahead(pending: Callable[[], bool]) -> int:
@@ -422,8 +433,8 @@ def read_ahead(pending: Callable[[], bool]) -> int:
     files of the last build whose tokens it does not hold (their parses came from the cache, or
     from other processes), so that even their first edit is reread only where it reached. Each
     is parsed as a build parses it; one that changed since is left to the next build. Stops
-    before the next file when `pending()` (a build waits), or when the notes are too long to
-    hold (see _READ_AHEAD_MOST). Returns how many files it read."""
+    before the next file when `pending()` (a build waits); reads no more than it may hold (see
+    _to_read_ahead). Returns how many files it read."""
     from deckgen import reparse
 
     done = 0

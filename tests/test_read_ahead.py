@@ -3,6 +3,8 @@ that even the first edit of a file whose parse came from the cache is reread onl
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from deckgen import build as build_module
@@ -96,6 +98,26 @@ def test_a_file_changed_since_the_build_is_left_to_the_next_build(notes):
         f.write(_questions(500, 1))
     assert build_module.read_ahead(lambda: False) == 0
     assert reparse.kept(str(notes / "b.md")) is None
+
+
+def test_the_files_changed_last_are_read_ahead_first_as_far_as_they_may_be_held(tmp_path, monkeypatch):
+    monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "cache"))
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for name, first in (("a.md", 0), ("old.md", 100), ("new.md", 200)):
+        (folder / name).write_text(f"# {name}\n\n" + _questions(first, QUESTIONS), encoding="utf-8")
+    _build(folder, T1)
+    keep_in_memory(monkeypatch)
+    os.utime(folder / "old.md", ns=(T1 * 10**9, T1 * 10**9))
+    os.utime(folder / "new.md", ns=(T2 * 10**9, T2 * 10**9))
+    one = len((folder / "new.md").read_text(encoding="utf-8"))
+    monkeypatch.setattr(build_module, "_READ_AHEAD_MOST", one + 10)  # one of them, not both
+    with (folder / "a.md").open("a", encoding="utf-8") as f:
+        f.write(_questions(5, 1))
+    _build(folder, T2)
+    assert build_module.read_ahead(lambda: False) == 1
+    assert reparse.kept(str(folder / "new.md")) is not None
+    assert reparse.kept(str(folder / "old.md")) is None
 
 
 def test_notes_too_long_to_hold_are_not_read_ahead(notes, monkeypatch):
