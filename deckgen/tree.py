@@ -8,17 +8,19 @@ that the parser uses is offered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from markdown_it.token import Token
 
 _NO_CHILDREN: tuple[Node, ...] = ()
+T = TypeVar("T")
 
 
 class Node:
     """A block of the document: a container (list, item, blockquote…) or one token."""
 
-    __slots__ = ("_tokens", "_start", "_end", "type", "children", "token", "nester_tokens")
+    __slots__ = ("_tokens", "_start", "_end", "type", "children", "token", "nester_tokens", "_memo")
 
     type: str
     """The block's kind: a container's opening token without `_open`, a token's own type, or "root"."""
@@ -39,6 +41,7 @@ class Node:
         self.token = token
         self.nester_tokens = None
         self.children = children
+        self._memo: dict | None = None
         if not kind:
             self._grow(taken)
 
@@ -101,6 +104,18 @@ class Node:
                 leaf._end = i + 1
                 stack[-1].children.append(leaf)
             i += 1
+
+    def remembered(self, make: Callable[[Node], T]) -> T:
+        """`make(self)`, made once for this node. `make` reads the node's tokens and nothing else,
+        not even their lines (those of a node taken over into an edited file's tree move, see
+        regrown): what it made holds for the node as long as the node does, across edits."""
+        memo = self._memo
+        if memo is None:
+            memo = self._memo = {}
+        elif make in memo:
+            return memo[make]
+        made = memo[make] = make(self)
+        return made
 
     @property
     def _head(self) -> Token:

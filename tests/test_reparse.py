@@ -25,7 +25,7 @@ LINES = [
     "> 인용문", "> - 인용 속 목록", "<details>", "<summary>질문?</summary>", "</details>", "<div>", "</div>",
     "<!-- id: q1 -->", "---", "===", "***", "| 질문 | 답 |", "|---|---|", "| a | b |", "Q. 무엇인가요?",
     "A. 이것입니다.", "\t탭으로 시작", "   - 세 칸 들여쓴 항목", "- [ ] 할 일", "> [!NOTE]", "**굵은 질문?**",
-    "<pre>", "</pre>", "<script>", "</script>",
+    "<pre>", "</pre>", "<script>", "</script>", "- [배치 정규화](#1)", "  - [드롭아웃](#2)", "### #1", "## 2",
 ]
 GLOBAL_LINES = ["[ref]: https://example.com", "[^1]: 각주", "본문[^1]", "[링크][ref]"]
 
@@ -76,6 +76,10 @@ Setext 제목
 
 끝.
 """
+
+# An index of links to numbered answer sections, as the seeds are written.
+INDEX_DOCUMENT = "# 면접 질문\n\n" + "".join(f"- [질문 {n}은 무엇인가요?](#{n})\n" for n in range(1, 7)) + "\n" + "".join(
+    f"### #{n}\n\n#### 질문 {n}은 무엇인가요?\n\n답 {n}입니다.\n\n- 항목 $x_{n}$\n\n" for n in range(1, 7))
 
 # A file of one long list, as `- **question?**` notes are: every question an item of it.
 LIST_DOCUMENT = "# 면접\n\n" + "".join(
@@ -289,7 +293,7 @@ def _read_fresh(path: Path, text: str):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), base=st.sampled_from([DOCUMENT, LIST_DOCUMENT]))
+@given(data=st.data(), base=st.sampled_from([DOCUMENT, LIST_DOCUMENT, INDEX_DOCUMENT]))
 def test_notes_kept_through_edits_are_those_of_a_fresh_read(tmp_path_factory, data, base):
     """A process that keeps tokens takes the notes of the questions an edit did not reach from its
     last parse (moved down by the lines the edit added): file, notes and warnings are a fresh read's."""
@@ -338,6 +342,28 @@ def test_notes_kept_through_edits_of_real_notes_are_those_of_a_fresh_read(tmp_pa
     for _ in range(2):
         text = "\n".join(apply(text.split("\n"), data.draw(edits([], lines))))
         assert _parsed(path, text, chars) == _read_fresh(path, text)
+
+
+def test_the_finder_reads_again_only_the_items_an_edit_made(tmp_path: Path, monkeypatch):
+    """What the finder reads in a block of the tree (tree.Node.remembered) is kept with the block
+    when an edit leaves it as it was, and read again for the blocks the edit made."""
+    from deckgen.shapes import anchored, bullets
+
+    read: dict[str, list[int]] = {"bold": [], "links": []}
+    for name, module, key in (("_bold_only", bullets, "bold"), ("_links_here", anchored, "links")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda node, real=real, key=key: read[key].append(node.map[0]) or real(node))
+    questions = [f"- **질문 {n}은 무엇인가요?**\n  - 답 {n}입니다.\n  - [다음](#{n})" for n in range(60)]
+    path = tmp_path / "note.md"
+    reparse.keep()
+    first = _parsed(path, "\n".join(questions))
+    assert len(read["bold"]) == 60 and len(read["links"]) > 60
+    read["bold"].clear(), read["links"].clear()
+    questions[30] = "- **질문 30은 무엇일까요?**\n  - 고친 답입니다.\n  - 더한 줄입니다."
+    kept = _parsed(path, "\n".join(questions))
+    assert sorted(read["bold"]) == [87, 90], read  # the item above the edit (its restart) and the edited one
+    assert 0 < len(read["links"]) < 10, read
+    assert kept == _read_fresh(path, "\n".join(questions)) != first
 
 
 def _shape(node) -> tuple:

@@ -38,6 +38,8 @@ def _link_items(node: Node, parent: Node | None, out: list, label: Node | None =
     for child in node.children:
         if child.type in ("bullet_list", "ordered_list"):
             for item in child.children:
+                if not item.remembered(_links_here):
+                    continue  # what most items of most files are
                 link = _only_local_link(item)
                 if link is not None:
                     out.append((item, link, parent, _item_label(label) if parent is None and label else ""))
@@ -46,6 +48,15 @@ def _link_items(node: Node, parent: Node | None, out: list, label: Node | None =
                     _link_items(item, parent, out, item if parent is None else label)
         elif child.type == "blockquote":
             _link_items(child, parent, out, label)
+
+
+def _links_here(node: Node) -> bool:
+    """Whether a list item or a quote, or an item or quote in it, is only a link to an anchor."""
+    return (node.type == "list_item" and _only_local_link(node) is not None) or any(
+        item.remembered(_links_here)
+        for child in node.children if child.type in ("bullet_list", "ordered_list")
+        for item in child.children) or any(
+        child.remembered(_links_here) for child in node.children if child.type == "blockquote")
 
 
 def _item_label(item: Node) -> str:

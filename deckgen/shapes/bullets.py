@@ -14,10 +14,10 @@ def bold_bullet_questions(nodes: list[Node], reading: Reading, paths: list, warn
         if node.type not in ("bullet_list", "ordered_list"):
             continue
         for item in node.children:
-            inline = _bold_only(item)
-            if inline is None:
+            bold = item.remembered(_bold_only)
+            if bold is None:
                 continue
-            text = inline_text_of(inline)
+            inline, text = list(bold[0]), bold[1]
             blocks = list(item.children[1:])
             if not blocks and not text.rstrip().endswith(("?", "？")):
                 continue  # a bold label with nothing under it is not a question
@@ -27,8 +27,8 @@ def bold_bullet_questions(nodes: list[Node], reading: Reading, paths: list, warn
     return questions
 
 
-def _bold_only(item: Node) -> list | None:
-    """Return the inner tokens if the item's first paragraph is entirely bold."""
+def _bold_only(item: Node) -> tuple[tuple, str] | None:
+    """Return the inner tokens and their text if the item's first paragraph is entirely bold."""
     if not item.children or item.children[0].type != "paragraph":
         return None
     children = [
@@ -45,4 +45,4 @@ def _bold_only(item: Node) -> list | None:
         for c in (item.children[0].children[0].token.children or [])
         if c.type == "html_inline" and c.content.startswith("<!--")
     ]
-    return inner + pinned
+    return (*inner, *pinned), inline_text_of(inner + pinned)

@@ -86,6 +86,11 @@ def _starts_with_link(children: list[Token]) -> bool:
 def one_link(item: Node) -> tuple[Token, list[Token]] | None:
     """Return the opening token and the text of the link that a list item's first paragraph is
     made of, with nothing else shown beside it; None for any other item."""
+    found = item.remembered(_one_link)
+    return None if found is None else (found[0], list(found[1]))
+
+
+def _one_link(item: Node) -> tuple[Token, tuple[Token, ...]] | None:
     if not item.children or item.children[0].type != "paragraph":
         return None
     inline = item.children[0].children[0].token.children or []
@@ -94,7 +99,7 @@ def one_link(item: Node) -> tuple[Token, list[Token]] | None:
     shown = [c for c in inline if not _blank(c)]
     if len(shown) < 2 or shown[-1].type != "link_close" or any(c.type == "link_open" for c in shown[1:-1]):
         return None
-    return shown[0], shown[1:-1]
+    return shown[0], tuple(shown[1:-1])
 
 
 def inline_text_of(tokens: list) -> str:

@@ -47,6 +47,12 @@ def _one_liners(node: Node) -> bool:
         len(item.children) == 1 and item.children[0].type == "paragraph" for item in node.children)
 
 
+def _item_question(item: Node) -> tuple[tuple, bool, str]:
+    """The question an item's first paragraph would be, whether it was marked, and its text."""
+    tokens, marked = question_tokens(item.children[0].children[0].token.children or [])
+    return tuple(tokens), marked, inline_text_of(tokens)
+
+
 def _item_questions(node: Node, sections: tuple[str, ...], group: str = "", every: bool = False) -> list[Question]:
     """The items of a list that ask; under an item that only labels a topic (`4. Feature
     selection.`), the items of its nested lists that ask, grouped under that label."""
@@ -54,8 +60,7 @@ def _item_questions(node: Node, sections: tuple[str, ...], group: str = "", ever
     for item in node.children:
         if not item.children or item.children[0].type != "paragraph":
             continue
-        tokens, marked = question_tokens(item.children[0].children[0].token.children or [])
-        text = inline_text_of(tokens)
+        tokens, marked, text = item.remembered(_item_question)
         if not text:
             continue
         if not (marked or every or asks(text)):
@@ -64,7 +69,7 @@ def _item_questions(node: Node, sections: tuple[str, ...], group: str = "", ever
                     made.extend(_item_questions(nested, sections, text))
             continue
         # A bare question has no answer: it is reported, never a card.
-        made.append(Question(inline=tokens, line=item.map[0], blocks=list(item.children[1:]), key=text,
+        made.append(Question(inline=list(tokens), line=item.map[0], blocks=list(item.children[1:]), key=text,
                              sections=sections, group=group))
     return made
 

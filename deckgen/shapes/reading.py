@@ -219,12 +219,17 @@ def _is_navigation(node: Node, sections: set[str] = frozenset()) -> bool:
     """
     if node.type not in ("bullet_list", "ordered_list") or not node.children:
         return False
-    hrefs = [h for item in node.children if (h := _link_only(item)) is not None]
+    hrefs = node.remembered(_item_links)
     if any(h.startswith("#") and h[1:] in sections for h in hrefs):
         return True
     if len(hrefs) == 1 and len(node.children) == 1 and len(node.children[0].children) < 2:
         return False
     return len(hrefs) * 2 >= len(node.children) and len(hrefs) > 0
+
+
+def _item_links(node: Node) -> tuple[str, ...]:
+    """The hrefs of the items of a list that are only a link."""
+    return tuple(h for item in node.children if (h := _link_only(item)) is not None)
 
 
 def _link_only(item: Node) -> str | None:
