@@ -55,15 +55,18 @@ def lacking() -> str | None:
 def main() -> None:
     """Run the CLI, or say in one line what this Python lacks (exit status 1)."""
     _stop_if(old_python())
+    from deckgen.resident import hand_off
+
+    # A build server started in this folder (`deckgen server`) first: it tells a rebuild with
+    # nothing changed as quickly as this process would, and an edit's build is spared taking
+    # the fingerprint of every input here first.
+    served = hand_off(sys.argv[1:])
+    if served is not None:
+        sys.exit(served)
     from deckgen.uptodate import replay
 
     if replay(sys.argv[1:]):  # a rebuild with nothing changed: answered without the CLI's imports
         return
-    from deckgen.resident import hand_off
-
-    served = hand_off(sys.argv[1:])  # a build server started in this folder (`deckgen server`)
-    if served is not None:
-        sys.exit(served)
     # Only now: neither of those imports a library (a server runs with its own), and looking for
     # them all (importlib.util) would cost each of them some 5 ms.
     _stop_if(lacking())

@@ -174,6 +174,17 @@ def test_a_build_handed_off_is_the_build_made_here(project, tmp_path):
         assert (project.dir / "notes" / "deckgen.lock").read_bytes() == lock
 
 
+def test_a_rebuild_with_nothing_changed_is_told_by_the_server_as_here(project):
+    assert project.run("build", "notes").returncode == 0
+    here = project.run("build", "notes")  # answered by this process (uptodate.replay)
+    assert here.returncode == 0 and "is up to date" in here.stdout, here.stdout
+    project.start()
+    served = project.run("build", "notes")
+    assert (served.returncode, served.stdout, served.stderr) == (0, here.stdout, here.stderr)
+    (line,) = project.served()
+    assert ": exit 0 in " in line
+
+
 def test_bad_input_is_reported_as_here_and_loses_nothing(project, tmp_path):
     assert project.run("build", "notes").returncode == 0
     project.start()
