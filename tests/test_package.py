@@ -4,6 +4,7 @@ collection genanki writes, and what genanki would warn about reported at its not
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -272,3 +273,23 @@ def test_genanki_finding_never_reaches_stderr_as_a_python_warning(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Warning" not in done.stderr and "warnings.warn" not in done.stderr, done.stderr
     assert f"{notes / 'note.md'}:1: warning: the Answer field holds" in done.stderr
+
+
+def test_media_compressed_already_are_stored_as_they_are_and_the_rest_deflated(tmp_path):
+    import zipfile
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    shutil.copy(FIXTURES / "media" / "img" / "Diagram One.PNG", notes / "diagram.PNG")
+    (notes / "a.md").write_text("- **그림은 무엇을 보여 주나요?**\n  - ![그림](diagram.PNG)\n"
+                                "- **학습률이란 무엇인가요?**\n  - 한 걸음의 크기입니다.\n", encoding="utf-8")
+    report = build(BuildConfig(sources=(notes,), outdir=tmp_path / "dist", timestamp=1_800_000_000))
+    with zipfile.ZipFile(report.package) as z:
+        names = json.loads(z.read("media"))
+        kinds = {names.get(i.filename, i.filename): i.compress_type for i in z.infolist()}
+        assert z.testzip() is None  # every member reads back, its CRC right
+    fonts = [name for name in kinds if name.endswith(".woff2")]
+    images = [name for name in kinds if name.lower().endswith(".png")]
+    assert fonts and images, kinds
+    assert {kinds[name] for name in [*fonts, *images]} == {zipfile.ZIP_STORED}
+    assert kinds["collection.anki2"] == kinds["media"] == zipfile.ZIP_DEFLATED
