@@ -1,7 +1,8 @@
 """`deckgen watch`: write the preview again on every save and serve it to pages that reload themselves.
 
 One process keeps its imports and caches (parsed files, rendered cards, the cards' data) warm,
-so a save costs the parse of the file that changed and the page around it; an open page loads
+and the tokens of each file (a file whose parse came from the cache is read ahead once no save
+came for a second), so a save costs the reread of the blocks it changed and the page around them; an open page loads
 only the cards it lacks and draws again only those that changed (see preview_page.CardsData). A failed build is reported in the
 terminal and on the open pages, which keep the last good cards; nothing stops the watcher but
 Ctrl-C. Watching writes the preview only, never a package or the lock: every build of a package
@@ -11,14 +12,15 @@ half-edited ones. `deckgen build` writes the package when the cards look right.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from deckgen.build import keep_in_memory
-from deckgen.cache import cache_dir
+from deckgen.build import keep_in_memory, read_ahead
+from deckgen.cache import cache_dir, store_later, write_stored
 from deckgen.config import CONFIG_NAME
 from deckgen.errors import DeckgenError, count
 from deckgen.lock import LOCK_NAME
@@ -44,27 +46,50 @@ def watch(config: BuildConfig, outdir: Path, *, port: int, mathjax: Path | None 
         raise DeckgenError(f"error: {display_path(root)}: no such folder to watch")
     outdir.mkdir(parents=True, exist_ok=True)
     keep_in_memory()
+    store_later()  # the parses a save made are stored once its page is written
+    # As `deckgen server` does: no cycle collection during a build (each one walked every token
+    # and note the watcher holds), one once a second has passed with no save.
+    gc.disable()
     script = mathjax_script(outdir, mathjax)
     state = BuildState()
     server = PreviewServer(outdir, port, state, script.parent if script else None)
     builds = _Builds(config, outdir, mathjax, state, echo)
     try:
         builds.run()
+        write_stored()
         server.start()
         echo(f"serving the preview at {server.url} (Ctrl-C stops)")
         echo(f"watching {display_path(root)}: the preview only; `deckgen build` writes the package")
         from deckgen import parse  # noqa: F401 (warm now: a first build from the cache did not need it)
         ignored = watchfiles.DefaultFilter(ignore_paths=[outdir.resolve(), cache_dir().resolve()])
+        idle = False  # nothing left to do until the next save
         for changes in watchfiles.watch(root, watch_filter=lambda change, path: _relevant(ignored, change, path),
-                                        stop_event=stop, debounce=800, step=30):
+                                        stop_event=stop, debounce=800, step=30, rust_timeout=_IDLE_MS,
+                                        yield_on_timeout=True):
+            if not changes:  # no save for a while: what the next one needs, done now
+                if not idle:
+                    read_ahead(lambda: stop is not None and stop.is_set())
+                    gc.collect()
+                    idle = True
+                continue
+            idle = False
             names = sorted({display_path(Path(p)) for _, p in changes})
             echo(f"{time.strftime('%H:%M:%S')} changed: {', '.join(names[:3])}"
                  + (f" and {len(names) - 3} more" if len(names) > 3 else ""))
             builds.run()
+            write_stored()
     except KeyboardInterrupt:
         echo("stopped")
     finally:
         server.close()
+        write_stored()
+        gc.enable()
+
+
+_IDLE_MS = 1000
+"""How long no save comes before the watcher reads ahead the files of its last build whose
+tokens it does not hold (see build.read_ahead), so that even their first save is reread in part.
+A save that comes meanwhile waits at most for the file being read."""
 
 
 def _relevant(ignored, change, path: str) -> bool:

@@ -126,3 +126,50 @@ def test_notes_too_long_to_hold_are_not_read_ahead(notes, monkeypatch):
     _build(notes, T2)
     assert build_module.read_ahead(lambda: False) == 0
     assert reparse.kept(str(notes / "b.md")) is None
+
+
+def test_a_watcher_reads_ahead_while_no_save_comes_and_stores_a_saves_parse_after_its_page(tmp_path, monkeypatch):
+    import gc
+    import threading
+    import time
+
+    from deckgen import cache
+    from deckgen import watch as watch_module
+
+    monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "cache"))
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "a.md").write_text("# 기초\n\n" + _questions(0, 5), encoding="utf-8")
+    (folder / "b.md").write_text("# 심화\n\n" + _questions(100, QUESTIONS), encoding="utf-8")
+    _build(folder, T1)  # a one-off build: the parses are in the cache, no tokens held
+    keep_in_memory(monkeypatch)
+    monkeypatch.setattr(cache, "_later", None)
+
+    def stored() -> set[str]:
+        return {p.name for p in (tmp_path / "cache" / "parse").glob("*.pickle") if not p.name.startswith("code-")}
+
+    def until(what, seconds: float = 30) -> bool:
+        deadline = time.monotonic() + seconds
+        while not what() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return what()
+
+    lines: list[str] = []
+    stop = threading.Event()
+    config = BuildConfig(sources=(folder,), outdir=tmp_path / "preview")
+    watcher = threading.Thread(target=watch_module.watch, args=(config, tmp_path / "preview"), daemon=True,
+                               kwargs={"port": 0, "echo": lambda text, err=False: lines.append(text), "stop": stop})
+    watcher.start()
+    try:
+        assert until(lambda: all(reparse.kept(str(folder / name)) is not None for name in ("a.md", "b.md"))), lines
+        assert not gc.isenabled()  # the watcher collects while it waits, not while it builds
+        before = stored()
+        built = len([line for line in lines if " new or edited since the last build" in line])
+        text = (folder / "b.md").read_text(encoding="utf-8")
+        (folder / "b.md").write_text(text.replace("답 120입니다", "고친 답 120입니다"), encoding="utf-8")
+        assert until(lambda: len([line for line in lines if " new or edited since" in line]) > built), lines
+        assert until(lambda: len(stored() - before) == 1, 10), (before, stored())
+    finally:
+        stop.set()
+        watcher.join(30)
+    assert not watcher.is_alive() and gc.isenabled()
