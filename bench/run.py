@@ -329,8 +329,8 @@ class Bench:
             if not built.ok:
                 print(f"  build through the server failed: {built.note}", file=sys.stderr)
                 return
-            # A user edits seconds after a build: the server reads the deck's files ahead meanwhile
-            # when they are short enough to hold (deckgen/build.py, read_ahead).
+            # A user edits seconds after a build: the server reads ahead meanwhile the deck's files
+            # that changed last, as many as it may hold (deckgen/build.py, read_ahead).
             time.sleep(EDIT_PAUSE)
             first = corpus.bold_bullets(spec, insert=corpus.extra_question())
             again = corpus.extra_question(second=True)
@@ -710,7 +710,8 @@ the corpus has none; the sample case "+{len(BEYOND_BASE)} rare characters" adds 
 "+1 question" inserts one question in the middle of one file after a build, then rebuilds.
 "build server" cases hand that rebuild to `deckgen server` (started in a folder and cache of its
 own, which built the deck first): the first edit of the file, {EDIT_PAUSE:.0f} s after the server built the
-deck (a server reads the files of a short enough deck ahead while it waits), then one more
+deck (while it waits, a server reads ahead the files changed last, as many as it may hold: here
+the file edited, which the one-off "+1 question" case edited and put back just before), then one more
 question beside it ("+1 more question", the file's tokens kept); the wall is the `deckgen build`
 that hands the build off, the peak RSS the server's.
 The goals against ankdown divide deckgen's case by ankdown's build of the same questions at the
