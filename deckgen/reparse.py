@@ -18,14 +18,17 @@ What reaches further than that, and how it is met:
 - link reference definitions and footnotes, which markdown-it collects for the whole file before
   it reads any paragraph's text: a file that has either, before or after the edit, is read whole;
 - a list's items decide together whether its paragraphs are shown (a loose list) and whether it
-  is a task list: when the old items and the new ones do not agree, the file is read whole;
+  is a task list: when the old items and the new ones do not agree, the file is read whole,
+  unless the list is loose for a blank line between two of the items kept as they were (the
+  items read again, a tight list on their own, then show their paragraphs as the others do);
 - a `$$` block looks for its end past any restart, down to a blank line (see _open_math): the
   restart above must lie before any `$$` still looking, and the lines read reach as far as one;
 - a front matter left open: any `---` may close it, so the file is read whole.
 
 The result is the token list a whole-file parse gives, token for token (tests/test_reparse.py
-compares them over random edits). Only a long-running process (`deckgen watch`) keeps the last
-tokens of each file: a one-off build would spend more reading them back than parsing.
+compares them over random edits). Only a long-running process (`deckgen watch`, `deckgen
+server`) keeps the last tokens of each file: a one-off build would spend more reading them back
+than parsing.
 """
 
 from __future__ import annotations
@@ -232,9 +235,12 @@ def _splice(before: Tokenised, lines: list[str], start: int, first: int, in_list
         if (part[opened].type, part[opened].markup, _marks(part[opened])) != (old_list.type, old_list.markup, _marks(old_list)):
             return None  # another list, or one whose class (a task list) the old or the new items gave it
         # Its paragraphs are shown or hidden for all its items at once (a loose list shows them):
-        # the old items and the new ones must agree.
-        if not _agree(_tight(before.tokens, mine), _tight(part[:cut], opened)):
-            return None
+        # the old items and the new ones must agree, or the list be loose whatever the new ones are.
+        old_tight, new_tight = _tight(before.tokens, mine), _tight(part[:cut], opened)
+        if not _agree(old_tight, new_tight):
+            if old_tight is not False or not _loose_without(before, mine, start, None if end is None else end - moved):
+                return None
+            _show_paragraphs(part, opened, stop)  # as the loose list's other items show theirs
     middle = part[1:cut] if in_list >= 0 else part[:cut]
     after = before.tokens[index:] if end is not None else []
     _move(middle, start)
@@ -315,6 +321,32 @@ def _tight(tokens: Sequence[Token], opened: int) -> bool | None:
         if token.type == "paragraph_open" and token.level == level + 2:
             return token.hidden
     return None
+
+
+def _loose_without(before: Tokenised, opened: int, start: int, end: int | None) -> bool:
+    """Whether the list opened at `before.tokens[opened]` is loose whatever its items read again
+    (from line `start` to the old line `end`) are: a blank line ends one of its items where
+    another follows, both above `start` (the item at `start` may be the one that follows) or both
+    from `end` on. Those lines and tokens are kept as they were, so the list stays loose."""
+    lines, tokens = before.lines, before.tokens
+    level, first = tokens[opened].level, tokens[opened].map[0]
+    for token in tokens[opened + 1:]:
+        if token.level <= level:
+            break  # the list's end
+        if token.type == "list_item_open" and token.level == level + 1:
+            line = token.map[0]
+            if line > first and (line <= start or end is not None and line > end) and _BLANK.fullmatch(lines[line - 1]):
+                return True
+    return False
+
+
+def _show_paragraphs(tokens: Sequence[Token], opened: int, stop: int) -> None:
+    """Show the paragraphs of the items of the list opened at `opened` (up to `stop`), as
+    markdown-it shows a loose list's: those a tight list hid."""
+    level = tokens[opened].level + 2
+    for token in tokens[opened + 1:stop]:
+        if token.level == level and token.type in ("paragraph_open", "paragraph_close"):
+            token.hidden = False
 
 
 def _agree(old: bool | None, new: bool | None) -> bool:

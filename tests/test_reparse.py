@@ -87,6 +87,10 @@ LIST_DOCUMENT = "# 면접\n\n" + "".join(
     + ("  ```python\n  y = 2\n  ```\n" if n % 4 == 1 else "")
     for n in range(12)
 ) + "\n끝.\n"
+# The same list loose: a blank line between its items, which then show their paragraphs.
+LOOSE_LIST_DOCUMENT = LIST_DOCUMENT.replace("\n- **", "\n\n- **")
+# Loose for one blank line near its end: read alone, the items above it are a tight list.
+PARTLY_LOOSE_DOCUMENT = LIST_DOCUMENT.replace("\n- **질문 10", "\n\n- **질문 10")
 LIST_LINES = ["- **새 질문?**", "  - 새 답", "  ", "- [ ] 할 일", "  계속되는 문단", "1. 번호", "* 다른 기호",
               "  ```", "  $$", "    - 깊은 답", "-"]
 
@@ -151,13 +155,13 @@ def test_edits_of_a_real_shaped_file_give_its_tokens(data):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_edits_of_a_list_of_questions_give_its_tokens(data):
-    """Items of one list are reread alone: a tight list made loose, a task item, another marker or
-    an item left open below them must still give the whole file's tokens."""
-    base = LIST_DOCUMENT.split("\n")
+@given(data=st.data(), document=st.sampled_from([LIST_DOCUMENT, LOOSE_LIST_DOCUMENT, PARTLY_LOOSE_DOCUMENT]))
+def test_edits_of_a_list_of_questions_give_its_tokens(data, document):
+    """Items of one list are reread alone: a tight list made loose or a loose one tight, a task
+    item, another marker or an item left open below them must still give the whole file's tokens."""
+    base = document.split("\n")
     new = "\n".join(apply(base, data.draw(edits(base, LINES + LIST_LINES))))
-    assert reread(LIST_DOCUMENT, new) == markdown().parse(new, {})
+    assert reread(document, new) == markdown().parse(new, {})
 
 
 @settings(max_examples=100, deadline=None)
@@ -172,7 +176,7 @@ def test_edit_after_edit_keeps_the_tokens_right(data):
         assert reparse.parse("note.md", text, {}) == markdown().parse(text, {})
 
 
-@pytest.mark.parametrize("shape", ["headings", "list"])
+@pytest.mark.parametrize("shape", ["headings", "list", "loose list", "list loose further down"])
 def test_only_the_edited_blocks_are_read(monkeypatch, shape):
     """One question edited in the middle of a long file: markdown-it reads a few lines, not the file."""
     if shape == "headings":
@@ -181,6 +185,11 @@ def test_only_the_edited_blocks_are_read(monkeypatch, shape):
     else:
         questions = [f"- **질문 {n}은 무엇인가요?**\n  - 답 {n}입니다.\n  - 항목 $x_{n}$" for n in range(300)]
         edited = "- **질문 150은 무엇일까요?**\n  - 고친 답입니다."
+    if shape == "loose list":
+        questions = [q + "\n" for q in questions]
+        edited += "\n"
+    elif shape == "list loose further down":  # read alone, the items about the edit are a tight list
+        questions[280] = "\n" + questions[280]
     old = "\n".join(questions)
     questions[150] = edited
     new = "\n".join(questions)
@@ -293,7 +302,7 @@ def _read_fresh(path: Path, text: str):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), base=st.sampled_from([DOCUMENT, LIST_DOCUMENT, INDEX_DOCUMENT]))
+@given(data=st.data(), base=st.sampled_from([DOCUMENT, LIST_DOCUMENT, PARTLY_LOOSE_DOCUMENT, INDEX_DOCUMENT]))
 def test_notes_kept_through_edits_are_those_of_a_fresh_read(tmp_path_factory, data, base):
     """A process that keeps tokens takes the notes of the questions an edit did not reach from its
     last parse (moved down by the lines the edit added): file, notes and warnings are a fresh read's."""
