@@ -438,10 +438,13 @@ def read_ahead(pending: Callable[[], bool]) -> int:
     from deckgen import reparse
 
     done = 0
-    while _ahead and not pending():
-        path, root, shape, key, deck, title, repo = _ahead.pop(0)
-        if reparse.kept(str(path)) is not None:
+    while _ahead:
+        if reparse.kept(str(_ahead[0][0])) is not None:
+            del _ahead[0]  # its tokens are held already
             continue
+        if pending():
+            break
+        path, root, shape, key, deck, title, repo = _ahead.pop(0)
         source = read_source(path, root, Problems())
         if source is None or ParseCache().key(source, shape, repo) != key:
             continue

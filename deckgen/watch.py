@@ -2,12 +2,13 @@
 
 One process keeps its imports and caches (parsed files, rendered cards, the cards' data) warm,
 and the tokens of each file (a file whose parse came from the cache is read ahead once no save
-came for a second), so a save costs the reread of the blocks it changed and the page around them; an open page loads
-only the cards it lacks and draws again only those that changed (see preview_page.CardsData). A failed build is reported in the
-terminal and on the open pages, which keep the last good cards; nothing stops the watcher but
-Ctrl-C. Watching writes the preview only, never a package or the lock: every build of a package
-is a new version, and a version per save would fill the changelog and Anki's imports with
-half-edited ones. `deckgen build` writes the package when the cards look right.
+came for a second), so a save costs the reread of the blocks it changed and the page around
+them; an open page loads only the cards it lacks and draws again only those that changed (see
+preview_page.CardsData). A failed build is reported in the terminal and on the open pages,
+which keep the last good cards; nothing stops the watcher but Ctrl-C. Watching writes the
+preview only, never a package or the lock: every build of a package is a new version, and a
+version per save would fill the changelog and Anki's imports with half-edited ones. `deckgen
+build` writes the package when the cards look right.
 """
 
 from __future__ import annotations
@@ -67,9 +68,8 @@ def watch(config: BuildConfig, outdir: Path, *, port: int, mathjax: Path | None 
                                         stop_event=stop, debounce=800, step=30, rust_timeout=_IDLE_MS,
                                         yield_on_timeout=True):
             if not changes:  # no save for a while: what the next one needs, done now
-                if not idle:
-                    read_ahead(lambda: stop is not None and stop.is_set())
-                    gc.collect()
+                if not idle and not _read_ahead_a_while(stop, echo):
+                    gc.collect()  # the reference cycles the builds left
                     idle = True
                 continue
             idle = False
@@ -88,8 +88,28 @@ def watch(config: BuildConfig, outdir: Path, *, port: int, mathjax: Path | None 
 
 _IDLE_MS = 1000
 """How long no save comes before the watcher reads ahead the files of its last build whose
-tokens it does not hold (see build.read_ahead), so that even their first save is reread in part.
-A save that comes meanwhile waits at most for the file being read."""
+tokens it does not hold (see build.read_ahead), so that even their first save is reread in part."""
+_AHEAD_SECONDS = 0.2
+"""How long it reads ahead at a time (and the file it began then), before it looks for a save."""
+
+
+def _read_ahead_a_while(stop: threading.Event | None, echo: Echo) -> bool:
+    """Read files ahead for a while (one at least); whether some may be left to read."""
+    until, began = time.monotonic() + _AHEAD_SECONDS, []
+
+    def pending() -> bool:
+        if stop is not None and stop.is_set():
+            return True
+        if not began:
+            began.append(True)
+            return False
+        return time.monotonic() > until
+
+    try:
+        return read_ahead(pending) > 0
+    except Exception:  # noqa: BLE001 (a bug: shown here; the next save reads the file itself)
+        echo(traceback.format_exc().rstrip(), err=True)
+        return False
 
 
 def _relevant(ignored, change, path: str) -> bool:

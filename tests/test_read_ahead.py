@@ -173,3 +173,17 @@ def test_a_watcher_reads_ahead_while_no_save_comes_and_stores_a_saves_parse_afte
         stop.set()
         watcher.join(30)
     assert not watcher.is_alive() and gc.isenabled()
+
+
+def test_a_watcher_reads_ahead_a_while_at_a_time(notes, monkeypatch):
+    from deckgen import watch as watch_module
+
+    (notes / "c.md").write_text("# 셋째\n\n" + _questions(300, 5), encoding="utf-8")
+    _build(notes, T2)  # c.md parsed here and kept; a.md and b.md from the cache
+    monkeypatch.setattr(watch_module, "_AHEAD_SECONDS", 0)  # one file a time, the least there is
+    said: list[str] = []
+    assert watch_module._read_ahead_a_while(None, said.append)
+    assert sum(reparse.kept(str(notes / name)) is not None for name in ("a.md", "b.md")) == 1
+    assert watch_module._read_ahead_a_while(None, said.append)
+    assert not watch_module._read_ahead_a_while(None, said.append)  # nothing left
+    assert all(reparse.kept(str(notes / name)) is not None for name in ("a.md", "b.md")) and not said
