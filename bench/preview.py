@@ -258,7 +258,8 @@ def section(info: dict, page: dict, watches: list[tuple[int, dict]]) -> str:
         lines.append(f"| {per_file} questions a file ({w['files']} files) | {w['event']:.2f} s (max {w['event_max']:.2f}) "
                      f"| {w['page']:.2f} s (max {w['page_max']:.2f}) | {w['part']:.2f} s (max {w['part_max']:.2f}) |")
     lines += ["", "A save costs the reread of the blocks the edit touched in the file that changed "
-              "(markdown-it-py reads a file whole only on its first save; the other tokens, and the other "
+              "(markdown-it-py reads a file whole only on its first save, unless the watcher read it ahead "
+              "while it waited; the other tokens, and the other "
               "files' parses, are the watcher's), that file's notes and the page around the cards. The open "
               "page fetches the new page and the sides of only the cards it lacks, and draws and typesets only "
               "those (the edited card here); the page is put at the edited card before each save.", ""]
