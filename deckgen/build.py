@@ -413,7 +413,9 @@ def _to_read_ahead(jobs: list[_Job], root: Path, deck: DeckConfig, titles: dict[
                    repo: Path | None) -> list[tuple]:
     """What read_ahead reads after a build of `jobs`: the files changed last first (the file a
     user edits next is most often one they edited just before), as many as are short enough
-    together; a file too long for what is left is passed over for shorter ones."""
+    together; a file too long for what is left is passed over for shorter ones. A file whose
+    tokens are held already counts too (it is not read again): what is held of the newest files
+    stays within the budget."""
     def changed(job: _Job) -> int:
         try:
             return os.stat(job[0]).st_mtime_ns

@@ -57,9 +57,10 @@ def main() -> None:
     _stop_if(old_python())
     from deckgen.resident import hand_off
 
-    # A build server started in this folder (`deckgen server`) first: it tells a rebuild with
-    # nothing changed as quickly as this process would, and an edit's build is spared taking
-    # the fingerprint of every input here first.
+    # A build server started in this folder (`deckgen server`) first: an edit's build is spared
+    # taking the fingerprint of every input here, and a free server tells a rebuild with nothing
+    # changed as quickly as this process would (a busy one, with another build or a file read
+    # ahead, keeps it waiting for that, 2 s at most, as it keeps an edit's build).
     served = hand_off(sys.argv[1:])
     if served is not None:
         sys.exit(served)

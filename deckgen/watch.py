@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from deckgen.build import keep_in_memory, read_ahead
-from deckgen.cache import cache_dir, store_later, write_stored
+from deckgen.cache import cache_dir, store_at_once, store_later, write_stored
 from deckgen.config import CONFIG_NAME
 from deckgen.errors import DeckgenError, count
 from deckgen.lock import LOCK_NAME
@@ -47,14 +47,15 @@ def watch(config: BuildConfig, outdir: Path, *, port: int, mathjax: Path | None 
         raise DeckgenError(f"error: {display_path(root)}: no such folder to watch")
     outdir.mkdir(parents=True, exist_ok=True)
     keep_in_memory()
-    store_later()  # the parses a save made are stored once its page is written
-    # As `deckgen server` does: no cycle collection during a build (each one walked every token
-    # and note the watcher holds), one once a second has passed with no save.
-    gc.disable()
     script = mathjax_script(outdir, mathjax)
     state = BuildState()
     server = PreviewServer(outdir, port, state, script.parent if script else None)
     builds = _Builds(config, outdir, mathjax, state, echo)
+    store_later()  # the parses a save made are stored once its page is written
+    # As `deckgen server` does: no cycle collection during a build (each one walked every token
+    # and note the watcher holds), but once no save came for a second (or a minute went by).
+    gc.disable()
+    collected = time.monotonic()
     try:
         builds.run()
         write_stored()
@@ -70,7 +71,7 @@ def watch(config: BuildConfig, outdir: Path, *, port: int, mathjax: Path | None 
             if not changes:  # no save for a while: what the next one needs, done now
                 if not idle and not _read_ahead_a_while(stop, echo):
                     gc.collect()  # the reference cycles the builds left
-                    idle = True
+                    collected, idle = time.monotonic(), True
                 continue
             idle = False
             names = sorted({display_path(Path(p)) for _, p in changes})
@@ -78,11 +79,15 @@ def watch(config: BuildConfig, outdir: Path, *, port: int, mathjax: Path | None 
                  + (f" and {len(names) - 3} more" if len(names) > 3 else ""))
             builds.run()
             write_stored()
+            if time.monotonic() - collected > _COLLECT_SECONDS:  # a folder never quiet for a second
+                gc.collect()
+                collected = time.monotonic()
     except KeyboardInterrupt:
         echo("stopped")
     finally:
         server.close()
         write_stored()
+        store_at_once()
         gc.enable()
 
 
@@ -91,6 +96,8 @@ _IDLE_MS = 1000
 tokens it does not hold (see build.read_ahead), so that even their first save is reread in part."""
 _AHEAD_SECONDS = 0.2
 """How long it reads ahead at a time (and the file it began then), before it looks for a save."""
+_COLLECT_SECONDS = 60
+"""The longest the watcher goes without a cycle collection while saves keep coming."""
 
 
 def _read_ahead_a_while(stop: threading.Event | None, echo: Echo) -> bool:
