@@ -242,8 +242,8 @@ def _named_entries(lists: list[Node]) -> dict[str, tuple[str, int]]:
     """Plain entries of a table of contents nested under a link: folded text -> (text, line)."""
     named: dict[str, tuple[str, int]] = {}
 
-    def walk(node: Node, under_link: bool) -> None:
-        for child in node.children:
+    def walk(blocks: list[Node], under_link: bool) -> None:
+        for child in blocks:
             if child.type in ("bullet_list", "ordered_list"):
                 for item in child.children:
                     link = _link_only(item)
@@ -252,12 +252,9 @@ def _named_entries(lists: list[Node]) -> dict[str, tuple[str, int]]:
                         key = fold_label(text)
                         if key:
                             named.setdefault(key, (text, item.map[0]))
-                    walk(item, under_link or link is not None)
+                    walk(item.children, under_link or link is not None)
 
-    for node in lists:
-        holder = Node.__new__(Node)
-        holder.children = [node]
-        walk(holder, False)
+    walk(lists, False)
     return named
 
 
