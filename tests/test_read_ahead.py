@@ -128,7 +128,8 @@ def test_notes_too_long_to_hold_are_not_read_ahead(notes, monkeypatch):
     assert reparse.kept(str(notes / "b.md")) is None
 
 
-def test_a_watcher_reads_ahead_while_no_save_comes_and_stores_a_saves_parse_after_its_page(tmp_path, monkeypatch):
+def test_a_watcher_reads_ahead_while_no_save_comes_and_stores_a_saves_parse_after_its_page(notes, tmp_path,
+                                                                                           monkeypatch):
     import gc
     import threading
     import time
@@ -136,13 +137,7 @@ def test_a_watcher_reads_ahead_while_no_save_comes_and_stores_a_saves_parse_afte
     from deckgen import cache
     from deckgen import watch as watch_module
 
-    monkeypatch.setenv("DECKGEN_CACHE", str(tmp_path / "cache"))
-    folder = tmp_path / "notes"
-    folder.mkdir()
-    (folder / "a.md").write_text("# 기초\n\n" + _questions(0, 5), encoding="utf-8")
-    (folder / "b.md").write_text("# 심화\n\n" + _questions(100, QUESTIONS), encoding="utf-8")
-    _build(folder, T1)  # a one-off build: the parses are in the cache, no tokens held
-    keep_in_memory(monkeypatch)
+    folder = notes  # built by a one-off build: the parses are in the cache, no tokens held
     monkeypatch.setattr(cache, "_later", None)
 
     def stored() -> set[str]:
