@@ -365,6 +365,7 @@ def _read_ahead(sock, echo) -> None:
 
     if select.select([sock], [], [], _READ_AHEAD_AFTER)[0]:
         return  # the next build is here: the files are read ahead after it
+
     def pending() -> bool:
         return bool(select.select([sock], [], [], 0)[0])
 
