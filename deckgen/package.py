@@ -5,13 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
+import signal
 import sqlite3
+import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -156,8 +160,8 @@ def write_package(
         warned.extend(Diagnostic("warning", message, card.note.location) for message in found)
     tmp = staged.path_for(target, last=True)
     try:
-        collection = _write_collection_file(model, list(decks.values()), list(notes.values()), notetype_mtime)
-        zipping = Zipping(target, tmp, collection, media, notetype_mtime)
+        zipping = Zipping(target, tmp, partial(_write_collection_file, model, list(decks.values()),
+                                               list(notes.values()), notetype_mtime), media, notetype_mtime)
     except (OSError, sqlite3.Error) as exc:
         raise _cannot_write(target, exc) from exc
     return warned, zipping
@@ -198,17 +202,29 @@ def _write_collection_file(model: genanki.Model, decks: list[genanki.Deck], note
 
 
 class Zipping:
-    """The .apkg zipped from its collection and media in a thread of its own: deflating the 16 MB
-    collection of 10,000 notes takes a tenth of a rebuild's time even at the fastest level, and zlib lets go of
-    the interpreter while it works, so the build stages its changelog and lock meanwhile. Its
-    bytes depend only on its content (fixed zip dates, members in a fixed order), whichever
-    thread writes them."""
+    """The .apkg written from its collection and media while the build stages its changelog and
+    lock: its bytes depend only on its content (fixed zip dates, members in a fixed order),
+    wherever they are written.
 
-    def __init__(self, target: Path, path: Path, collection: Path, media: dict[str, Path], timestamp: int) -> None:
-        import threading
+    Where processes fork (Linux), a child process writes the collection and zips it, on a core
+    of its own, while this one writes the lock: for 10,000 notes about 0.2 s and 0.1 s, one
+    after the other before; a one-off rebuild after a one-question edit took 0.98 s against
+    1.04 s so (medians of 6, side by side). Elsewhere the collection is written here and zipped
+    in a thread (zlib lets go of the interpreter while it deflates)."""
 
+    def __init__(self, target: Path, path: Path, collection: Path | Callable[[], Path], media: dict[str, Path],
+                 timestamp: int) -> None:
+        """`collection`: the collection file, or what writes it and returns its path."""
         self.target = target
         self._error: BaseException | None = None
+        self._thread = self._child = None
+        if callable(collection) and _FORKS:
+            self._child = _Child(lambda: self._write(path, collection(), media, timestamp))
+            return
+        import threading
+
+        if callable(collection):
+            collection = collection()
         try:
             out = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED)  # opened here: what the thread writes is never left behind
         except BaseException:
@@ -217,6 +233,16 @@ class Zipping:
         self._thread = threading.Thread(target=self._run, args=(out, collection, media, timestamp),
                                         name="deckgen-zip", daemon=True)
         self._thread.start()
+
+    def _write(self, path: Path, collection: Path, media: dict[str, Path], timestamp: int) -> None:
+        try:
+            out = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED)
+        except BaseException:
+            collection.unlink(missing_ok=True)
+            raise
+        self._run(out, collection, media, timestamp)
+        if self._error is not None:
+            raise self._error
 
     def _run(self, out: zipfile.ZipFile, collection: Path, media: dict[str, Path], timestamp: int) -> None:
         try:
@@ -238,19 +264,80 @@ class Zipping:
         is done with first); raise what kept it from being written. `quiet`: the build fails
         anyway, so raise nothing."""
         interrupted = False
-        while self._thread.is_alive():
+        while self._thread is not None and self._thread.is_alive():
             try:
                 self._thread.join()
+            except KeyboardInterrupt:
+                interrupted = True
+        while self._child is not None:
+            try:
+                self._error = self._child.result()
+                break
             except KeyboardInterrupt:
                 interrupted = True
         if quiet:
             return
         if interrupted:
             raise KeyboardInterrupt
-        if isinstance(self._error, OSError):
+        if isinstance(self._error, (OSError, sqlite3.Error)):
             raise _cannot_write(self.target, self._error) from self._error
         if self._error is not None:
             raise self._error
+
+
+_FORKS = sys.platform.startswith("linux")
+
+
+class _Child:
+    """`work` run in a forked child process, which ignores Ctrl-C (the build decides what an
+    interrupt stops) and sends back what it raised."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        read, write = os.pipe()
+        self._pid = os.fork()
+        if self._pid == 0:  # the child: it never returns, and nothing of the parent's is flushed or run at its exit
+            code = 1
+            try:
+                os.close(read)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                try:
+                    work()
+                    code = 0
+                except BaseException as exc:  # noqa: BLE001 (sent to the parent)
+                    try:
+                        sent = pickle.dumps(exc)
+                    except Exception:  # noqa: BLE001 (an exception that cannot be pickled: its text)
+                        sent = pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
+                    with os.fdopen(write, "wb") as pipe:
+                        pipe.write(sent)
+            finally:
+                os._exit(code)
+        os.close(write)
+        self._pipe = read
+        self._sent = bytearray()
+        self._done: tuple[BaseException | None] | None = None
+
+    def result(self) -> BaseException | None:
+        """Wait for the child; what it raised, if it did. A Ctrl-C meanwhile is raised, and what
+        was read so far is kept for the next call."""
+        if self._done is None:
+            while chunk := os.read(self._pipe, 1 << 16):  # to its end: the child has exited, or is about to
+                self._sent += chunk
+            _, status = os.waitpid(self._pid, 0)
+            os.close(self._pipe)
+            code = os.waitstatus_to_exitcode(status)
+            if self._sent:
+                error: BaseException | None = pickle.loads(self._sent)
+            elif code:
+                error = RuntimeError(f"the process writing the package stopped ({_stopped(code)})")
+            else:
+                error = None
+            self._done = (error,)
+        return self._done[0]
+
+
+def _stopped(code: int) -> str:
+    return f"signal {-code}" if code < 0 else f"exit status {code}"
 
 
 def write_collection(cursor: sqlite3.Cursor, model: genanki.Model, decks: list[genanki.Deck],

@@ -135,6 +135,7 @@ def _sent_for(tmp_path, monkeypatch, n: int) -> int:
         return real(cursors[-1], *args)
 
     monkeypatch.setattr(package, "write_collection", counting)
+    monkeypatch.setattr(package, "_FORKS", False)  # written in this process, where it is counted
     _files(tmp_path / f"notes{n}", n)
     report = _build(tmp_path / f"notes{n}", tmp_path / f"dist{n}")
     assert report.notes == n
@@ -264,6 +265,60 @@ def test_a_package_that_cannot_be_zipped_is_an_error_and_leaves_nothing(tmp_path
     with pytest.raises(DeckgenError, match=r"deck-v1\.0\.0\.apkg: error: cannot write the package: "):
         zipping.wait()
     assert not collection.exists()
+
+
+forking = pytest.mark.skipif(not package._FORKS, reason="the package is written in a child process only on Linux")
+
+
+@forking
+def test_the_package_a_child_process_writes_is_the_one_written_here(tmp_path, monkeypatch):
+    notes = _named(tmp_path / "notes")
+    (notes / "a.md").write_text("- **학습률이란 무엇인가요?**\n  - 한 걸음의 크기 $\\eta$입니다.\n"
+                                "- **과적합이란?**\n  - 훈련 데이터에만 맞는 것입니다.\n", encoding="utf-8")
+    forked = _build(notes, tmp_path / "forked").package
+    (notes / "deckgen.lock").unlink()  # built again from the start, into another folder
+    monkeypatch.setattr(package, "_FORKS", False)
+    here = _build(notes, tmp_path / "here").package
+    assert forked.name == here.name
+    assert forked.read_bytes() == here.read_bytes()
+
+
+@forking
+def test_what_stops_the_child_process_is_the_builds_error_and_leaves_no_scratch_file(tmp_path):
+    made = []
+
+    def collection():
+        made.append(tmp_path / "collection.anki2")
+        made[0].write_bytes(b"SQLite format 3\0")
+        return made[0]
+
+    image = tmp_path / "gone.png"  # found when the notes were read, gone when the package is zipped
+    zipping = package.Zipping(tmp_path / "deck-v1.0.0.apkg", tmp_path / ".deck.tmp", collection,
+                              {"gone.png": image}, 1_700_000_000)
+    with pytest.raises(DeckgenError, match=r"deck-v1\.0\.0\.apkg: error: cannot write the package: "):
+        zipping.wait()
+    assert made == []  # written in the child, not here
+    assert not (tmp_path / "collection.anki2").exists()
+
+
+@forking
+def test_the_child_process_finishes_the_package_through_ctrl_c(tmp_path):
+    import os
+    import signal
+
+    def collection():  # Ctrl-C reaches the whole process group: here, the child alone
+        os.kill(os.getpid(), signal.SIGINT)
+        path = tmp_path / "collection.anki2"
+        path.write_bytes(b"SQLite format 3\0")
+        return path
+
+    zipping = package.Zipping(tmp_path / "deck-v1.0.0.apkg", tmp_path / ".deck.tmp", collection, {}, 1_700_000_000)
+    zipping.wait()
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / ".deck.tmp") as z:
+        assert z.read("collection.anki2") == b"SQLite format 3\0"
+    assert not (tmp_path / "collection.anki2").exists()
 
 
 def test_genanki_finding_never_reaches_stderr_as_a_python_warning(tmp_path):
