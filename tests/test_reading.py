@@ -240,3 +240,32 @@ def test_a_table_with_a_question_column_gives_a_card_per_answered_row():
     assert note(parsed, "What is a mutex?").answer == "<p>A lock only its owner releases.</p>"
     assert [d.location.line for d in problems.items] == [7, 8, 15]
     assert all("has no answer" in d.message for d in problems.items)
+
+
+def test_toggles_indented_toggles_and_toggles_that_only_reveal_an_answer():
+    parsed, problems = read("toggles.md")
+    assert questions(parsed) == [
+        "1. 캐시는 왜 쓰나요?", "교착 상태 vs 기아 상태 ?", "페이징을 쓰는 이유", "TCP와 UDP의 차이",
+        "스택이란?", "큐란?",
+    ]
+    # An indented toggle's HTML is HTML, not indented code; its number is the question's own.
+    cache = note(parsed, "1. 캐시는 왜 쓰나요?")
+    assert "<pre" not in cache.answer and "<p>자주 읽는 데이터를" in cache.answer
+    assert "<ol" not in cache.question
+    # "정답 보기" only shows the answer: the heading above it asks, however it is worded, and
+    # the toggle's body (its headings too) is the answer, without the toggle around it.
+    deadlock = note(parsed, "교착 상태 vs 기아 상태 ?").answer
+    assert "<h3>교착 상태</h3>" in deadlock and "<h3>기아 상태</h3>" in deadlock and "우선순위에 밀려" in deadlock
+    assert "정답 보기" not in deadlock and "<details" not in deadlock
+    paging = note(parsed, "페이징을 쓰는 이유")
+    assert paging.answer == "<p>외부 단편화 없이 메모리를 나누어 쓰기 위해서다.</p>"
+    assert paging.context == "운영체제"  # the headings inside the answer above are no sections
+    assert note(parsed, "TCP와 UDP의 차이").answer == "<p>TCP는 연결을 맺고 순서를 보장하며, UDP는 연결 없이 보낸다.</p>"
+    # A toggle named for a topic holds sections of the file: its questions stay questions, and
+    # the topic is no card of its own.
+    assert note(parsed, "스택이란?").answer == "<p>나중에 넣은 것을 먼저 꺼내는 구조.</p>"
+    # Toggles that show nothing are no cards.
+    assert [str(d) for d in problems.items] == [
+        'toggles.md:10: warning: question has no answer (empty or a placeholder); skipped: "2. CDN은 무엇인가요?"',
+        'toggles.md:44: warning: question has no answer (empty or a placeholder); skipped: "스와핑이란?"',
+    ]

@@ -9,11 +9,14 @@ from __future__ import annotations
 import bisect
 import html
 import re
+import textwrap
 from functools import lru_cache
 
 from deckgen.markdown import markdown
 from deckgen.shapes.base import Question, Reading
-from deckgen.shapes.common import inline_text_of, question_tokens, trim_rules
+from deckgen.references import fold_label
+from deckgen.shapes.common import asks, inline_text_of, question_tokens, trim_rules
+from deckgen.shapes.headings import heading_question
 from deckgen.tree import Node
 
 _DETAILS_OPEN = re.compile(r"<details\b[^>]*>", re.I)
@@ -23,6 +26,7 @@ _MARKDOWN_DIV = re.compile(r"^\s*<div\b[^>]*>\s*$|^\s*</div>\s*$", re.I | re.M)
 _CODE = re.compile(r"<code\b[^>]*>(.*?)</code\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"[ \t]*\n[ \t]*|[ \t]+")
+_BLANK_LINE = re.compile(r"\n[ \t]*(?=\n)")
 
 
 def details_questions(nodes: list[Node], reading: Reading, paths: list, warnings: list,
@@ -50,7 +54,12 @@ def details_questions(nodes: list[Node], reading: Reading, paths: list, warnings
                 warnings.append((_line_of(starts, opening.start()),
                                  "<details> is never closed with </details>; it runs to the end of the file"))
                 close = (len(text), len(text))
-            made = _details_question(text, starts, opening, close[0], reading, parent, warnings)
+            reveal = _reveals(text, opening, close[0])
+            asked = _asked_above(nodes, i, text, opening) if reveal else None
+            if reveal and asked is None:  # "정답 보기" under no question: nothing here names one
+                made = []
+            else:
+                made = _details_question(text, starts, opening, close[0], reading, parent, warnings, asked)
             if spans is not None:
                 spans.append((_line_of(starts, opening.start()), _line_of(starts, close[1]) + 1))
             if made:
@@ -82,27 +91,27 @@ def _matching_close(text: str, start: int) -> tuple[int, int] | None:
     return None
 
 
-def _details_question(text, starts, opening, close, reading, parent, warnings) -> list[Question]:
-    """Make the question of one details block and those nested in it."""
+def _details_question(text, starts, opening, close, reading, parent, warnings,
+                      asked: tuple[list, int] | None = None) -> list[Question]:
+    """Make the question of one details block and those nested in it; `asked`: the question's
+    tokens and line where the paragraph above the block asks it (the block only reveals the
+    answer)."""
     first = _line_of(starts, opening.start())
     summary = _SUMMARY.match(text, opening.end(), close)
     if summary is None:
         warnings.append((first, "<details> without a <summary> is not a question; skipped"))
         return []
     env = reading.env
-    line = _line_of(starts, summary.start(1))
-    inline, extra = _summary(summary.group(1), env, line)
-    tokens, _ = question_tokens(inline)
+    if asked is None:
+        line = _line_of(starts, summary.start(1))
+        inline, extra = _summary(summary.group(1), env, line)
+        tokens, _ = question_tokens(inline)
+    else:
+        (tokens, line), extra = asked, []
     q_text = inline_text_of(tokens)
     key = q_text if parent is None else f"{parent.key}/{q_text}"
     q = Question(inline=tokens, line=line, blocks=[], parent=parent, key=key, extra=extra)
-    body = _MARKDOWN_DIV.sub("", text[summary.end():close])
-    offset = _line_of(starts, summary.end()) - 1
-    tokens_ = markdown().parse("\n" + body, env)
-    for t in tokens_:
-        if t.map:
-            t.map = [t.map[0] + offset, t.map[1] + offset]
-    inner = Node(tokens_)
+    inner = _body(text, starts, summary, close, env)
     spans: list[tuple[int, int]] = []
     nested = details_questions(inner.children, reading, [], warnings, parent=q, floor=summary.end(),
                                spans=spans)
@@ -110,7 +119,120 @@ def _details_question(text, starts, opening, close, reading, parent, warnings) -
     q.blocks = trim_rules([
         n for n in inner.children if not any(a <= n.map[0] < b for a, b in spans)
     ])
+    if asked is None and not q.children and not asks(q_text) and any(
+            n.type == "heading" and heading_question(n) is not None for n in q.blocks):
+        return []  # a topic that folds away its questions, each a heading of the file's own
     return [q, *nested]
+
+
+def _body(text: str, starts: list[int], summary: re.Match, close: int, env: dict) -> Node:
+    """The blocks of a toggle's body, read as markdown, at their lines in the file."""
+    body = _from_the_margin(_MARKDOWN_DIV.sub("", text[summary.end():close]))
+    offset = _line_of(starts, summary.end()) - 1
+    tokens = markdown().parse("\n" + body, env)
+    for t in tokens:
+        if t.map:
+            t.map = [t.map[0] + offset, t.map[1] + offset]
+    return Node(tokens)
+
+
+# A summary that only offers to show what the toggle hides ("정답 보기", "Show answer"): the
+# question is the text above the toggle, which holds its answer. Matched folded (see fold_label).
+_REVEAL = re.compile(
+    r"(?:(?:상세|자세한|자세히)?(?:정답|답|답변|답안|모범답안|해설|풀이|설명|해답)(?:보기|확인|확인하기|펼치기|열기|보이기)?"
+    r"|보기|펼치기|펼쳐보기|더보기|열기|클릭|눌러보기|클릭해서확인|확인하기"
+    r"|(?:(?:show|see|view|reveal|toggle|check|clickto(?:show|see|view|reveal))(?:the|my)?)?"
+    r"(?:answers?|solutions?|explanations?)"
+    r"|click(?:here|toexpand|toopen)?|expand)"
+)
+
+
+def _reveals(text: str, opening: re.Match, close: int) -> bool:
+    """Whether a toggle's summary only offers to show its answer (see _REVEAL)."""
+    summary = _SUMMARY.match(text, opening.end(), close)
+    return summary is not None and is_reveal_label(_TAG.sub("", summary.group(1)))
+
+
+def is_reveal_label(text: str) -> bool:
+    """Whether a toggle's summary text only offers to show what it hides: "정답보기", "Answer"."""
+    return _REVEAL.fullmatch(fold_label(html.unescape(text))) is not None
+
+
+def _opening(node: Node, text: str) -> tuple[re.Match, tuple[int, int]] | None:
+    """The `<details>` an HTML block begins with and where its `</details>` is, if it is closed."""
+    if node.type != "html_block" or not node.map or not _DETAILS_OPEN.match(node.content.lstrip()):
+        return None
+    starts = _line_starts(text)
+    opening = _DETAILS_OPEN.search(text, starts[node.map[0]])
+    if opening is None or opening.start() >= starts[min(node.map[0] + 1, len(starts) - 1)]:
+        return None
+    close = _matching_close(text, opening.start())
+    return (opening, close) if close is not None else None
+
+
+def reveals_answer(node: Node, text: str) -> bool:
+    """Whether a block opens a toggle that only offers to show an answer (see _REVEAL)."""
+    found = _opening(node, text)
+    return found is not None and _reveals(text, found[0], found[1][0])
+
+
+def _asked_above(nodes: list[Node], i: int, text: str, opening: re.Match) -> tuple[list, int] | None:
+    """The question a reveal toggle answers: the paragraph right above it, if the toggle begins
+    its block (one after another in the same block answers nothing above)."""
+    found = _opening(nodes[i], text)
+    if i == 0 or found is None or found[0].start() != opening.start():
+        return None
+    above = nodes[i - 1]
+    if above.type != "paragraph" or not above.map:
+        return None
+    tokens, _ = question_tokens(list(above.children[0].token.children or []))
+    return (tokens, above.map[0]) if inline_text_of(tokens) else None
+
+
+def revealed(blocks: list[Node], reading: Reading) -> list[Node]:
+    """An answer whose first block is a toggle that only offers to show it ("정답 보기"): the
+    toggle's body in its place, as the card's back shows the answer anyway; else `blocks`."""
+    text = reading.source.text
+    found = _opening(blocks[0], text) if blocks else None
+    if found is None or not _reveals(text, found[0], found[1][0]):
+        return blocks
+    reading.looked += 1  # what the answer holds is read from the file's text
+    (opening, close), starts = found, _line_starts(text)
+    summary = _SUMMARY.match(text, opening.end(), close[0])
+    end_line = _line_of(starts, close[1]) + 1
+    inner = _body(text, starts, summary, close[0], reading.env).children
+    return [*inner, *(b for b in blocks[1:] if b.map and b.map[0] >= end_line)]
+
+
+def answer_interiors(nodes: list[Node], text: str) -> set[int]:
+    """The indices of the blocks inside a toggle that only offers to show an answer ("정답
+    보기") which markdown read as blocks of the file's own (its `<details>` and `</details>` in
+    HTML blocks with blank lines between): a heading there is part of that answer, not a
+    section of the file. A toggle named otherwise may hold sections of the file."""
+    inside: set[int] = set()
+    starts = _line_starts(text)
+    last = -1  # the last line of the toggle read
+    for i, node in enumerate(nodes):
+        if not node.map or node.map[0] <= last:
+            if node.map and node.map[0] < last:
+                inside.add(i)
+            continue
+        found = _opening(node, text)
+        if found is not None and _reveals(text, found[0], found[1][0]):
+            last = _line_of(starts, found[1][0])
+    return inside
+
+
+def _from_the_margin(body: str) -> str:
+    """A toggle's text with the lines up to its first blank line moved to the left margin.
+
+    Those lines are the HTML block its `<details>` opened: the page shows them as HTML, and how
+    far they are indented shows nothing (a toggle indented under a heading, its `<p>` further
+    in). Read again as markdown where they stand, four spaces in, they would be code. The lines
+    after a blank line are markdown on the page too, and are left as they are."""
+    blank = _BLANK_LINE.search(body)
+    head, rest = (body[:blank.start()], body[blank.start():]) if blank else (body, "")
+    return textwrap.dedent(head) + rest
 
 
 def _summary(raw: str, env: dict, line: int) -> tuple[list, list[Node]]:
@@ -127,7 +249,15 @@ def _summary(raw: str, env: dict, line: int) -> tuple[list, list[Node]]:
         inline = list(blocks[0].children[0].token.children or [])
         return inline, blocks[1:]
     words = _SPACES.sub(" ", plain).strip()
+    if len(blocks) == 1 and _numbered_line(blocks[0]):
+        blocks = []  # `1. question`: the question's own number, not a list under it
     return list(markdown().parseInline(words, env)[0].children or []), blocks
+
+
+def _numbered_line(node: Node) -> bool:
+    """Whether a block is one list item of one paragraph: a numbered (or bulleted) line."""
+    return (node.type in ("ordered_list", "bullet_list") and len(node.children) == 1
+            and len(node.children[0].children) == 1 and node.children[0].children[0].type == "paragraph")
 
 
 def _code_span(code: str) -> str:

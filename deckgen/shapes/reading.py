@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 from deckgen.markdown import inline_text
@@ -21,7 +22,7 @@ from deckgen.shapes.anchored import anchored_questions
 from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.bullets import bold_bullet_questions
 from deckgen.shapes.common import asks, inline_text_of, is_title, one_link, question_lines, section_paths
-from deckgen.shapes.details import details_questions
+from deckgen.shapes.details import answer_interiors, details_questions, revealed, reveals_answer
 from deckgen.shapes.headings import heading_question, heading_questions, heading_text
 from deckgen.shapes.lists import list_questions
 from deckgen.shapes.paragraphs import bold_paragraph_questions, is_separator, quoted_questions
@@ -57,7 +58,8 @@ def read_file(root: Node, reading: Reading, warnings: list,
 
     `forced` names sections (heading text -> shape) read with one finder, as the author says.
     """
-    nodes = root.children
+    interior = answer_interiors(root.children, reading.source.text)
+    nodes = [_in_toggle(n) if i in interior and n.type == "heading" else n for i, n in enumerate(root.children)]
     title = getattr(reading, "title", "")
     paths = section_paths(nodes, title)
     used: list[str] = []
@@ -85,7 +87,7 @@ def read_file(root: Node, reading: Reading, warnings: list,
     owned |= navigation
     named = _named_entries([nodes[i] for i in sorted(navigation)])
 
-    is_question, why = _heading_classifier(nodes, owned, named, title)
+    is_question, why = _heading_classifier(nodes, owned, named, title, reading.source.text)
     headed = heading_questions(nodes, reading, paths, warnings,
                                is_question=lambda i: i not in owned and is_question(i))
     covered: set[int] = set(owned)
@@ -113,9 +115,19 @@ def read_file(root: Node, reading: Reading, warnings: list,
             used.append(name)
             found.extend(made)
     found.sort(key=lambda q: q.line)
+    for q in found:
+        q.blocks = revealed(q.blocks, reading)
     _warn_unlisted(named, found, reading, warnings)
     label = "+".join(dict.fromkeys(used)) if used else ""
     return label, found
+
+
+def _in_toggle(heading: Node) -> Node:
+    """A heading inside an answer's toggle, as the file's structure sees it: no heading (it shows
+    as one, its tokens unchanged)."""
+    seen = copy.copy(heading)
+    seen.type = "heading_in_toggle"
+    return seen
 
 
 def _forced_sections(nodes: list[Node], forced: dict[str, str]) -> list[tuple[str, list[int]]]:
@@ -258,15 +270,18 @@ def _named_entries(lists: list[Node]) -> dict[str, tuple[str, int]]:
     return named
 
 
-def _heading_classifier(nodes: list[Node], owned: set[int], named: dict, title: str):
-    """Return is_question(i) for the headings of the file (see the module's docstring)."""
+def _heading_classifier(nodes: list[Node], owned: set[int], named: dict, title: str, source: str):
+    """Return is_question(i) for the headings of the file (see the module's docstring). A heading
+    whose answer is hidden in a toggle that offers to show it ("정답 보기") asks, however it is
+    worded."""
     heads = [(i, int(n.tag[1])) for i, n in enumerate(nodes) if n.type == "heading" and i not in owned]
     asked: dict[int, bool] = {}
     items: dict[int, bool] = {}
     texts = {i: heading_text(nodes[i]) for i, _level in heads}
     for i, _level in heads:
         node = nodes[i]
-        asked[i] = heading_question(node) is not None
+        asked[i] = heading_question(node) is not None or (
+            texts[i] is not None and i + 1 < len(nodes) and reveals_answer(nodes[i + 1], source))
         text = texts[i]
         label = fold_label(text[1]) if text else ""
         items[i] = bool(label) and not _NOT_ITEMS.match(label) and not is_title(node, nodes, title)
