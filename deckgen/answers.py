@@ -12,7 +12,7 @@ from markdown_it.token import Token
 from deckgen.shapes.base import Question
 from deckgen.shapes.common import Q_MARKER, asks, inline_text_of, question_lines, question_tokens, strip_marker
 from deckgen.shapes.details import details_questions
-from deckgen.shapes.paragraphs import bold_paragraph_questions, bold_question
+from deckgen.shapes.paragraphs import bold_paragraph_questions, bold_question, lead_question
 from deckgen.tree import Node
 
 # Link texts and lines that only move the reader around the page.
@@ -223,6 +223,8 @@ def inner_questions(blocks: list[Node], parent: Question, reading) -> tuple[list
 
     def plain_question(node: Node) -> bool:  # inside an answer, a bold label is only a label
         asked = bold_question(node) if node.type == "paragraph" else None
+        if asked is None and node.type == "paragraph":
+            asked = (lead_question(node.children[0].token.children or []) or (None,))[0]
         return asked is not None and bool(_ENDS_ASKING.search(inline_text_of(asked)))
 
     start = next((k for k, b in enumerate(blocks)
@@ -235,9 +237,16 @@ def inner_questions(blocks: list[Node], parent: Question, reading) -> tuple[list
     found += _numbered_paragraph_questions(rest)
     toggles = [q for q in details_questions(rest, reading, [], []) if q.parent is None
                and asks(inline_text_of(q.inline))]
+    answered = {q.line for q in found + toggles}
+    # A numbered question line with no answer after it: a sub-question that says so (warned, no card).
+    unanswered = []
+    for b in rest:
+        lead = lead_question(b.children[0].token.children or []) if b.type == "paragraph" and b.map else None
+        if lead is not None and not lead[1] and b.map[0] not in answered and plain_question(b):
+            unanswered.append(Question(inline=lead[0], line=b.map[0], blocks=[], key=inline_text_of(lead[0])))
     taken: set[int] = set()
     subs: list[Question] = []
-    for q in sorted(found + toggles, key=lambda q: q.line):
+    for q in sorted(found + toggles + unanswered, key=lambda q: q.line):
         lines = question_lines(q)
         if lines & taken:
             continue

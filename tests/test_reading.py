@@ -269,3 +269,20 @@ def test_toggles_indented_toggles_and_toggles_that_only_reveal_an_answer():
         'toggles.md:10: warning: question has no answer (empty or a placeholder); skipped: "2. CDN은 무엇인가요?"',
         'toggles.md:44: warning: question has no answer (empty or a placeholder); skipped: "스와핑이란?"',
     ]
+
+
+def test_a_bold_question_line_with_its_answer_below_it_in_the_same_paragraph():
+    parsed, problems = read("lead_lines.md")
+    assert questions(parsed) == ["프로세스와 스레드는 어떻게 다른가요?", "스레드는 왜 쓰나요?",
+                                 "교착 상태란 무엇인가요?", "문맥 교환이란?"]
+    first = note(parsed, "프로세스와 스레드는 어떻게 다른가요?")
+    assert first.answer.startswith("<p>프로세스는 자원을 따로 갖고, 스레드는 한 프로세스의 자원을 나눠 쓴다.</p>")
+    assert "멀티 스레드로" not in first.answer  # the unanswered one is no part of the answer above
+    assert note(parsed, "스레드는 왜 쓰나요?").parent_key == "프로세스와 스레드는 어떻게 다른가요?"
+    assert note(parsed, "교착 상태란 무엇인가요?").answer == "<p>둘 이상의 작업이 서로의 자원을 기다리며 멈춘 상태다.</p>"
+    assert note(parsed, "문맥 교환이란?").answer.startswith(
+        "<p>CPU가 실행하던 작업의 상태를 저장하고 다른 작업을 불러오는 일이다.</p>")
+    assert [str(d) for d in problems.items] == [
+        'lead_lines.md:9: warning: sub-question has no answer (empty or a placeholder); skipped: '
+        '"멀티 스레드로 무엇을 만들어 봤나요?"',
+    ]

@@ -28,9 +28,13 @@ def bold_paragraph_questions(nodes: list[Node], reading: Reading, paths: list, w
             current = None
             continue
         asked = bold_question(node) if node.type == "paragraph" else None
-        if asked is not None:
-            current = Question(inline=asked, line=node.map[0], blocks=[], key=inline_text_of(asked),
-                               sections=paths[i] if paths else ())
+        lead = lead_question(node.children[0].token.children or []) if (
+            asked is None and node.type == "paragraph") else None
+        if asked is not None or lead is not None:
+            current = Question(inline=asked or lead[0], line=node.map[0], blocks=[],
+                               key=inline_text_of(asked or lead[0]), sections=paths[i] if paths else ())
+            if lead is not None and lead[1]:  # its answer begins on the lines after it, in its paragraph
+                current.blocks.append(paragraph(lead[1], node.map[0] + 1))
             questions.append(current)
             continue
         if current is None:
@@ -76,6 +80,52 @@ def bold_question(node: Node) -> list[Token] | None:
             text = inline_text_of(rest)
             return question_tokens(rest)[0] if text.strip() else None
     return None
+
+
+_ASIDE = re.compile(r"^\s*(?:[(\[（][^()\[\]（）]*[)\]）]\s*)*$")
+_BR = re.compile(r"^<br\s*/?>$", re.I)
+
+
+def lead_question(children: list[Token]) -> tuple[list[Token], list[Token]] | None:
+    """The question and the rest of a paragraph whose first line is a bold question, numbered or
+    not, with at most an aside after it (`` `(A사 면접)` ``, "(기출)"), then a line break and its
+    answer: ``1-2. **캐시 지역성이란?** `(A사)` <br>`` then the answer's lines. Returns (question
+    tokens, the tokens after the break: the answer's start, maybe none)."""
+    k = 0
+    if children and children[0].type == "text" and children[0].content.strip():
+        if not _NUMBER_MARK.match(children[0].content):
+            return None
+        k = 1
+    while k < len(children) and children[k].type == "text" and not children[k].content.strip():
+        k += 1
+    if k >= len(children) or children[k].type != "strong_open":
+        return None
+    depth, end = 0, None
+    for j in range(k, len(children)):
+        depth += {"strong_open": 1, "strong_close": -1}.get(children[j].type, 0)
+        if depth == 0:
+            end = j
+            break
+    if end is None:
+        return None
+    j = end + 1
+    while j < len(children) and children[j].type not in ("softbreak", "hardbreak") and not (
+            children[j].type == "html_inline" and _BR.match(children[j].content.strip())):
+        c = children[j]
+        if not (c.type == "code_inline" or (c.type == "text" and _ASIDE.match(c.content))):
+            return None  # more words on the question's line: a bold lead-in to a sentence
+        j += 1
+    if j == len(children) and not k:
+        return None  # the whole paragraph bold, perhaps with an aside: see bold_question
+    tokens, marked = question_tokens(children[k + 1:end], numbered=True)
+    text = inline_text_of(tokens)
+    if not text or not (marked or asks(text)):
+        return None
+    rest = children[j + 1:]
+    while rest and (rest[0].type in ("softbreak", "hardbreak") or (rest[0].type == "text" and not rest[0].content.strip())
+                    or (rest[0].type == "html_inline" and _BR.match(rest[0].content.strip()))):
+        rest = rest[1:]
+    return tokens, rest
 
 
 def quoted_questions(nodes: list[Node], reading: Reading, paths: list, warnings: list) -> list[Question]:
