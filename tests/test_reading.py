@@ -286,3 +286,21 @@ def test_a_bold_question_line_with_its_answer_below_it_in_the_same_paragraph():
         'lead_lines.md:9: warning: sub-question has no answer (empty or a placeholder); skipped: '
         '"멀티 스레드로 무엇을 만들어 봤나요?"',
     ]
+
+
+def test_spelled_out_labels_headings_in_list_items_and_a_question_that_wraps_in_a_quote():
+    parsed, problems = read("labels.md")
+    assert questions(parsed) == [
+        "WHY DO WE KEEP A VALIDATION SET APART FROM THE TEST SET?", "What does k-fold cross validation do?",
+        "Question: Is a bold question with its label kept as it was?", "What is a cookie", "What is CORS",
+        "What breaks when the same salt is used for every password in the table?",
+    ]
+    assert note(parsed, "What does k-fold cross validation do?").answer == (
+        "<p>It cuts the data into k parts and holds out each part once.</p>")
+    assert note(parsed, "WHY DO WE KEEP A VALIDATION SET APART FROM THE TEST SET?").answer.startswith(
+        "<p>So that tuning the model")
+    cookie = note(parsed, "What is a cookie").answer
+    assert cookie == "<p>A small piece of data the browser keeps for a site.</p>"  # no "Back to Top"
+    assert "every password" not in note(
+        parsed, "What breaks when the same salt is used for every password in the table?").answer
+    assert problems.items == []  # the table of contents' rows are no unanswered questions

@@ -27,6 +27,7 @@ from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.bullets import bold_bullet_questions
 from deckgen.shapes.common import (
     A_MARKER,
+    ANSWER_WORD,
     Q_MARKER,
     asks,
     inline_text_of,
@@ -45,7 +46,7 @@ from deckgen.shapes.qa import qa_questions
 from deckgen.tree import Node
 
 __all__ = [
-    "A_MARKER", "Q_MARKER", "SHAPES", "Question", "Reading", "anchored_questions", "asks",
+    "A_MARKER", "ANSWER_WORD", "Q_MARKER", "SHAPES", "Question", "Reading", "anchored_questions", "asks",
     "bold_bullet_questions", "canonical", "details_questions", "find_questions", "heading_questions",
     "inline_text_of", "list_questions", "looks_like_anchor", "paragraph", "qa_questions",
     "question_tokens", "strip_marker", "trim_rules", "unwrap_bold",

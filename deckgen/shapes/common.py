@@ -40,6 +40,10 @@ _TRAILING = re.compile(
 )
 Q_MARKER = re.compile(r"^\s*(?:(?:Q|질문)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]|Q\d+(?:[-.]\d+)*(?=\s))\s*")
 A_MARKER = re.compile(r"^\s*(?:(?:A|답|답변)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]|A\d+(?:[-.]\d+)*(?=\s))\s*")
+# The same spelled out ("Question 3:", "ANSWER:"): a Q&A line's label, read by the Q&A shape and
+# left out of an answer. A heading or a bold question keeps such a word as it always had.
+QUESTION_WORD = re.compile(r"^\s*(?:question|문제)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]\s*", re.I)
+ANSWER_WORD = re.compile(r"^\s*(?:answer|정답|해설)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]\s*", re.I)
 _NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*[.)]\s+")
 
 

@@ -58,8 +58,8 @@ def _item_questions(node: Node, sections: tuple[str, ...], group: str = "", ever
     selection.`), the items of its nested lists that ask, grouped under that label."""
     made = []
     for item in node.children:
-        if not item.children or item.children[0].type != "paragraph":
-            continue
+        if not item.children or item.children[0].type not in ("paragraph", "heading"):
+            continue  # an item's first line, or a heading written in it (`1. ### question?`)
         tokens, marked, text = item.remembered(_item_question)
         if not text:
             continue

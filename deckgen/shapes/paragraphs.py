@@ -136,7 +136,11 @@ def quoted_questions(nodes: list[Node], reading: Reading, paths: list, warnings:
             continue
         first = node.children[0]
         children = list(first.children[0].token.children or [])
-        cut = next((k for k, c in enumerate(children) if c.type in ("softbreak", "hardbreak")), len(children))
+        breaks = [k for k, c in enumerate(children) if c.type in ("softbreak", "hardbreak")]
+        cut = breaks[0] if breaks else len(children)
+        if breaks and not _ends_asking(children[:cut]):
+            # A question that wraps onto the quote's next lines: up to the line that ends it.
+            cut = next((k for k in [*breaks[1:], len(children)] if _ends_asking(children[:k])), cut)
         tokens, marked = question_tokens(children[:cut])
         text = inline_text_of(tokens)
         if not text or not (marked or asks(text)):
@@ -149,3 +153,7 @@ def quoted_questions(nodes: list[Node], reading: Reading, paths: list, warnings:
         questions.append(Question(inline=tokens, line=first.map[0], blocks=blocks, key=text,
                                   sections=paths[i] if paths else ()))
     return questions
+
+
+def _ends_asking(tokens: list[Token]) -> bool:
+    return inline_text_of(tokens).rstrip().endswith(("?", "？"))

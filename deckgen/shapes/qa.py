@@ -7,18 +7,22 @@ from markdown_it.token import Token
 from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.common import (
     A_MARKER,
+    ANSWER_WORD,
     Q_MARKER,
+    QUESTION_WORD,
     inline_text_of,
     paragraph,
     strip_marker,
     trim_rules,
     unwrap_bold,
 )
+from deckgen.shapes.paragraphs import bold_question
 from deckgen.tree import Node
 
 
 def qa_questions(nodes: list[Node], reading: Reading, paths: list, warnings: list) -> list[Question]:
-    """`Q. question` paragraphs; the answer is what follows up to the next question or heading."""
+    """`Q. question` (or `Question:`) paragraphs; the answer is what follows up to the next
+    question or heading."""
     questions: list[Question] = []
     current: Question | None = None
     for i, node in enumerate(nodes):
@@ -28,6 +32,8 @@ def qa_questions(nodes: list[Node], reading: Reading, paths: list, warnings: lis
         if node.type == "paragraph":
             children = node.children[0].token.children or []
             stripped = strip_marker(children, Q_MARKER)
+            if stripped is None and bold_question(node) is None:  # a bold question: see bold_question
+                stripped = strip_marker(children, QUESTION_WORD)
             if stripped is not None:
                 asked, answer = _split_at_answer(stripped)
                 tokens = unwrap_bold(asked)
@@ -54,6 +60,6 @@ def _split_at_answer(children: list[Token]) -> tuple[list[Token], list[Token]]:
         if c.type not in ("softbreak", "hardbreak"):
             continue
         rest = children[k + 1:]
-        if strip_marker(rest, A_MARKER) is not None:
+        if strip_marker(rest, A_MARKER) is not None or strip_marker(rest, ANSWER_WORD) is not None:
             return children[:k], rest
     return children, []

@@ -35,7 +35,10 @@ def table_questions(nodes: list[Node], reading: Reading, paths: list, warnings: 
             cells = row.children
             if q_col >= len(cells) or not cells[q_col].children:
                 continue
-            tokens, marked = question_tokens(list(cells[q_col].children[0].token.children or []))
+            cell = list(cells[q_col].children[0].token.children or [])
+            if _links_in_the_page(cell):
+                continue  # a table of contents: the question is written where it leads
+            tokens, marked = question_tokens(cell)
             text = inline_text_of(tokens)
             answer = cells[a_col] if a_col is not None and a_col < len(cells) else None
             answered = answer is not None and answer.children and _cell_text(answer).strip()
@@ -50,3 +53,11 @@ def table_questions(nodes: list[Node], reading: Reading, paths: list, warnings: 
 
 def _cell_text(cell: Node) -> str:
     return inline_text_of(list(cell.children[0].token.children or [])) if cell.children else ""
+
+
+def _links_in_the_page(tokens: list) -> bool:
+    """Whether a cell is only a link to a place in the same page (`[What is X](#what-is-x)`)."""
+    shown = [t for t in tokens if not (t.type == "text" and not t.content.strip())]
+    return (len(shown) >= 2 and shown[0].type == "link_open" and shown[-1].type == "link_close"
+            and str(shown[0].attrGet("href") or "").startswith("#")
+            and sum(t.type == "link_open" for t in shown) == 1)
