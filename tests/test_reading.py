@@ -304,3 +304,14 @@ def test_spelled_out_labels_headings_in_list_items_and_a_question_that_wraps_in_
     assert "every password" not in note(
         parsed, "What breaks when the same salt is used for every password in the table?").answer
     assert problems.items == []  # the table of contents' rows are no unanswered questions
+
+
+def test_numbered_questions_quoted_alone_and_a_quiz_of_numbered_questions_and_answers():
+    parsed, problems = read("quiz.md")
+    assert questions(parsed) == ["인덱스가 무엇인지 설명해 보세요", "인덱스를 많이 만들면 어떤 문제가 생기나요?",
+                                 "정규화를 하는 까닭은 무엇인가?", "기본 키가 가질 수 없는 값은?"]
+    assert note(parsed, "인덱스가 무엇인지 설명해 보세요").answer == "<p>찾는 값을 빨리 찾도록 따로 정렬해 둔 자료 구조입니다.</p>"
+    normal = note(parsed, "정규화를 하는 까닭은 무엇인가?").answer
+    assert normal.startswith("<p>중복을 줄여 이상 현상을 막기 위해<br>") and "해설" in normal and "답:" not in normal
+    assert note(parsed, "기본 키가 가질 수 없는 값은?").answer.startswith("<p>NULL")
+    assert problems.items == []

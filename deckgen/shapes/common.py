@@ -17,6 +17,7 @@ _ASKS = re.compile(
     r"|나요|가요|까요|[^아가]까|니까|[인는은던른한]가|뭔가|무엇|뭘까|뭐죠|왜죠|뭐예요|뭐에요|뭔지|무엇인지"
     r"|(?<![혼반계파노내전])란"
     r"|[은는]"
+    r"|[가-힣]냐|궁금(?:합니다|해요|하다|함)|[는은던한된인운진난]\s?이유|의\s?차이(?:점)?"
     r"|(?:해|려|어|워|줘|써|봐)\s?(?:주세요|주십시오|주시겠어요|보세요|볼래요|줄래요?)"
     r"|[하보]시오|(?:설명|서술|비교|기술|정의|논|말)하(?:세요|라)|(?:[는은인]|했는|하는)지"
     r"|(?:해|어|여|워|줘)\s?달라|해\s?줘"
@@ -40,9 +41,9 @@ _TRAILING = re.compile(
 )
 Q_MARKER = re.compile(r"^\s*(?:(?:Q|질문)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]|Q\d+(?:[-.]\d+)*(?=\s))\s*")
 A_MARKER = re.compile(r"^\s*(?:(?:A|답|답변)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]|A\d+(?:[-.]\d+)*(?=\s))\s*")
-# The same spelled out ("Question 3:", "ANSWER:"): a Q&A line's label, read by the Q&A shape and
-# left out of an answer. A heading or a bold question keeps such a word as it always had.
-QUESTION_WORD = re.compile(r"^\s*(?:question|문제)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]\s*", re.I)
+# The same spelled out ("Question 3:", "ANSWER:", a quiz's "2번."): a Q&A line's label, read by
+# the Q&A shape and left out of an answer. A heading or a bold question keeps such a word as it always had.
+QUESTION_WORD = re.compile(r"^\s*(?:(?:question|문제)\s*(?:\d+(?:[-.]\d+)*\s*)?|\d+\s*번\s*)[.:)：]\s*", re.I)
 ANSWER_WORD = re.compile(r"^\s*(?:answer|정답|해설)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]\s*", re.I)
 _NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*[.)]\s+")
 

@@ -132,6 +132,17 @@ def quoted_questions(nodes: list[Node], reading: Reading, paths: list, warnings:
     """Blockquotes whose first line asks, answered by the rest of the quote."""
     questions: list[Question] = []
     for i, node in enumerate(nodes):
+        numbered = _quoted_number(node)
+        if numbered is not None:  # `> 1. …?` alone in its quote, answered below it
+            blocks = []
+            for after in nodes[i + 1:]:
+                if after.type in ("heading", "blockquote"):
+                    break
+                blocks.append(after)
+            if blocks:
+                questions.append(Question(inline=numbered, line=node.map[0], blocks=trim_rules(blocks),
+                                          key=inline_text_of(numbered), sections=paths[i] if paths else ()))
+            continue
         if node.type != "blockquote" or not node.children or node.children[0].type != "paragraph":
             continue
         first = node.children[0]
@@ -157,3 +168,15 @@ def quoted_questions(nodes: list[Node], reading: Reading, paths: list, warnings:
 
 def _ends_asking(tokens: list[Token]) -> bool:
     return inline_text_of(tokens).rstrip().endswith(("?", "？"))
+
+
+def _quoted_number(node: Node) -> list[Token] | None:
+    """The question of a quote that holds only a numbered question (`> 1. …설명해 보세요`)."""
+    if node.type != "blockquote" or len(node.children) != 1 or node.children[0].type != "ordered_list":
+        return None
+    items = node.children[0].children
+    if len(items) != 1 or len(items[0].children) != 1 or items[0].children[0].type != "paragraph":
+        return None
+    tokens, marked = question_tokens(list(items[0].children[0].children[0].token.children or []))
+    text = inline_text_of(tokens)
+    return tokens if text and (marked or asks(text)) else None
