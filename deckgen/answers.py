@@ -10,7 +10,15 @@ import re
 from markdown_it.token import Token
 
 from deckgen.shapes.base import Question
-from deckgen.shapes.common import Q_MARKER, asks, inline_text_of, question_lines, question_tokens, strip_marker
+from deckgen.shapes.common import (
+    Q_MARKER,
+    asks,
+    bold_span,
+    inline_text_of,
+    question_lines,
+    question_tokens,
+    strip_marker,
+)
 from deckgen.shapes.details import details_questions
 from deckgen.shapes.paragraphs import bold_paragraph_questions, bold_question, lead_question
 from deckgen.tree import Node
@@ -23,6 +31,18 @@ _NAV = re.compile(
     re.I,
 )
 _ENDS_ASKING = re.compile(r"[?？][\W_]*$")
+# A request to explain, the way a bold follow-up inside an answer ends without a question mark.
+_ENDS_REQUESTING = re.compile(r"(?:주세요|주십시오|하시오|하세요|보세요|말해\s?봐)[.!]?$")
+
+
+def asks_in_answer(children: list[Token]) -> bool:
+    """Whether a line inside an answer asks a follow-up question: it ends with a question mark,
+    or it is bold as a whole and requests an explanation ("**단점을 설명해 주세요.**")."""
+    text = inline_text_of(children)
+    if _ENDS_ASKING.search(text):
+        return True
+    shown = [c for c in children if not (c.type == "text" and not c.content.strip())]
+    return bold_span(shown) is not None and bool(_ENDS_REQUESTING.search(text.strip()))
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 # A line that advertises rather than answers: "Explore all 100 answers here 👉 [site](…)".
 _PROMO = re.compile(
@@ -187,8 +207,9 @@ def _lone_question(node: Node) -> list[Token] | None:
     item = node.children[0]
     if len(item.children) != 1 or item.children[0].type != "paragraph":
         return None
-    tokens, marked = question_tokens(item.children[0].children[0].token.children or [])
-    return tokens if marked or _ENDS_ASKING.search(inline_text_of(tokens)) else None
+    children = item.children[0].children[0].token.children or []
+    tokens, marked = question_tokens(children)
+    return tokens if marked or asks_in_answer(children) else None
 
 
 def _numbered_paragraph_questions(blocks: list[Node]) -> list[Question]:

@@ -337,7 +337,8 @@ class Parser:
         return note, [note, *sub_notes]
 
     def _sub_question(self, item: Node, parent: Question) -> Question | None:
-        """Return the list item as a sub-question if its own text asks and an answer follows."""
+        """Return the list item as a sub-question if its own text asks (see answers.asks_in_answer)
+        and an answer follows."""
         if item.type != "list_item" or len(item.children) < 2:
             return None
         first = item.children[0]
@@ -345,7 +346,7 @@ class Parser:
             return None
         inline = first.children[0].token
         text = inline_text(inline)
-        if not _QUESTION_END.search(text):
+        if not _QUESTION_END.search(text) and not answers.asks_in_answer(inline.children or []):
             return None
         return Question(
             inline=list(inline.children or []),

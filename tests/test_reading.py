@@ -315,3 +315,16 @@ def test_numbered_questions_quoted_alone_and_a_quiz_of_numbered_questions_and_an
     assert normal.startswith("<p>중복을 줄여 이상 현상을 막기 위해<br>") and "해설" in normal and "답:" not in normal
     assert note(parsed, "기본 키가 가질 수 없는 값은?").answer.startswith("<p>NULL")
     assert problems.items == []
+
+
+def test_bold_follow_ups_that_ask_to_explain_are_sub_questions_with_their_answers():
+    parsed, problems = read("follow_ups.md")
+    assert questions(parsed) == [
+        "트라이는 어떤 자료구조인가요?", "트라이의 시간복잡도는 어떻게 되나요 ?", "트라이의 단점을 설명해 주세요.",
+        "해시맵은 어떤 자료구조인가요?", "해시맵과 트리맵을 비교해 주세요.", "힙은 어떤 자료구조인가요?",
+    ]
+    assert note(parsed, "트라이의 단점을 설명해 주세요.").answer == (
+        "<blockquote>\n<p>노드마다 자식 포인터를 가져 메모리를 많이 씁니다.</p>\n</blockquote>")
+    assert "트리맵은 키 순서대로" in note(parsed, "해시맵과 트리맵을 비교해 주세요.").answer
+    assert "배열을 씁니다" in note(parsed, "힙은 어떤 자료구조인가요?").answer  # a plain item is answer
+    assert problems.items == []
