@@ -328,3 +328,12 @@ def test_bold_follow_ups_that_ask_to_explain_are_sub_questions_with_their_answer
     assert "트리맵은 키 순서대로" in note(parsed, "해시맵과 트리맵을 비교해 주세요.").answer
     assert "배열을 씁니다" in note(parsed, "힙은 어떤 자료구조인가요?").answer  # a plain item is answer
     assert problems.items == []
+
+
+def test_the_toggle_that_shows_an_answer_closes_it():
+    text = ("**Q1.** Which header says how long a response may be reused?\n\n- A) Content-Type\n- B) Cache-Control\n\n"
+            "<details><summary>Answer</summary>B: it carries max-age.</details>\n\n"
+            "**Challenge.** Put a cache in front of a small site for a day.\n")
+    parsed, _ = parse_text(text)
+    answer = note(parsed, "Which header says how long a response may be reused?").answer
+    assert "max-age" in answer and "Challenge" not in answer

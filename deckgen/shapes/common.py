@@ -26,8 +26,9 @@ _ASKS = re.compile(
 # English asks at its start: a question word, or a verb that sets a task ("Explain X").
 _ASKS_EN = re.compile(
     r"^(?:what|why|how|when|where|which|who|whom|whose"
-    r"|explain|describe|define|compare|contrast|discuss|illustrate|elaborate|summari[sz]e|differentiate"
-    r"|distinguish|(?:write|give|list|name|show|tell|state|implement|design|calculate|derive|prove|suggest"
+    r"|(?:explain|describe|define|compare|contrast|discuss|illustrate|elaborate|summari[sz]e|differentiate"
+    r"|distinguish)(?!\s*(?:\d+\s*)?[:：=])"  # not a label: "Contrast 1: Name = positive"
+    r"|(?:write|give|list|name|show|tell|state|implement|design|calculate|derive|prove|suggest"
     r"|find|identify|mention)\s+(?:a|an|the|me|us|how|what|why|which|your|some|all|two|three|that|\d)"
     r"|(?:is|are|do|does|did|can|could|should|would|will|have|has)\s+\S+\s+\S+"
     r")\b",

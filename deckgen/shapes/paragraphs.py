@@ -13,6 +13,7 @@ from markdown_it.token import Token
 
 from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.common import asks, bold_span, inline_text_of, paragraph, question_tokens, trim_rules
+from deckgen.shapes.details import reveals_answer
 from deckgen.tree import Node
 
 _NUMBER_MARK = re.compile(r"^\s*(?:Q\s*)?\d+(?:[-.]\d+)*\s*[.):]?\s*$", re.I)
@@ -46,6 +47,8 @@ def bold_paragraph_questions(nodes: list[Node], reading: Reading, paths: list, w
             current = None
             continue
         current.blocks.append(node)
+        if reveals_answer(node, reading.source.text):
+            current = None  # the toggle that shows the answer closes it: what follows is not
     for q in questions:
         q.blocks = trim_rules([b for b in q.blocks if not is_separator(b)])
     return [q for q in questions if q.blocks]

@@ -16,6 +16,7 @@ from deckgen.shapes.common import (
     trim_rules,
     unwrap_bold,
 )
+from deckgen.shapes.details import reveals_answer
 from deckgen.shapes.paragraphs import bold_question
 from deckgen.tree import Node
 
@@ -45,6 +46,8 @@ def qa_questions(nodes: list[Node], reading: Reading, paths: list, warnings: lis
                 continue
         if current is not None:
             current.blocks.append(node)
+            if reveals_answer(node, reading.source.text):
+                current = None  # the toggle that shows the answer closes it: what follows is not
     for q in questions:
         q.blocks = trim_rules(q.blocks)
     return questions
