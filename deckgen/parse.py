@@ -268,7 +268,9 @@ class Parser:
                 if _PLACEHOLDER.match(text):
                     continue
             if node.type in ("bullet_list", "ordered_list"):
-                kept = []
+                kept: list[Node] = []
+                ahead: list[Node] = []  # the answer of an item that repeats the question, before the others
+                after: list[Node] = []
                 for item in node.children:
                     words = _keyword_item(item)
                     if words is not None:  # `- **keyword** : a, b` written as a list item
@@ -279,10 +281,15 @@ class Parser:
                         if not _placeholder_item(item):
                             kept.append(item)
                     elif _restates(_inline_plain(sub.inline), q_text):
-                        # The sub-question repeats its parent: its answer is the parent's own.
-                        queue[0:0] = sub.blocks
+                        # The sub-question repeats its parent: its answer is the parent's own,
+                        # where the item stood.
+                        (after if kept else ahead).extend(sub.blocks)
                     else:
                         subs.append(sub)
+                queue[0:0] = after
+                if ahead:
+                    queue[0:0] = [*ahead, *([answers.with_children(node, kept)] if kept else [])]
+                    continue
                 if not kept:
                     continue
                 if len(kept) != len(node.children):
@@ -523,8 +530,16 @@ def _keywords(inline: Token) -> list[str] | None:
 
 
 def _restates(text: str, question: str) -> bool:
-    """Tell whether a line only repeats (part of) the question it answers."""
+    """Tell whether a line only repeats (part of) the question it answers: "캐시 란?" under
+    "캐시란 무엇인가?" asks what it asks."""
     t, q = fold(text), fold(question)
     if not t or not q:
         return False
-    return t == q or (t in q and len(t) >= max(6, len(q) // 2))
+    if t == q or (t in q and len(t) >= max(6, len(q) // 2)):
+        return True
+    core = _ASKING_TAIL.sub("", t)
+    return len(core) >= 2 and core == _ASKING_TAIL.sub("", q)
+
+
+# What "X란 무엇인가요?" adds to X, folded (see ids.fold): the same question as "X란?".
+_ASKING_TAIL = re.compile(r"(?:이란|란)(?:무엇인가요|무엇인가|무엇일까요|무엇일까|뭔가요|뭘까요|뭔가|무엇|뭐죠|뭐야)?$")

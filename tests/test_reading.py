@@ -337,3 +337,12 @@ def test_the_toggle_that_shows_an_answer_closes_it():
     parsed, _ = parse_text(text)
     answer = note(parsed, "Which header says how long a response may be reused?").answer
     assert "max-age" in answer and "Challenge" not in answer
+
+
+def test_an_item_that_asks_the_question_again_is_the_answer_where_it_stands():
+    text = ("### 캐시란 무엇인가?\n\n1. 캐시 란?\n    - 자주 쓰는 데이터를 빠른 곳에 복사해 두는 것이다.\n\n"
+            "2. 캐시의 종류\n    - CPU 캐시와 브라우저 캐시가 있다.\n")
+    parsed, _ = parse_text(text)
+    assert questions(parsed) == ["캐시란 무엇인가?"]  # no second card asking the same
+    answer = note(parsed, "캐시란 무엇인가?").answer
+    assert answer.index("자주 쓰는 데이터") < answer.index("캐시의 종류")
