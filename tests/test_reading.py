@@ -346,3 +346,11 @@ def test_an_item_that_asks_the_question_again_is_the_answer_where_it_stands():
     assert questions(parsed) == ["캐시란 무엇인가?"]  # no second card asking the same
     answer = note(parsed, "캐시란 무엇인가?").answer
     assert answer.index("자주 쓰는 데이터") < answer.index("캐시의 종류")
+
+
+def test_a_toggle_on_the_last_line_of_a_file_with_no_newline_at_its_end():
+    parsed, _ = parse_text("<details><summary>What is a cache?</summary>A copy kept close.</details>")
+    assert questions(parsed) == ["What is a cache?"]
+    parsed, _ = parse_text("Which header says how long to cache?\n\n<details><summary>Answer</summary>Cache-Control."
+                           "</details>")
+    assert note(parsed, "Which header says how long to cache?").answer == "<p>Cache-Control.</p>"

@@ -47,7 +47,7 @@ def details_questions(nodes: list[Node], reading: Reading, paths: list, warnings
         if node.type != "html_block" or not node.map or "<details" not in node.content.lower():
             continue
         pos = max(starts[node.map[0]], resume)
-        limit = starts[min(node.map[1], len(starts) - 1)]
+        limit = starts[node.map[1]] if node.map[1] < len(starts) else len(text)  # the last line has no newline
         while (opening := _DETAILS_OPEN.search(text, pos)) is not None and opening.start() < limit:
             close = _matching_close(text, opening.start())
             if close is None:
@@ -150,10 +150,10 @@ _REVEAL = re.compile(
 def _reveals(text: str, opening: re.Match, close: int) -> bool:
     """Whether a toggle's summary only offers to show its answer (see _REVEAL)."""
     summary = _SUMMARY.match(text, opening.end(), close)
-    return summary is not None and is_reveal_label(_TAG.sub("", summary.group(1)))
+    return summary is not None and _is_reveal_label(_TAG.sub("", summary.group(1)))
 
 
-def is_reveal_label(text: str) -> bool:
+def _is_reveal_label(text: str) -> bool:
     """Whether a toggle's summary text only offers to show what it hides: "정답보기", "Answer"."""
     return _REVEAL.fullmatch(fold_label(html.unescape(text))) is not None
 
@@ -163,8 +163,9 @@ def _opening(node: Node, text: str) -> tuple[re.Match, tuple[int, int]] | None:
     if node.type != "html_block" or not node.map or not _DETAILS_OPEN.match(node.content.lstrip()):
         return None
     starts = _line_starts(text)
-    opening = _DETAILS_OPEN.search(text, starts[node.map[0]])
-    if opening is None or opening.start() >= starts[min(node.map[0] + 1, len(starts) - 1)]:
+    line_end = starts[node.map[0] + 1] if node.map[0] + 1 < len(starts) else len(text)
+    opening = _DETAILS_OPEN.search(text, starts[node.map[0]], line_end)
+    if opening is None:
         return None
     close = _matching_close(text, opening.start())
     return (opening, close) if close is not None else None
