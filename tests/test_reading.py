@@ -354,3 +354,25 @@ def test_a_toggle_on_the_last_line_of_a_file_with_no_newline_at_its_end():
     parsed, _ = parse_text("Which header says how long to cache?\n\n<details><summary>Answer</summary>Cache-Control."
                            "</details>")
     assert note(parsed, "Which header says how long to cache?").answer == "<p>Cache-Control.</p>"
+
+
+def test_an_answer_on_the_line_under_a_numbered_question_and_an_example_answer_after_a_hint():
+    parsed, problems = read("faq.md")
+    assert questions(parsed) == ["과적합이란 무엇인가?", "정규화는 왜 하는가?", "시그모이드의 도함수를 수식으로 나타내보세요",
+                                 "로지스틱 회귀의 손실 함수를 설명해주세요."]
+    assert note(parsed, "과적합이란 무엇인가?").answer == (
+        "<p>학습 데이터에만 지나치게 맞아 새 데이터에서 성능이 떨어지는 현상이다.</p>")
+    # The hint is no question and no part of the answer.
+    assert note(parsed, "로지스틱 회귀의 손실 함수를 설명해주세요.").answer == "<ul>\n<li>교차 엔트로피를 쓴다.</li>\n</ul>"
+    # Lettered lines under a question are its follow-ups, none answered: no answer of it.
+    assert [str(d) for d in problems.items] == [
+        'faq.md:9: warning: question has no answer (empty or a placeholder); skipped: '
+        '"경사 하강법은 어떻게 동작하는가? a. 확률적 경사 하강법과의 차이 b. 학습률을 어떻게 정하는가"',
+    ]
+
+
+def test_a_guide_of_how_to_read_and_a_checklist_are_no_items_of_a_qa_sheet():
+    text = "# 검색\n## 읽는 법\n1. 먼저 떠올리세요\n" + "".join(
+        f"## Q{n}. 질문 {n}은 무엇인가요?\n설명 {n}이 여기 있다.\n" for n in range(1, 7)) + "## 복습 체크리스트\n- [ ] 다시 말하기\n"
+    parsed, _ = parse_text(text)
+    assert questions(parsed) == [f"질문 {n}은 무엇인가요?" for n in range(1, 7)]

@@ -150,7 +150,8 @@ def test_reading_many_sections_of_questions_grows_linearly_with_the_file():
      "TCP란", "GC를 설명해 주세요", "장단점을 말해주세요", "알려주세요", "비교하시오", "차이점은",
      "스택이란? (기출)", "차이를 설명해 주세요.", "동작 원리는 무엇일까요", "What is a stack?",
      "리액트를 써봤냐", "어떤 역할을 맡았는지 궁금합니다", "개발자가 된 이유⭐️", "생성자 주입을 권장하는 이유",
-     "쿠키와 세션의 차이", "TCP와 UDP의 차이점", "Compare 2 sorting algorithms"],
+     "쿠키와 세션의 차이", "TCP와 UDP의 차이점", "Compare 2 sorting algorithms",
+     "도함수를 수식으로 나타내보세요", "비율의 의미를 쓰시오"],
 )
 def test_questions_ask(text):
     assert asks(text)

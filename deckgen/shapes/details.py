@@ -56,8 +56,8 @@ def details_questions(nodes: list[Node], reading: Reading, paths: list, warnings
                 close = (len(text), len(text))
             reveal = _reveals(text, opening, close[0])
             asked = _asked_above(nodes, i, text, opening) if reveal else None
-            if reveal and asked is None:  # "정답 보기" under no question: nothing here names one
-                made = []
+            if (reveal and asked is None) or _hints(text, opening, close[0]):
+                made = []  # "정답 보기" under no question, or a hint: neither names a question
             else:
                 made = _details_question(text, starts, opening, close[0], reading, parent, warnings, asked)
             if spans is not None:
@@ -139,12 +139,33 @@ def _body(text: str, starts: list[int], summary: re.Match, close: int, env: dict
 # A summary that only offers to show what the toggle hides ("정답 보기", "Show answer"): the
 # question is the text above the toggle, which holds its answer. Matched folded (see fold_label).
 _REVEAL = re.compile(
-    r"(?:(?:상세|자세한|자세히)?(?:정답|답|답변|답안|모범답안|해설|풀이|설명|해답)(?:보기|확인|확인하기|펼치기|열기|보이기)?"
+    r"(?:(?:상세|자세한|자세히|예시|모범|예상)?(?:정답|답|답변|답안|해설|풀이|설명|해답)(?:보기|확인|확인하기|펼치기|열기|보이기)?"
     r"|보기|펼치기|펼쳐보기|더보기|열기|클릭|눌러보기|클릭해서확인|확인하기"
     r"|(?:(?:show|see|view|reveal|toggle|check|clickto(?:show|see|view|reveal))(?:the|my)?)?"
     r"(?:answers?|solutions?|explanations?)"
     r"|click(?:here|toexpand|toopen)?|expand)"
 )
+
+
+# A summary that offers a hint: an aside to the question above, neither a question nor its answer.
+_HINT = re.compile(r"(?:힌트|hints?|tips?)(?:보기)?")
+
+
+def _hints(text: str, opening: re.Match, close: int) -> bool:
+    summary = _SUMMARY.match(text, opening.end(), close)
+    return summary is not None and _HINT.fullmatch(fold_label(html.unescape(_TAG.sub("", summary.group(1))))) is not None
+
+
+@lru_cache(maxsize=4)
+def _hint_lines(text: str) -> frozenset[int]:
+    """The lines of the file's hint toggles (see _HINT)."""
+    starts = _line_starts(text)
+    lines: set[int] = set()
+    for opening in _DETAILS_OPEN.finditer(text):
+        close = _matching_close(text, opening.start())
+        if close is not None and _hints(text, opening, close[0]):
+            lines.update(range(_line_of(starts, opening.start()), _line_of(starts, close[1]) + 1))
+    return frozenset(lines)
 
 
 def _reveals(text: str, opening: re.Match, close: int) -> bool:
@@ -181,11 +202,15 @@ def _asked_above(nodes: list[Node], i: int, text: str, opening: re.Match) -> tup
     """The question a reveal toggle answers: the paragraph right above it, if the toggle begins
     its block (one after another in the same block answers nothing above)."""
     found = _opening(nodes[i], text)
-    if i == 0 or found is None or found[0].start() != opening.start():
+    if found is None or found[0].start() != opening.start():
         return None
-    above = nodes[i - 1]
-    if above.type != "paragraph" or not above.map:
+    hints = _hint_lines(text) if "<details" in text[:opening.start()].lower() else frozenset()
+    k = i - 1
+    while k >= 0 and nodes[k].map and set(range(*nodes[k].map)) <= hints:
+        k -= 1  # a hint toggle between the question and its answer
+    if k < 0 or nodes[k].type != "paragraph" or not nodes[k].map:
         return None
+    above = nodes[k]
     tokens, _ = question_tokens(list(above.children[0].token.children or []))
     return (tokens, above.map[0]) if inline_text_of(tokens) else None
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from deckgen.shapes.base import Question, Reading
-from deckgen.shapes.common import asks, inline_text_of, question_tokens, trim_rules
+from deckgen.shapes.common import asks, inline_text_of, paragraph, question_tokens, trim_rules
 from deckgen.tree import Node
 
 
 _ANSWER_AFTER_LIST = ("table", "fence", "code_block")
+_LETTERED = re.compile(r"^\s*(?:[a-z]|[ivx]+)[.)]\s", re.I)
 
 
 def _start(node: Node) -> int:
@@ -47,10 +50,32 @@ def _one_liners(node: Node) -> bool:
         len(item.children) == 1 and item.children[0].type == "paragraph" for item in node.children)
 
 
-def _item_question(item: Node) -> tuple[tuple, bool, str]:
-    """The question an item's first paragraph would be, whether it was marked, and its text."""
-    tokens, marked = question_tokens(item.children[0].children[0].token.children or [])
-    return tuple(tokens), marked, inline_text_of(tokens)
+def _item_question(item: Node) -> tuple[tuple, bool, str, tuple]:
+    """The question an item's first paragraph would be, whether it was marked, its text, and the
+    start of its answer in that paragraph: the lines under a first line that ends with a
+    question mark (`1. 과적합이란?` then the answer on the next line, not indented), unless
+    one of them asks too, or they are lettered (`a. …`: follow-ups written under it, none of
+    them answered)."""
+    children = item.children[0].children[0].token.children or []
+    cut = next((k for k, c in enumerate(children) if c.type in ("softbreak", "hardbreak")), None)
+    rest: list = []
+    if cut is not None and inline_text_of(children[:cut]).rstrip().endswith(("?", "？")):
+        lines = _lines_of(children[cut + 1:])
+        if not any(inline_text_of(line).rstrip().endswith(("?", "？")) or _LETTERED.match(inline_text_of(line))
+                   for line in lines):
+            children, rest = children[:cut], children[cut + 1:]
+    tokens, marked = question_tokens(children)
+    return tuple(tokens), marked, inline_text_of(tokens), tuple(rest)
+
+
+def _lines_of(children: list) -> list[list]:
+    lines: list[list] = [[]]
+    for c in children:
+        if c.type in ("softbreak", "hardbreak"):
+            lines.append([])
+        else:
+            lines[-1].append(c)
+    return [line for line in lines if inline_text_of(line).strip()]
 
 
 def _item_questions(node: Node, sections: tuple[str, ...], group: str = "", every: bool = False) -> list[Question]:
@@ -60,7 +85,7 @@ def _item_questions(node: Node, sections: tuple[str, ...], group: str = "", ever
     for item in node.children:
         if not item.children or item.children[0].type not in ("paragraph", "heading"):
             continue  # an item's first line, or a heading written in it (`1. ### question?`)
-        tokens, marked, text = item.remembered(_item_question)
+        tokens, marked, text, rest = item.remembered(_item_question)
         if not text:
             continue
         if not (marked or every or asks(text)):
@@ -69,7 +94,10 @@ def _item_questions(node: Node, sections: tuple[str, ...], group: str = "", ever
                     made.extend(_item_questions(nested, sections, text))
             continue
         # A bare question has no answer: it is reported, never a card.
-        made.append(Question(inline=list(tokens), line=item.map[0], blocks=list(item.children[1:]), key=text,
+        blocks = list(item.children[1:])
+        if rest:  # its answer begins on the line under it, in its paragraph
+            blocks.insert(0, paragraph(list(rest), item.map[0] + 1))
+        made.append(Question(inline=list(tokens), line=item.map[0], blocks=blocks, key=text,
                              sections=sections, group=group))
     return made
 
