@@ -212,9 +212,23 @@ def _lone_question(node: Node) -> list[Token] | None:
     return tokens if marked or asks_in_answer(children) else None
 
 
+def _lone_quote(node: Node) -> list[Token] | None:
+    """The question of a quote that only asks, in one line (`> 캐시 히트율이 낮으면 어떻게 하나요?`),
+    answered by the blocks after it."""
+    if node.type != "blockquote" or len(node.children) != 1 or node.children[0].type != "paragraph":
+        return None
+    children = node.children[0].children[0].token.children or []
+    if any(c.type in ("softbreak", "hardbreak") for c in children):
+        return None
+    tokens, marked = question_tokens(children)
+    return tokens if inline_text_of(tokens) and (marked or asks_in_answer(children)) else None
+
+
 def _numbered_paragraph_questions(blocks: list[Node]) -> list[Question]:
-    """`1. …?` one-item lists, each answered by the blocks after it up to the next one."""
-    starts = [(k, tokens) for k, b in enumerate(blocks) if (tokens := _lone_question(b)) is not None]
+    """`1. …?` one-item lists and quotes that only ask, each answered by the blocks after it up
+    to the next one."""
+    starts = [(k, tokens) for k, b in enumerate(blocks)
+              if (tokens := _lone_question(b)) is not None or (tokens := _lone_quote(b)) is not None]
     found = []
     for n, (k, tokens) in enumerate(starts):
         stop = starts[n + 1][0] if n + 1 < len(starts) else len(blocks)
@@ -248,8 +262,8 @@ def inner_questions(blocks: list[Node], parent: Question, reading) -> tuple[list
             asked = (lead_question(node.children[0].token.children or []) or (None,))[0]
         return asked is not None and bool(_ENDS_ASKING.search(inline_text_of(asked)))
 
-    start = next((k for k, b in enumerate(blocks)
-                  if plain_question(b) or asking_toggle(b) or _lone_question(b) is not None), None)
+    start = next((k for k, b in enumerate(blocks) if plain_question(b) or asking_toggle(b)
+                  or _lone_question(b) is not None or _lone_quote(b) is not None), None)
     if start is None:
         return blocks, []
     rest = blocks[start:]

@@ -537,8 +537,8 @@ def _restates(text: str, question: str) -> bool:
         return False
     if t == q or (t in q and len(t) >= max(6, len(q) // 2)):
         return True
-    core = _ASKING_TAIL.sub("", t)
-    return len(core) >= 2 and core == _ASKING_TAIL.sub("", q)
+    core = _ASKING_TAIL.sub("", t)  # it asks too ("X란?"), and about the same X
+    return core != t and len(core) >= 2 and core == _ASKING_TAIL.sub("", q)
 
 
 # What "X란 무엇인가요?" adds to X, folded (see ids.fold): the same question as "X란?".

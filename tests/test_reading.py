@@ -346,6 +346,9 @@ def test_an_item_that_asks_the_question_again_is_the_answer_where_it_stands():
     assert questions(parsed) == ["캐시란 무엇인가?"]  # no second card asking the same
     answer = note(parsed, "캐시란 무엇인가?").answer
     assert answer.index("자주 쓰는 데이터") < answer.index("캐시의 종류")
+    # An answer that names what the question asks about, without asking it, is an answer.
+    parsed, _ = parse_text("## 그림이란?\n\n그림\n")
+    assert note(parsed, "그림이란?").answer == "<p>그림</p>"
 
 
 def test_a_toggle_on_the_last_line_of_a_file_with_no_newline_at_its_end():
@@ -376,3 +379,22 @@ def test_a_guide_of_how_to_read_and_a_checklist_are_no_items_of_a_qa_sheet():
         f"## Q{n}. 질문 {n}은 무엇인가요?\n설명 {n}이 여기 있다.\n" for n in range(1, 7)) + "## 복습 체크리스트\n- [ ] 다시 말하기\n"
     parsed, _ = parse_text(text)
     assert questions(parsed) == [f"질문 {n}은 무엇인가요?" for n in range(1, 7)]
+
+
+def test_answer_labels_a_quoted_question_under_its_label_and_quoted_follow_ups():
+    parsed, problems = read("answer_labels.md")
+    assert questions(parsed) == [
+        "What is a generator?", "List comprehensions",
+        '"How would you design an LRU cache with constant-time get and put?"',
+        "캐시란 무엇인가요?", "캐시 히트율이 낮으면 어떻게 하나요?", "JSX란 무엇인가요?",
+    ]
+    # A heading whose answer begins with its label asks, however it is worded; the label is no
+    # part of the answer.
+    assert note(parsed, "List comprehensions").answer == "<p>A compact syntax for building lists from an iterable.</p>"
+    assert note(parsed, '"How would you design an LRU cache with constant-time get and put?"').answer == (
+        "<p>A hash map pointing into a doubly linked list; hits move to the front.</p>")
+    follow_up = note(parsed, "캐시 히트율이 낮으면 어떻게 하나요?")
+    assert follow_up.parent_key == "캐시란 무엇인가요?"
+    assert "만료 시간" in follow_up.answer
+    assert note(parsed, "JSX란 무엇인가요?").answer == "<p>자바스크립트 안에 마크업을 쓰는 문법입니다.</p>"
+    assert problems.items == []

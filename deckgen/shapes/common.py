@@ -45,7 +45,9 @@ A_MARKER = re.compile(r"^\s*(?:(?:A|답|답변)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：
 # The same spelled out ("Question 3:", "ANSWER:", a quiz's "2번."): a Q&A line's label, read by
 # the Q&A shape and left out of an answer. A heading or a bold question keeps such a word as it always had.
 QUESTION_WORD = re.compile(r"^\s*(?:(?:question|문제)\s*(?:\d+(?:[-.]\d+)*\s*)?|\d+\s*번\s*)[.:)：]\s*", re.I)
-ANSWER_WORD = re.compile(r"^\s*(?:answer|정답|해설)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]\s*", re.I)
+ANSWER_WORD = re.compile(
+    r"^\s*(?:(?:(?:sample|model|example|short|brief|suggested|예시|모범|예상)\s*)?(?:answer|답변|답안)|정답|해설)"
+    r"\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]\s*", re.I)
 _NUMBER = re.compile(r"^\s*\d+(?:\.\d+)*[.)]\s+")
 
 

@@ -21,7 +21,7 @@ from deckgen.tree import Node
 
 _DETAILS_OPEN = re.compile(r"<details\b[^>]*>", re.I)
 _DETAILS_TAG = re.compile(r"<(/?)details\b[^>]*>", re.I)
-_SUMMARY = re.compile(r"\s*<summary\b[^>]*>(.*?)</summary\s*>", re.I | re.S)
+_SUMMARY = re.compile(r"(?:\s|<\s*/?\s*br\s*/?\s*>)*<summary\b[^>]*>(.*?)</summary\s*>", re.I | re.S)  # `</br>` first too
 _MARKDOWN_DIV = re.compile(r"^\s*<div\b[^>]*>\s*$|^\s*</div>\s*$", re.I | re.M)
 _CODE = re.compile(r"<code\b[^>]*>(.*?)</code\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^>]+>")

@@ -26,7 +26,10 @@ def qa_questions(nodes: list[Node], reading: Reading, paths: list, warnings: lis
     question or heading."""
     questions: list[Question] = []
     current: Question | None = None
+    taken = -1  # a block read as the question of the label above it
     for i, node in enumerate(nodes):
+        if i == taken:
+            continue
         if node.type == "heading":
             current = None
             continue
@@ -39,7 +42,11 @@ def qa_questions(nodes: list[Node], reading: Reading, paths: list, warnings: lis
                 asked, answer = _split_at_answer(stripped)
                 tokens = unwrap_bold(asked)
                 text = inline_text_of(tokens)
-                current = Question(inline=tokens, line=node.map[0], blocks=[], key=text, sections=paths[i])
+                line = node.map[0]
+                if not text.strip() and not answer and i + 1 < len(nodes) and (quoted := _quoted_line(nodes[i + 1])):
+                    # `**Question:**` alone, the question quoted under it
+                    tokens, text, line, taken = quoted, inline_text_of(quoted), nodes[i + 1].map[0], i + 1
+                current = Question(inline=tokens, line=line, blocks=[], key=text, sections=paths[i])
                 if answer:
                     current.blocks.append(paragraph(answer, node.map[0] + _breaks(asked)))
                 questions.append(current)
@@ -66,3 +73,14 @@ def _split_at_answer(children: list[Token]) -> tuple[list[Token], list[Token]]:
         if strip_marker(rest, A_MARKER) is not None or strip_marker(rest, ANSWER_WORD) is not None:
             return children[:k], rest
     return children, []
+
+
+def _quoted_line(node: Node) -> list[Token] | None:
+    """The text of a quote, or a paragraph, that holds one paragraph: a question written under
+    its label."""
+    if node.type == "blockquote" and len(node.children) == 1:
+        node = node.children[0]
+    if node.type != "paragraph":
+        return None
+    tokens = unwrap_bold(list(node.children[0].token.children or []))
+    return tokens if inline_text_of(tokens).strip() else None

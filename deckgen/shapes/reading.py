@@ -21,7 +21,17 @@ from deckgen.references import fold_label
 from deckgen.shapes.anchored import anchored_questions
 from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.bullets import bold_bullet_questions
-from deckgen.shapes.common import asks, inline_text_of, is_title, one_link, question_lines, section_paths
+from deckgen.shapes.common import (
+    A_MARKER,
+    ANSWER_WORD,
+    asks,
+    inline_text_of,
+    is_title,
+    one_link,
+    question_lines,
+    section_paths,
+    strip_marker,
+)
 from deckgen.shapes.details import answer_interiors, details_questions, revealed, reveals_answer
 from deckgen.shapes.headings import heading_question, heading_questions, heading_text
 from deckgen.shapes.lists import list_questions
@@ -121,6 +131,14 @@ def read_file(root: Node, reading: Reading, warnings: list,
     _warn_unlisted(named, found, reading, warnings)
     label = "+".join(dict.fromkeys(used)) if used else ""
     return label, found
+
+
+def _labelled_answer(node: Node) -> bool:
+    """Whether a block begins with the label of an answer (`**Answer:**`, `A.`, `답:`)."""
+    if node.type != "paragraph":
+        return False
+    children = node.children[0].token.children or []
+    return strip_marker(children, A_MARKER) is not None or strip_marker(children, ANSWER_WORD) is not None
 
 
 def _in_toggle(heading: Node) -> Node:
@@ -274,7 +292,7 @@ def _named_entries(lists: list[Node]) -> dict[str, tuple[str, int]]:
 def _heading_classifier(nodes: list[Node], owned: set[int], named: dict, title: str, source: str):
     """Return is_question(i) for the headings of the file (see the module's docstring). A heading
     whose answer is hidden in a toggle that offers to show it ("정답 보기") asks, however it is
-    worded."""
+    worded; so does one whose answer begins with its label ("**Answer:**")."""
     heads = [(i, int(n.tag[1])) for i, n in enumerate(nodes) if n.type == "heading" and i not in owned]
     asked: dict[int, bool] = {}
     items: dict[int, bool] = {}
@@ -282,7 +300,8 @@ def _heading_classifier(nodes: list[Node], owned: set[int], named: dict, title: 
     for i, _level in heads:
         node = nodes[i]
         asked[i] = heading_question(node) is not None or (
-            texts[i] is not None and i + 1 < len(nodes) and reveals_answer(nodes[i + 1], source))
+            texts[i] is not None and i + 1 < len(nodes) and (
+                reveals_answer(nodes[i + 1], source) or _labelled_answer(nodes[i + 1])))
         text = texts[i]
         label = fold_label(text[1]) if text else ""
         items[i] = bool(label) and not _NOT_ITEMS.match(label) and not is_title(node, nodes, title)
