@@ -466,10 +466,16 @@ def _keyword_item(item: Node) -> list[str] | None:
 
 
 def _placeholder_item(item: Node) -> bool:
-    """Tell whether a list item holds nothing but a placeholder (`- TODO`)."""
+    """Tell whether a list item holds nothing but a placeholder (`- TODO`, `- **Why:**`)."""
     if item.type != "list_item" or len(item.children) != 1 or item.children[0].type != "paragraph":
         return False
-    return bool(_PLACEHOLDER.match(inline_text(item.children[0].children[0].token)))
+    inline = item.children[0].children[0].token
+    if _PLACEHOLDER.match(inline_text(inline)):
+        return True
+    # `- **Definition:**` with nothing after it: a template's field, not filled in
+    shown = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+    label = shapes.bold_span(shown)
+    return label is not None and inline_text(inline).rstrip().endswith((":", "："))
 
 
 def _section_context(q: Question) -> str:

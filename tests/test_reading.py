@@ -398,3 +398,13 @@ def test_answer_labels_a_quoted_question_under_its_label_and_quoted_follow_ups()
     assert "만료 시간" in follow_up.answer
     assert note(parsed, "JSX란 무엇인가요?").answer == "<p>자바스크립트 안에 마크업을 쓰는 문법입니다.</p>"
     assert problems.items == []
+
+
+def test_a_question_quoted_alone_is_answered_below_and_an_empty_template_is_no_answer():
+    text = ("# Web\n\n> What does the defer attribute do?\n\n* **Definition:** It runs the script after parsing.\n"
+            "* **Why:** Parsing is never blocked.\n\n> What is a service worker?\n* **Definition:**\n* **Why:**\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["What does the defer attribute do?"]
+    assert "Parsing is never blocked." in note(parsed, "What does the defer attribute do?").answer
+    assert [str(d) for d in problems.items] == [
+        'note.md:8: warning: question has no answer (empty or a placeholder); skipped: "What is a service worker?"']

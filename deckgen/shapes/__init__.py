@@ -30,6 +30,7 @@ from deckgen.shapes.common import (
     ANSWER_WORD,
     Q_MARKER,
     asks,
+    bold_span,
     inline_text_of,
     looks_like_anchor,
     paragraph,
@@ -47,7 +48,7 @@ from deckgen.tree import Node
 
 __all__ = [
     "A_MARKER", "ANSWER_WORD", "Q_MARKER", "SHAPES", "Question", "Reading", "anchored_questions", "asks",
-    "bold_bullet_questions", "canonical", "details_questions", "find_questions", "heading_questions",
+    "bold_bullet_questions", "bold_span", "canonical", "details_questions", "find_questions", "heading_questions",
     "inline_text_of", "list_questions", "looks_like_anchor", "paragraph", "qa_questions",
     "question_tokens", "strip_marker", "trim_rules", "unwrap_bold",
 ]

@@ -137,11 +137,7 @@ def quoted_questions(nodes: list[Node], reading: Reading, paths: list, warnings:
     for i, node in enumerate(nodes):
         numbered = _quoted_number(node)
         if numbered is not None:  # `> 1. …?` alone in its quote, answered below it
-            blocks = []
-            for after in nodes[i + 1:]:
-                if after.type in ("heading", "blockquote"):
-                    break
-                blocks.append(after)
+            blocks = _blocks_below(nodes, i)
             if blocks:
                 questions.append(Question(inline=numbered, line=node.map[0], blocks=trim_rules(blocks),
                                           key=inline_text_of(numbered), sections=paths[i] if paths else ()))
@@ -162,8 +158,10 @@ def quoted_questions(nodes: list[Node], reading: Reading, paths: list, warnings:
         blocks = list(node.children[1:])
         if cut < len(children) - 1:
             blocks.insert(0, paragraph(children[cut + 1:], first.map[0] + 1))
+        if not blocks and (_ends_asking(tokens) or marked):
+            blocks = _blocks_below(nodes, i)  # a question quoted alone, answered below the quote
         if not blocks:
-            continue  # a quoted remark that asks, with nothing quoted under it
+            continue  # a quoted remark that asks, with nothing under it
         questions.append(Question(inline=tokens, line=first.map[0], blocks=blocks, key=text,
                                   sections=paths[i] if paths else ()))
     return questions
@@ -183,3 +181,14 @@ def _quoted_number(node: Node) -> list[Token] | None:
     tokens, marked = question_tokens(list(items[0].children[0].children[0].token.children or []))
     text = inline_text_of(tokens)
     return tokens if text and (marked or asks(text)) else None
+
+
+def _blocks_below(nodes: list[Node], i: int) -> list[Node]:
+    """What answers a question quoted alone at `i`: the blocks after it up to the next quote,
+    heading or separator."""
+    blocks = []
+    for after in nodes[i + 1:]:
+        if after.type in ("heading", "blockquote") or is_separator(after):
+            break
+        blocks.append(after)
+    return blocks
