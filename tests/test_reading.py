@@ -408,3 +408,11 @@ def test_a_question_quoted_alone_is_answered_below_and_an_empty_template_is_no_a
     assert "Parsing is never blocked." in note(parsed, "What does the defer attribute do?").answer
     assert [str(d) for d in problems.items] == [
         'note.md:8: warning: question has no answer (empty or a placeholder); skipped: "What is a service worker?"']
+
+
+def test_a_heading_worded_as_a_difference_or_a_reason_is_a_topic_over_questions_of_its_own():
+    text = ("## 스택과 큐의 차이\n\n### 스택이란?\n\n나중에 넣은 것을 먼저 꺼낸다.\n\n### 큐란?\n\n먼저 넣은 것을 먼저 꺼낸다.\n\n"
+            "## TCP와 UDP의 차이\n\nTCP는 연결을 맺고, UDP는 맺지 않는다.\n")
+    parsed, _ = parse_text(text)
+    assert questions(parsed) == ["스택이란?", "큐란?", "TCP와 UDP의 차이"]
+    assert note(parsed, "스택이란?").context == "스택과 큐의 차이"

@@ -1,9 +1,11 @@
-"""Upgrading deckgen never re-identifies a note: locks written by the previous release still hold.
+"""Upgrading deckgen never re-identifies a note: locks written by earlier releases still hold.
 
-`fixtures/upgrade/notes/` holds notes in every shape the previous release read, with the
-`deckgen.lock` that release wrote for them (the lock is the only record of each note's GUID).
-Building them with this deckgen must keep every GUID, each on the same question, and import into
-Anki as updates of those notes, never as new ones beside them.
+`fixtures/upgrade/notes/` holds notes in every shape an earlier release read, with the
+`deckgen.lock` (format 1) that release wrote for them (the lock is the only record of each note's
+GUID); `fixtures/upgrade/latest/` holds notes in the shapes whose reading changed since the
+previous release (topic headings worded like questions, toggles, labels, quotes), with the lock
+that release wrote. Building them with this deckgen must keep every GUID, each on the same
+question, and import into Anki as updates of those notes, never as new ones beside them.
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from deckgen.ids import fold
 from tests.conftest import read_lock
 
-NOTES = Path(__file__).resolve().parent / "fixtures" / "upgrade" / "notes"
+UPGRADE = Path(__file__).resolve().parent / "fixtures" / "upgrade"
 
 
-def test_a_lock_from_the_previous_release_keeps_every_note(run_cli, tmp_path, anki):
+@pytest.mark.parametrize("release", ["notes", "latest"])
+def test_a_lock_from_an_earlier_release_keeps_every_note(run_cli, tmp_path, anki, release):
     notes = tmp_path / "notes"
-    shutil.copytree(NOTES, notes)
+    shutil.copytree(UPGRADE / release, notes)
     old = read_lock(notes)
     result = run_cli("build", "notes", "-o", "dist")
     assert result.exit_code == 0, result.output + result.stderr

@@ -10,6 +10,10 @@ from markdown_it.token import Token
 from deckgen.markdown import inline_text
 from deckgen.tree import Node
 
+# Endings that ask only as much as a topic does ("스택과 큐의 차이", "인덱스를 쓰는 이유"): a heading
+# so worded is a topic when questions stand under it (see asks_weakly).
+_WEAK_ENDINGS = r"[는은던한된인운진난]\s?이유|의\s?차이(?:점)?"
+_WEAK = re.compile(r"(?:" + _WEAK_ENDINGS + r")$")
 # A heading or list item asks when it ends with a question mark or a Korean question or request
 # ending. Endings that ordinary section titles also have (평가, 추가, 혼란 ...) are kept out.
 _ASKS = re.compile(
@@ -17,7 +21,7 @@ _ASKS = re.compile(
     r"|나요|가요|까요|[^아가]까|니까|[인는은던른한]가|뭔가|무엇|뭘까|뭐죠|왜죠|뭐예요|뭐에요|뭔지|무엇인지"
     r"|(?<![혼반계파노내전])란"
     r"|[은는]"
-    r"|[가-힣]냐|궁금(?:합니다|해요|하다|함)|[는은던한된인운진난]\s?이유|의\s?차이(?:점)?"
+    r"|[가-힣]냐|궁금(?:합니다|해요|하다|함)|" + _WEAK_ENDINGS +
     r"|(?:해|려|어|워|줘|써|봐)\s?(?:주세요|주십시오|주시겠어요|보세요|볼래요|줄래요?)"
     r"|[가-힣]시오|[가-힣]보세요|(?:설명|서술|비교|기술|정의|논|말)하(?:세요|라)|(?:[는은인]|했는|하는)지"
     r"|(?:해|어|여|워|줘)\s?달라|해\s?줘"
@@ -63,6 +67,19 @@ def asks(text: str) -> bool:
         return True
     for _ in range(4):
         if len(text) > 1 and _ASKS.search(text):
+            return True
+        trimmed = _TRAILING.sub("", text)
+        if trimmed == text:
+            return False
+        text = trimmed
+    return False
+
+
+def asks_weakly(text: str) -> bool:
+    """Whether a text asks only by an ending a topic has too (see _WEAK_ENDINGS)."""
+    text = _LEAD_TAG.sub("", text.strip())
+    for _ in range(4):
+        if _WEAK.search(text):
             return True
         trimmed = _TRAILING.sub("", text)
         if trimmed == text:

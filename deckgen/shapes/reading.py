@@ -25,6 +25,7 @@ from deckgen.shapes.common import (
     A_MARKER,
     ANSWER_WORD,
     asks,
+    asks_weakly,
     inline_text_of,
     is_title,
     one_link,
@@ -305,6 +306,15 @@ def _heading_classifier(nodes: list[Node], owned: set[int], named: dict, title: 
         text = texts[i]
         label = fold_label(text[1]) if text else ""
         items[i] = bool(label) and not _NOT_ITEMS.match(label) and not is_title(node, nodes, title)
+    for pos, (i, level) in enumerate(heads):  # "A와 B의 차이" over questions of its own: a topic
+        if asked[i] and texts[i] is not None and not texts[i][2] and asks_weakly(texts[i][1]):
+            below = []
+            for j, lv in heads[pos + 1:]:
+                if lv <= level:
+                    break
+                below.append(j)
+            if any(heading_question(nodes[j]) is not None for j in below):
+                asked[i] = False
     per_level: dict[int, list[int]] = {}
     for i, level in heads:
         if items[i] or asked[i]:
