@@ -33,16 +33,6 @@ _NAV = re.compile(
 _ENDS_ASKING = re.compile(r"[?？][\W_]*$")
 # A request to explain, the way a bold follow-up inside an answer ends without a question mark.
 _ENDS_REQUESTING = re.compile(r"(?:주세요|주십시오|하시오|하세요|보세요|말해\s?봐)[.!]?$")
-
-
-def asks_in_answer(children: list[Token]) -> bool:
-    """Whether a line inside an answer asks a follow-up question: it ends with a question mark,
-    or it is bold as a whole and requests an explanation ("**단점을 설명해 주세요.**")."""
-    text = inline_text_of(children)
-    if _ENDS_ASKING.search(text):
-        return True
-    shown = [c for c in children if not (c.type == "text" and not c.content.strip())]
-    return bold_span(shown) is not None and bool(_ENDS_REQUESTING.search(text.strip()))
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 # A line that advertises rather than answers: "Explore all 100 answers here 👉 [site](…)".
 _PROMO = re.compile(
@@ -54,6 +44,16 @@ _PROMO = re.compile(
 _FOOTER = re.compile(r"^(?:[\w .-]+\.end|the\s+end|끝|fin)\.?$", re.I)
 _TAG = re.compile(r"<[^>]+>")
 _NOT_TEXT = re.compile(r"[\W_]+")
+
+
+def asks_in_answer(children: list[Token]) -> bool:
+    """Whether a line inside an answer asks a follow-up question: it ends with a question mark,
+    or it is bold as a whole and requests an explanation ("**단점을 설명해 주세요.**")."""
+    text = inline_text_of(children)
+    if _ENDS_ASKING.search(text):
+        return True
+    shown = [c for c in children if not (c.type == "text" and not c.content.strip())]
+    return bold_span(shown) is not None and bool(_ENDS_REQUESTING.search(text.strip()))
 
 
 def is_chrome(node: Node) -> bool:

@@ -21,7 +21,8 @@ from deckgen.tree import Node
 
 _DETAILS_OPEN = re.compile(r"<details\b[^>]*>", re.I)
 _DETAILS_TAG = re.compile(r"<(/?)details\b[^>]*>", re.I)
-_SUMMARY = re.compile(r"(?:\s|<\s*/?\s*br\s*/?\s*>)*<summary\b[^>]*>(.*?)</summary\s*>", re.I | re.S)  # `</br>` first too
+# A `<summary>`, after any line breaks (`</br>`) written before it.
+_SUMMARY = re.compile(r"(?:\s|<\s*/?\s*br\s*/?\s*>)*<summary\b[^>]*>(.*?)</summary\s*>", re.I | re.S)
 _MARKDOWN_DIV = re.compile(r"^\s*<div\b[^>]*>\s*$|^\s*</div>\s*$", re.I | re.M)
 _CODE = re.compile(r"<code\b[^>]*>(.*?)</code\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -152,8 +153,10 @@ _HINT = re.compile(r"(?:힌트|hints?|tips?)(?:보기)?")
 
 
 def _hints(text: str, opening: re.Match, close: int) -> bool:
+    """Whether a toggle's summary only offers a hint (see _HINT)."""
     summary = _SUMMARY.match(text, opening.end(), close)
-    return summary is not None and _HINT.fullmatch(fold_label(html.unescape(_TAG.sub("", summary.group(1))))) is not None
+    label = fold_label(html.unescape(_TAG.sub("", summary.group(1)))) if summary is not None else ""
+    return _HINT.fullmatch(label) is not None
 
 
 @lru_cache(maxsize=4)

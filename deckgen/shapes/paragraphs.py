@@ -125,9 +125,10 @@ def lead_question(children: list[Token]) -> tuple[list[Token], list[Token]] | No
     if not text or not (marked or asks(text)):
         return None
     rest = children[j + 1:]
-    while rest and (rest[0].type in ("softbreak", "hardbreak") or (rest[0].type == "text" and not rest[0].content.strip())
+    while rest and (rest[0].type in ("softbreak", "hardbreak")
+                    or (rest[0].type == "text" and not rest[0].content.strip())
                     or (rest[0].type == "html_inline" and _BR.match(rest[0].content.strip()))):
-        rest = rest[1:]
+        rest = rest[1:]  # the line breaks and blanks between the question and its answer
     return tokens, rest
 
 
