@@ -113,8 +113,16 @@ def _promotes(inline: Token) -> bool:
     return bool(text) and len(text.split()) <= 12 and bool(_PROMO.search(text))
 
 
+_BARE_URLS = re.compile(r"^(?:[\[(<]?https?://\S+?[\])>]?\s*)+$")
+
+
 def only_links(nodes: list[Node]) -> bool:
-    """Tell whether an answer is nothing but one link elsewhere (a reader learns nothing here)."""
+    """Tell whether an answer is nothing but one link elsewhere (a reader learns nothing here),
+    written as a link, or addresses alone (`[https://…]`, which the page links; several of them
+    teach no more)."""
+    if (len(nodes) == 1 and nodes[0].type == "paragraph"
+            and _BARE_URLS.match(inline_text_of(list(nodes[0].children[0].token.children or [])).strip())):
+        return True
     if len(nodes) != 1 or sum(1 for t in nodes[0].to_tokens() if t.type == "inline"
                               for c in t.children or () if c.type == "link_open") != 1:
         return False

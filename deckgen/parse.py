@@ -472,8 +472,11 @@ def _placeholder_item(item: Node) -> bool:
     inline = item.children[0].children[0].token
     if _PLACEHOLDER.match(inline_text(inline)):
         return True
-    # `- **Definition:**` with nothing after it: a template's field, not filled in
+    # `- **Definition:**` with nothing after it (or an empty link, `[]()`): a template's field,
+    # not filled in
     shown = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+    while len(shown) >= 2 and shown[-2].type == "link_open" and shown[-1].type == "link_close":
+        shown = shown[:-2]
     label = shapes.bold_span(shown)
     return label is not None and inline_text(inline).rstrip().endswith((":", "："))
 

@@ -379,6 +379,8 @@ def test_a_guide_of_how_to_read_and_a_checklist_are_no_items_of_a_qa_sheet():
         f"## Q{n}. 질문 {n}은 무엇인가요?\n설명 {n}이 여기 있다.\n" for n in range(1, 7)) + "## 복습 체크리스트\n- [ ] 다시 말하기\n"
     parsed, _ = parse_text(text)
     assert questions(parsed) == [f"질문 {n}은 무엇인가요?" for n in range(1, 7)]
+    parsed, problems = parse_text(text + "## 🔗 See Also\n\n- [다음 장](next.md)\n- [이전 장](prev.md)\n")
+    assert problems.items == []  # a page's links onward: no unanswered item
 
 
 def test_answer_labels_a_quoted_question_under_its_label_and_quoted_follow_ups():
@@ -416,3 +418,15 @@ def test_a_heading_worded_as_a_difference_or_a_reason_is_a_topic_over_questions_
     parsed, _ = parse_text(text)
     assert questions(parsed) == ["스택이란?", "큐란?", "TCP와 UDP의 차이"]
     assert note(parsed, "스택이란?").context == "스택과 큐의 차이"
+
+
+def test_an_address_alone_is_only_a_link_and_an_empty_reference_field_is_no_answer():
+    text = ("1. 지능에 해당하는 기능은?\n[https://chat.example.com/share/abc] [https://chat.example.com/share/def]\n\n"
+            "2. 과적합이란?\n학습 데이터에만 맞는 것.\n\n"
+            "> What does X do?\n\n* **Definition:**\n* **References:** []()\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["과적합이란?"]
+    assert [str(d) for d in problems.items] == [
+        'note.md:1: warning: question has no answer (only a link); skipped: "지능에 해당하는 기능은?"',
+        'note.md:7: warning: question has no answer (empty or a placeholder); skipped: "What does X do?"',
+    ]

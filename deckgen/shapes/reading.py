@@ -60,7 +60,8 @@ _NOT_ITEMS = re.compile(
     r"summary|요약|정리|마치며|마무리|결론|conclusion|intro|introduction|소개|들어가며|서론|예시|예제|"
     r"example|examples|questions?|질문|질문목록|질문리스트|답변|answers?|qna|qa|faq|더보기|"
     r"관련주제|기타|etc|부록|appendix|todo|tbd|(?:학습|복습)?체크리스트|checklist|읽는법|사용법|사용방법|"
-    r"howtouse|howtoread|학습목표|objectives?)$"
+    r"howtouse|howtoread|학습목표|objectives?|seealso|furtherreading|relatedlinks?|관련링크|관련글|함께보기|"
+    r"더읽을거리)$"
 )
 
 
