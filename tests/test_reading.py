@@ -430,3 +430,13 @@ def test_an_address_alone_is_only_a_link_and_an_empty_reference_field_is_no_answ
         'note.md:1: warning: question has no answer (only a link); skipped: "지능에 해당하는 기능은?"',
         'note.md:7: warning: question has no answer (empty or a placeholder); skipped: "What does X do?"',
     ]
+
+
+def test_bold_question_lines_under_a_topic_item_are_its_questions():
+    text = ("- **머신러닝**<br>\n- SVM\n\n  1-1. **SVM이 무엇인가요?** `A 면접` <br>\n  마진이 가장 큰 경계를 찾는 분류기다.\n\n"
+            "  1-2. **PCA는 무엇인지 설명하세요.** `B 면접` <br>\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["SVM이 무엇인가요?"]
+    assert note(parsed, "SVM이 무엇인가요?").answer == "<p>마진이 가장 큰 경계를 찾는 분류기다.</p>"
+    assert [str(d) for d in problems.items] == [
+        'note.md:7: warning: question has no answer (empty or a placeholder); skipped: "PCA는 무엇인지 설명하세요."']

@@ -6,6 +6,7 @@ import re
 
 from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.common import asks, inline_text_of, paragraph, question_tokens, trim_rules
+from deckgen.shapes.paragraphs import lead_question
 from deckgen.tree import Node
 
 
@@ -80,7 +81,8 @@ def _lines_of(children: list) -> list[list]:
 
 def _item_questions(node: Node, sections: tuple[str, ...], group: str = "", every: bool = False) -> list[Question]:
     """The items of a list that ask; under an item that only labels a topic (`4. Feature
-    selection.`), the items of its nested lists that ask, grouped under that label."""
+    selection.`), the items of its nested lists that ask, and its bold question lines (see
+    lead_question), grouped under that label."""
     made = []
     for item in node.children:
         if not item.children or item.children[0].type not in ("paragraph", "heading"):
@@ -89,9 +91,23 @@ def _item_questions(node: Node, sections: tuple[str, ...], group: str = "", ever
         if not text:
             continue
         if not (marked or every or asks(text)):
+            current: Question | None = None
+            # The item's label, not itself a question line (that is a bold bullet's, see bullets)
+            label = item.children[0].type == "paragraph" and lead_question(
+                item.children[0].children[0].token.children or []) is None
             for nested in item.children[1:]:
+                lead = lead_question(nested.children[0].token.children or []) if (
+                    label and nested.type == "paragraph") else None
                 if nested.type in ("bullet_list", "ordered_list"):
                     made.extend(_item_questions(nested, sections, text))
+                    current = None
+                elif lead is not None:  # `1-1. **question?** `(A사)` <br>` lines under the label
+                    current = Question(inline=list(lead[0]), line=nested.map[0], key=inline_text_of(lead[0]),
+                                       blocks=[paragraph(lead[1], nested.map[0] + 1)] if lead[1] else [],
+                                       sections=sections, group=text)
+                    made.append(current)
+                elif current is not None:
+                    current.blocks.append(nested)
             continue
         # A bare question has no answer: it is reported, never a card.
         blocks = list(item.children[1:])
