@@ -279,7 +279,9 @@ class Parser:
                     sub = self._sub_question(item, q)
                     if sub is None:
                         if not _placeholder_item(item):
-                            kept.append(item)
+                            held, deeper = self._deeper_sub_questions(item, q)
+                            subs.extend(deeper)
+                            kept.append(held)
                     elif _restates(_inline_plain(sub.inline), q_text):
                         # The sub-question repeats its parent: its answer is the parent's own,
                         # where the item stood.
@@ -292,7 +294,7 @@ class Parser:
                     continue
                 if not kept:
                     continue
-                if len(kept) != len(node.children):
+                if len(kept) != len(node.children) or any(a is not b for a, b in zip(kept, node.children)):
                     node = answers.with_children(node, kept)
             if node.type == "list_item" or (node.type == "paragraph" and not inline_text(node.children[0].token)
                                              and not _shows_image(node)):
@@ -342,6 +344,32 @@ class Parser:
             tags=_section_tags(q),
         )
         return note, [note, *sub_notes]
+
+    def _deeper_sub_questions(self, item: Node, parent: Question) -> tuple[Node, list[Question]]:
+        """A list item that is no question of its own (`- **Checked 예외**`), with the bold
+        questions that lists nested in it ask, each with its answer below it (`- **왜 남용하면 안
+        되나요?**`): the item without them, and them, sub-questions too."""
+        if not any(c.type in ("bullet_list", "ordered_list") for c in item.children):
+            return item, []
+        found: list[Question] = []
+        children = []
+        for child in item.children:
+            if child.type in ("bullet_list", "ordered_list"):
+                held = []
+                for inner in child.children:
+                    sub = self._sub_question(inner, parent) if _bold_line(inner) else None
+                    if sub is not None and not _restates(_inline_plain(sub.inline), _inline_plain(parent.inline)):
+                        found.append(sub)
+                        continue
+                    inner, deeper = self._deeper_sub_questions(inner, parent)
+                    found.extend(deeper)
+                    held.append(inner)
+                if not held:
+                    continue
+                if len(held) != len(child.children) or any(a is not b for a, b in zip(held, child.children)):
+                    child = answers.with_children(child, held)
+            children.append(child)
+        return (answers.with_children(item, children) if found else item), found
 
     def _sub_question(self, item: Node, parent: Question) -> Question | None:
         """Return the list item as a sub-question if its own text asks (see answers.asks_in_answer)
@@ -463,6 +491,14 @@ def _keyword_item(item: Node) -> list[str] | None:
     if item.type != "list_item" or len(item.children) != 1 or item.children[0].type != "paragraph":
         return None
     return _keywords(item.children[0].children[0].token)
+
+
+def _bold_line(item: Node) -> bool:
+    """Whether a list item's first paragraph is bold as a whole."""
+    if item.type != "list_item" or not item.children or item.children[0].type != "paragraph":
+        return False
+    children = item.children[0].children[0].token.children or []
+    return shapes.bold_span([c for c in children if not (c.type == "text" and not c.content.strip())]) is not None
 
 
 def _placeholder_item(item: Node) -> bool:

@@ -440,3 +440,16 @@ def test_bold_question_lines_under_a_topic_item_are_its_questions():
     assert note(parsed, "SVM이 무엇인가요?").answer == "<p>마진이 가장 큰 경계를 찾는 분류기다.</p>"
     assert [str(d) for d in problems.items] == [
         'note.md:7: warning: question has no answer (empty or a placeholder); skipped: "PCA는 무엇인지 설명하세요."']
+
+
+def test_a_bold_question_nested_under_a_label_in_an_answer_is_a_sub_question():
+    text = ("- **자바의 예외 처리에 대해 설명해주세요.**\n\n  - **Checked 예외**\n\n    > 컴파일러가 처리를 강제하는 예외입니다.\n\n"
+            "    - **왜 Checked 예외를 남용하면 안 되나요?**\n\n      > throws가 번져 코드가 지저분해집니다.\n\n"
+            "  - **Unchecked 예외**\n\n    > RuntimeException을 상속합니다.\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["자바의 예외 처리에 대해 설명해주세요.", "왜 Checked 예외를 남용하면 안 되나요?"]
+    parent = note(parsed, "자바의 예외 처리에 대해 설명해주세요.").answer
+    assert "컴파일러가 처리를 강제하는" in parent and "RuntimeException" in parent
+    assert note(parsed, "왜 Checked 예외를 남용하면 안 되나요?").answer == (
+        "<blockquote>\n<p>throws가 번져 코드가 지저분해집니다.</p>\n</blockquote>")
+    assert problems.items == []
