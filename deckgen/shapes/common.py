@@ -65,27 +65,23 @@ def asks(text: str) -> bool:
     text = _LEAD_TAG.sub("", text.strip())
     if _ASKS_EN.match(text):
         return True
-    for _ in range(4):
-        if len(text) > 1 and _ASKS.search(text):
-            return True
-        trimmed = _TRAILING.sub("", text)
-        if trimmed == text:
-            return False
-        text = trimmed
-    return False
+    return any(len(end) > 1 and _ASKS.search(end) for end in _without_asides(text))
 
 
 def asks_weakly(text: str) -> bool:
     """Whether a text asks only by an ending a topic has too (see _WEAK_ENDINGS)."""
-    text = _LEAD_TAG.sub("", text.strip())
-    for _ in range(4):
-        if _WEAK.search(text):
-            return True
+    return any(_WEAK.search(end) for end in _without_asides(_LEAD_TAG.sub("", text.strip())))
+
+
+def _without_asides(text: str):
+    """The text, then the text with one trailing aside after another taken off (at most three)."""
+    yield text
+    for _ in range(3):
         trimmed = _TRAILING.sub("", text)
         if trimmed == text:
-            return False
+            return
         text = trimmed
-    return False
+        yield text
 
 
 def looks_like_anchor(text: str) -> bool:
