@@ -307,15 +307,10 @@ def _heading_classifier(nodes: list[Node], owned: set[int], named: dict, title: 
         text = texts[i]
         label = fold_label(text[1]) if text else ""
         items[i] = bool(label) and not _NOT_ITEMS.match(label) and not is_title(node, nodes, title)
-    for pos, (i, level) in enumerate(heads):  # "A와 B의 차이" over questions of its own: a topic
-        if asked[i] and texts[i] is not None and not texts[i][2] and asks_weakly(texts[i][1]):
-            below = []
-            for j, lv in heads[pos + 1:]:
-                if lv <= level:
-                    break
-                below.append(j)
-            if any(heading_question(nodes[j]) is not None for j in below):
-                asked[i] = False
+    for pos, (i, _level) in enumerate(heads):  # "A와 B의 차이" over questions of its own: a topic
+        if asked[i] and texts[i] is not None and not texts[i][2] and asks_weakly(texts[i][1]) and any(
+                heading_question(nodes[j]) is not None for j in _below(heads, pos)):
+            asked[i] = False
     per_level: dict[int, list[int]] = {}
     for i, level in heads:
         if items[i] or asked[i]:
@@ -336,11 +331,7 @@ def _heading_classifier(nodes: list[Node], owned: set[int], named: dict, title: 
         if not items[i]:
             why[i] = "a part of the page: a title, contents, references or a summary"
             continue
-        below = []
-        for j, lv in heads[pos + 1:]:
-            if lv <= level:
-                break
-            below.append(j)
+        below = _below(heads, pos)
         if any(chosen[j] for j in below):
             why[i] = "a topic: questions stand under it"
             continue
@@ -353,6 +344,18 @@ def _heading_classifier(nodes: list[Node], owned: set[int], named: dict, title: 
         else:
             why[i] = "nothing is written under it"
     return (lambda i: chosen.get(i, False)), why
+
+
+def _below(heads: list[tuple[int, int]], pos: int) -> list[int]:
+    """The headings under the one at `pos` of `heads` ((index, level) each): those after it up to
+    the next one as high."""
+    level = heads[pos][1]
+    below = []
+    for j, lv in heads[pos + 1:]:
+        if lv <= level:
+            break
+        below.append(j)
+    return below
 
 
 def _free_runs(nodes: list[Node], covered: set[int]) -> list[list[int]]:
