@@ -534,9 +534,7 @@ def _without_answer_marker(node: Node) -> Node | None:
     """Return the paragraph without its leading `A.` / `**A:**` / `답:` / `Answer:` marker, None if it
     has none."""
     inline = node.children[0].token
-    stripped = shapes.strip_marker(inline.children or [], shapes.A_MARKER)
-    if stripped is None:
-        stripped = shapes.strip_marker(inline.children or [], shapes.ANSWER_WORD)
+    stripped = shapes.strip_answer_label(inline.children or [])
     if stripped is None:
         return None
     tokens = [t.copy() for t in node.to_tokens()]

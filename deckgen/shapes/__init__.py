@@ -27,7 +27,6 @@ from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.bullets import bold_bullet_questions
 from deckgen.shapes.common import (
     A_MARKER,
-    ANSWER_WORD,
     Q_MARKER,
     asks,
     bold_span,
@@ -36,6 +35,7 @@ from deckgen.shapes.common import (
     paragraph,
     question_tokens,
     section_paths,
+    strip_answer_label,
     strip_marker,
     trim_rules,
     unwrap_bold,
@@ -47,10 +47,10 @@ from deckgen.shapes.qa import qa_questions
 from deckgen.tree import Node
 
 __all__ = [
-    "A_MARKER", "ANSWER_WORD", "Q_MARKER", "SHAPES", "Question", "Reading", "anchored_questions", "asks",
+    "A_MARKER", "Q_MARKER", "SHAPES", "Question", "Reading", "anchored_questions", "asks",
     "bold_bullet_questions", "bold_span", "canonical", "details_questions", "find_questions", "heading_questions",
     "inline_text_of", "list_questions", "looks_like_anchor", "paragraph", "qa_questions",
-    "question_tokens", "strip_marker", "trim_rules", "unwrap_bold",
+    "question_tokens", "strip_answer_label", "strip_marker", "trim_rules", "unwrap_bold",
 ]
 
 def find_questions(root: Node, reading: Reading, shape: str | None,

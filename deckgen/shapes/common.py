@@ -150,6 +150,13 @@ def strip_marker(children: list[Token], pattern: re.Pattern) -> list[Token] | No
     return None
 
 
+def strip_answer_label(children: list[Token]) -> list[Token] | None:
+    """Inline tokens without a leading answer label (`A.`, `**A:**`, `답:`, `Answer:`), None if
+    they have none."""
+    stripped = strip_marker(children, A_MARKER)
+    return stripped if stripped is not None else strip_marker(children, ANSWER_WORD)
+
+
 def _tidy(kids: list[Token]) -> list[Token]:
     """Drop empty text, emptied `**` pairs and the blank start a removed marker leaves."""
     changed = True

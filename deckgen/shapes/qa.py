@@ -6,12 +6,11 @@ from markdown_it.token import Token
 
 from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.common import (
-    A_MARKER,
-    ANSWER_WORD,
     Q_MARKER,
     QUESTION_WORD,
     inline_text_of,
     paragraph,
+    strip_answer_label,
     strip_marker,
     trim_rules,
     unwrap_bold,
@@ -70,7 +69,7 @@ def _split_at_answer(children: list[Token]) -> tuple[list[Token], list[Token]]:
         if c.type not in ("softbreak", "hardbreak"):
             continue
         rest = children[k + 1:]
-        if strip_marker(rest, A_MARKER) is not None or strip_marker(rest, ANSWER_WORD) is not None:
+        if strip_answer_label(rest) is not None:
             return children[:k], rest
     return children, []
 

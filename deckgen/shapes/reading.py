@@ -22,8 +22,6 @@ from deckgen.shapes.anchored import anchored_questions
 from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.bullets import bold_bullet_questions
 from deckgen.shapes.common import (
-    A_MARKER,
-    ANSWER_WORD,
     asks,
     asks_weakly,
     inline_text_of,
@@ -31,7 +29,7 @@ from deckgen.shapes.common import (
     one_link,
     question_lines,
     section_paths,
-    strip_marker,
+    strip_answer_label,
 )
 from deckgen.shapes.details import answer_interiors, details_questions, revealed, reveals_answer
 from deckgen.shapes.headings import heading_question, heading_questions, heading_text
@@ -140,7 +138,7 @@ def _labelled_answer(node: Node) -> bool:
     if node.type != "paragraph":
         return False
     children = node.children[0].token.children or []
-    return strip_marker(children, A_MARKER) is not None or strip_marker(children, ANSWER_WORD) is not None
+    return strip_answer_label(children) is not None
 
 
 def _in_toggle(heading: Node) -> Node:
