@@ -152,11 +152,15 @@ _REVEAL = re.compile(
 _HINT = re.compile(r"(?:힌트|hints?|tips?)(?:보기)?")
 
 
+def _summary_label(text: str, opening: re.Match, close: int) -> str:
+    """A toggle's summary as plain text, folded (see fold_label); "" if it has none."""
+    summary = _SUMMARY.match(text, opening.end(), close)
+    return fold_label(html.unescape(_TAG.sub("", summary.group(1)))) if summary is not None else ""
+
+
 def _hints(text: str, opening: re.Match, close: int) -> bool:
     """Whether a toggle's summary only offers a hint (see _HINT)."""
-    summary = _SUMMARY.match(text, opening.end(), close)
-    label = fold_label(html.unescape(_TAG.sub("", summary.group(1)))) if summary is not None else ""
-    return _HINT.fullmatch(label) is not None
+    return _HINT.fullmatch(_summary_label(text, opening, close)) is not None
 
 
 @lru_cache(maxsize=4)
@@ -173,13 +177,7 @@ def _hint_lines(text: str) -> frozenset[int]:
 
 def _reveals(text: str, opening: re.Match, close: int) -> bool:
     """Whether a toggle's summary only offers to show its answer (see _REVEAL)."""
-    summary = _SUMMARY.match(text, opening.end(), close)
-    return summary is not None and _is_reveal_label(_TAG.sub("", summary.group(1)))
-
-
-def _is_reveal_label(text: str) -> bool:
-    """Whether a toggle's summary text only offers to show what it hides: "정답보기", "Answer"."""
-    return _REVEAL.fullmatch(fold_label(html.unescape(text))) is not None
+    return _REVEAL.fullmatch(_summary_label(text, opening, close)) is not None
 
 
 def _opening(node: Node, text: str) -> tuple[re.Match, tuple[int, int]] | None:
