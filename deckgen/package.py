@@ -229,21 +229,13 @@ class Zipping:
 
         if callable(collection):
             collection = collection()
-        try:
-            out = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED)  # opened here: what the thread writes is never left behind
-        except BaseException:
-            collection.unlink(missing_ok=True)
-            raise
+        out = _opened(path, collection)  # opened here: what the thread writes is never left behind
         self._thread = threading.Thread(target=self._run, args=(out, collection, media, timestamp),
                                         name="deckgen-zip", daemon=True)
         self._thread.start()
 
     def _write(self, path: Path, collection: Path, media: dict[str, Path], timestamp: int) -> None:
-        try:
-            out = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED)
-        except BaseException:
-            collection.unlink(missing_ok=True)
-            raise
+        out = _opened(path, collection)
         self._run(out, collection, media, timestamp)
         if self._error is not None:
             raise self._error
@@ -287,6 +279,15 @@ class Zipping:
             raise _cannot_write(self.target, self._error) from self._error
         if self._error is not None:
             raise self._error
+
+
+def _opened(path: Path, collection: Path) -> zipfile.ZipFile:
+    """The package's zip file, opened for writing; the collection is removed if it cannot be."""
+    try:
+        return zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED)
+    except BaseException:
+        collection.unlink(missing_ok=True)
+        raise
 
 
 _FORKS = sys.platform.startswith("linux")
