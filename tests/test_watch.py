@@ -136,8 +136,10 @@ def test_watch_serves_the_preview_and_follows_every_save(notes, tmp_path, chromi
         build = driver.execute_script("window.notReloaded = true; return document.body.dataset.build")
         _save(notes / "ml.md", "- **편향과 분산의 관계는?**\n  - 새로 쓴 답: 트레이드오프.\n")
         _wait_page(driver, f"document.body.dataset.build !== '{build}' && document.body.dataset.ready === '1'")
-        _wait_page(driver, "document.querySelectorAll('article.pv-done').length === 3")
-        text = driver.execute_script("return document.querySelector('main').innerText")
+        # The count and the text in one wait, so the text is read in the state the wait saw.
+        _wait_page(driver, "document.querySelectorAll('article.pv-done').length === 3 &&"
+                           " document.querySelector('main').textContent.includes('새로 쓴 답: 트레이드오프.')")
+        text = driver.execute_script("return document.querySelector('main').textContent")
         assert "새로 쓴 답: 트레이드오프." in text and "둘 사이에" not in text
         assert driver.find_element("id", "pv-night").is_selected()
         assert driver.execute_script("return window.notReloaded === true")  # brought up to date in place
