@@ -13,7 +13,7 @@ from deckgen.shapes.base import Question
 from deckgen.shapes.common import (
     Q_MARKER,
     asks,
-    bold_span,
+    bold_whole,
     inline_text_of,
     question_lines,
     question_tokens,
@@ -52,8 +52,7 @@ def asks_in_answer(children: list[Token]) -> bool:
     text = inline_text_of(children)
     if _ENDS_ASKING.search(text):
         return True
-    shown = [c for c in children if not (c.type == "text" and not c.content.strip())]
-    return bold_span(shown) is not None and bool(_ENDS_REQUESTING.search(text.strip()))
+    return bold_whole(children) is not None and bool(_ENDS_REQUESTING.search(text.strip()))
 
 
 def is_chrome(node: Node) -> bool:

@@ -498,7 +498,7 @@ def _bold_line(item: Node) -> bool:
     if item.type != "list_item" or not item.children or item.children[0].type != "paragraph":
         return False
     children = item.children[0].children[0].token.children or []
-    return shapes.bold_span([c for c in children if not (c.type == "text" and not c.content.strip())]) is not None
+    return shapes.bold_whole(children) is not None
 
 
 def _placeholder_item(item: Node) -> bool:
@@ -510,7 +510,7 @@ def _placeholder_item(item: Node) -> bool:
         return True
     # `- **Definition:**` with nothing after it (or an empty link, `[]()`): a template's field,
     # not filled in
-    shown = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+    shown = shapes.shown(inline.children or [])
     while len(shown) >= 2 and shown[-2].type == "link_open" and shown[-1].type == "link_close":
         shown = shown[:-2]
     label = shapes.bold_span(shown)

@@ -30,11 +30,13 @@ from deckgen.shapes.common import (
     Q_MARKER,
     asks,
     bold_span,
+    bold_whole,
     inline_text_of,
     looks_like_anchor,
     paragraph,
     question_tokens,
     section_paths,
+    shown,
     strip_answer_label,
     strip_marker,
     trim_rules,
@@ -48,9 +50,9 @@ from deckgen.tree import Node
 
 __all__ = [
     "A_MARKER", "Q_MARKER", "SHAPES", "Question", "Reading", "anchored_questions", "asks",
-    "bold_bullet_questions", "bold_span", "canonical", "details_questions", "find_questions", "heading_questions",
+    "bold_bullet_questions", "bold_span", "bold_whole", "canonical", "details_questions", "find_questions", "heading_questions",
     "inline_text_of", "list_questions", "looks_like_anchor", "paragraph", "qa_questions",
-    "question_tokens", "strip_answer_label", "strip_marker", "trim_rules", "unwrap_bold",
+    "question_tokens", "shown", "strip_answer_label", "strip_marker", "trim_rules", "unwrap_bold",
 ]
 
 def find_questions(root: Node, reading: Reading, shape: str | None,

@@ -117,10 +117,10 @@ def _one_link(item: Node) -> tuple[Token, tuple[Token, ...]] | None:
     inline = item.children[0].children[0].token.children or []
     if not _starts_with_link(inline):
         return None  # what most items are
-    shown = [c for c in inline if not _blank(c)]
-    if len(shown) < 2 or shown[-1].type != "link_close" or any(c.type == "link_open" for c in shown[1:-1]):
+    visible = [c for c in inline if not _blank(c)]
+    if len(visible) < 2 or visible[-1].type != "link_close" or any(c.type == "link_open" for c in visible[1:-1]):
         return None
-    return shown[0], tuple(shown[1:-1])
+    return visible[0], tuple(visible[1:-1])
 
 
 def inline_text_of(tokens: list) -> str:
@@ -198,9 +198,20 @@ def bold_span(tokens: list[Token]) -> list[Token] | None:
     return tokens[1:-1]
 
 
+def shown(children: list[Token]) -> list[Token]:
+    """Inline tokens without the text that is only spaces (as around a bold span)."""
+    return [c for c in children if not (c.type == "text" and not c.content.strip())]
+
+
+def bold_whole(children: list[Token]) -> list[Token] | None:
+    """What is inside if a line's inline tokens are bold as a whole (`**…**`, spaces around it
+    aside), else None."""
+    return bold_span(shown(children))
+
+
 def unwrap_bold(children: list[Token]) -> list[Token]:
     """`**question?**` as a whole is how the question is marked, not emphasis within it."""
-    inner = bold_span([c for c in children if not (c.type == "text" and not c.content.strip())])
+    inner = bold_whole(children)
     return children if inner is None else inner
 
 

@@ -12,7 +12,7 @@ import re
 from markdown_it.token import Token
 
 from deckgen.shapes.base import Question, Reading
-from deckgen.shapes.common import asks, bold_span, inline_text_of, paragraph, question_tokens, trim_rules
+from deckgen.shapes.common import asks, bold_span, inline_text_of, paragraph, question_tokens, shown, trim_rules
 from deckgen.shapes.details import reveals_answer
 from deckgen.tree import Node
 
@@ -68,7 +68,7 @@ def is_separator(node: Node) -> bool:
 
 def bold_question(node: Node) -> list[Token] | None:
     """Return the question of a paragraph that is a bold question or a bold-numbered prompt."""
-    children = [c for c in node.children[0].token.children or [] if not (c.type == "text" and not c.content.strip())]
+    children = shown(node.children[0].token.children or [])
     if any(c.type in ("softbreak", "hardbreak") for c in children):
         return None  # a bold lead-in to a longer paragraph, not a question line
     inner = bold_span(children)
