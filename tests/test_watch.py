@@ -136,7 +136,8 @@ def test_watch_serves_the_preview_and_follows_every_save(notes, tmp_path, chromi
         build = driver.execute_script("window.notReloaded = true; return document.body.dataset.build")
         _save(notes / "ml.md", "- **편향과 분산의 관계는?**\n  - 새로 쓴 답: 트레이드오프.\n")
         _wait_page(driver, f"document.body.dataset.build !== '{build}' && document.body.dataset.ready === '1'")
-        # The count and the text in one wait, so the text is read in the state the wait saw.
+        # textContent: under load, Chromium has left the text of a box drawn below the fold
+        # (content-visibility: auto) out of innerText.
         _wait_page(driver, "document.querySelectorAll('article.pv-done').length === 3 &&"
                            " document.querySelector('main').textContent.includes('새로 쓴 답: 트레이드오프.')")
         text = driver.execute_script("return document.querySelector('main').textContent")
