@@ -290,7 +290,7 @@ def test_a_save_draws_again_only_the_cards_it_changed(tmp_path, chromium):  # no
         _save(dl, _questions(range(1, 9), changed=5))
         build = _next_build(driver, build)
         _wait_page(driver, _typeset("card-5"))
-        five = driver.execute_script("return document.getElementById('card-5').innerText")
+        five = driver.execute_script("return document.getElementById('card-5').textContent")
         assert "포도5" in five and "사과5" not in five
         assert driver.execute_script(
             "return document.getElementById('card-2') === kept.two && kept.math.isConnected &&"
