@@ -453,3 +453,20 @@ def test_a_bold_question_nested_under_a_label_in_an_answer_is_a_sub_question():
     assert note(parsed, "왜 Checked 예외를 남용하면 안 되나요?").answer == (
         "<blockquote>\n<p>throws가 번져 코드가 지저분해집니다.</p>\n</blockquote>")
     assert problems.items == []
+
+
+def test_a_toggle_in_a_numbered_item_holds_text_where_the_item_does_not_code():
+    text = ("1. 호이스팅이란?\n    <details>\n    <summary>정답</summary>\n\n    선언이 `끌어올려진` 것처럼 동작한다.\n\n"
+            "       hoisted();\n\n    </details>\n\n"
+            "2. 클로저란?\n   <details><summary>정답</summary>\n\n   함수가 **선언된** 환경을 기억한다.\n\n   </details>\n\n"
+            "<details><summary>스코프란?</summary>\n\n    scope = {}\n\n식별자가 유효한 범위.\n\n</details>\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["호이스팅이란?", "클로저란?", "스코프란?"]
+    # The page reads the toggle's paragraphs as the item's text: indented as far as it is, they
+    # are no code; code is what stands four spaces further in than the item's text.
+    assert note(parsed, "호이스팅이란?").answer == (
+        "<p>선언이 <code>끌어올려진</code> 것처럼 동작한다.</p>\n<pre><code>hoisted();\n</code></pre>")
+    assert note(parsed, "클로저란?").answer == "<p>함수가 <strong>선언된</strong> 환경을 기억한다.</p>"
+    # In no list, four spaces in is code, as before.
+    assert note(parsed, "스코프란?").answer.startswith("<pre><code>scope = {}")
+    assert problems.items == []

@@ -112,7 +112,7 @@ def _details_question(text, starts, opening, close, reading, parent, warnings,
     q_text = inline_text_of(tokens)
     key = q_text if parent is None else f"{parent.key}/{q_text}"
     q = Question(inline=tokens, line=line, blocks=[], parent=parent, key=key, extra=extra)
-    inner = _body(text, starts, summary, close, env)
+    inner = _body(text, starts, opening.start(), summary, close, env)
     spans: list[tuple[int, int]] = []
     nested = details_questions(inner.children, reading, [], warnings, parent=q, floor=summary.end(),
                                spans=spans)
@@ -126,9 +126,10 @@ def _details_question(text, starts, opening, close, reading, parent, warnings,
     return [q, *nested]
 
 
-def _body(text: str, starts: list[int], summary: re.Match, close: int, env: dict) -> Node:
-    """The blocks of a toggle's body, read as markdown, at their lines in the file."""
-    body = _from_the_margin(_MARKDOWN_DIV.sub("", text[summary.end():close]))
+def _body(text: str, starts: list[int], at: int, summary: re.Match, close: int, env: dict) -> Node:
+    """The blocks of a toggle's body (the toggle opened at offset `at`), read as markdown, at
+    their lines in the file."""
+    body = _from_the_margin(_MARKDOWN_DIV.sub("", text[summary.end():close]), _item_column(text, starts, at))
     offset = _line_of(starts, summary.end()) - 1
     tokens = markdown().parse("\n" + body, env)
     for t in tokens:
@@ -227,7 +228,7 @@ def revealed(blocks: list[Node], reading: Reading) -> list[Node]:
     (opening, close), starts = found, _line_starts(text)
     summary = _SUMMARY.match(text, opening.end(), close[0])
     end_line = _line_of(starts, close[1]) + 1
-    inner = _body(text, starts, summary, close[0], reading.env).children
+    inner = _body(text, starts, opening.start(), summary, close[0], reading.env).children
     return [*inner, *(b for b in blocks[1:] if b.map and b.map[0] >= end_line)]
 
 
@@ -250,16 +251,54 @@ def answer_interiors(nodes: list[Node], text: str) -> set[int]:
     return inside
 
 
-def _from_the_margin(body: str) -> str:
-    """A toggle's text with the lines up to its first blank line moved to the left margin.
+def _from_the_margin(body: str, column: int = 0) -> str:
+    """A toggle's text with the lines up to its first blank line moved to the left margin, and
+    those after it moved left by `column` (the list item the toggle stands in begins its text
+    there; see _item_column).
 
-    Those lines are the HTML block its `<details>` opened: the page shows them as HTML, and how
-    far they are indented shows nothing (a toggle indented under a heading, its `<p>` further
-    in). Read again as markdown where they stand, four spaces in, they would be code. The lines
-    after a blank line are markdown on the page too, and are left as they are."""
+    The lines up to the blank line are the HTML block its `<details>` opened: the page shows them
+    as HTML, and how far they are indented shows nothing (a toggle indented under a heading, its
+    `<p>` further in). Read again as markdown where they stand, four spaces in, they would be
+    code. The lines after a blank line are markdown on the page too, read as the list item's
+    text: four spaces in from where the item's text begins, and only then, they are code."""
     blank = _BLANK_LINE.search(body)
     head, rest = (body[:blank.start()], body[blank.start():]) if blank else (body, "")
+    if column and rest:
+        rest = re.sub(r"(?m)^ {1,%d}" % column, "", rest)
     return textwrap.dedent(head) + rest
+
+
+# A list item's first line: its marker, and the spaces after it (1-4 of them are the item's; with
+# more, its text begins one space after the marker, as markdown reads it).
+_ITEM_LINE = re.compile(r"( *)([-+*]|\d{1,9}[.)])( +|$)")
+
+
+def _item_column(text: str, starts: list[int], at: int) -> int:
+    """The column where the text of the list item holding the toggle opened at offset `at`
+    begins: the item is the nearest above (or on its line) whose text begins no further right
+    than the toggle; 0 where the toggle is in no list item (a line at the margin that is no item
+    stands between)."""
+    line = _line_of(starts, at)
+    before = text[starts[line]:at]
+    indent = len(before)
+    if before.strip():  # the item's first line: `- <details>`
+        found = _ITEM_LINE.match(before)
+        return _text_column(found) if found is not None else 0
+    for k in range(line - 1, -1, -1):
+        row = text[starts[k]:starts[k + 1] if k + 1 < len(starts) else len(text)].rstrip("\r\n")
+        if not row.strip():
+            continue
+        found = _ITEM_LINE.match(row)
+        if found is not None and _text_column(found) <= indent:
+            return _text_column(found)
+        if found is None and not row.startswith(" "):
+            return 0
+    return 0
+
+
+def _text_column(item: re.Match) -> int:
+    spaces = len(item.group(3))
+    return len(item.group(1)) + len(item.group(2)) + (spaces if 1 <= spaces <= 4 else 1)
 
 
 def _summary(raw: str, env: dict, line: int) -> tuple[list, list[Node]]:
