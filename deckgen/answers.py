@@ -13,6 +13,7 @@ from deckgen.shapes.base import Question
 from deckgen.shapes.common import (
     Q_MARKER,
     asks,
+    asks_by_its_ending,
     bold_whole,
     inline_text_of,
     question_lines,
@@ -171,6 +172,37 @@ def is_follow_up_list(node: Node) -> bool:
         if not (marked or asks(inline_text_of(tokens))):
             return False
     return True
+
+
+def only_follow_ups(blocks: list[Node]) -> list[tuple[int, str]]:
+    """The questions an answer only asks, at their lines: when every block of it but the page's
+    chrome is a paragraph each line of which asks (`1-2. 풀링은 왜 하나요?`, `(1) 단점을
+    설명하시오.`), or a list of such questions (see is_follow_up_list). None of them is answered,
+    and neither is the question they follow. [] when any block says something else."""
+    asked: list[tuple[int, str]] = []
+    for node in blocks:
+        if is_chrome(node):
+            continue
+        if is_follow_up_list(node):
+            asked.extend((item.map[0], inline_text_of(item.children[0].children[0].token.children or []))
+                         for item in node.children)
+            continue
+        if node.type != "paragraph" or not node.map:
+            return []
+        line: list[Token] = []
+        row = node.map[0]
+        for token in [*(node.children[0].token.children or []), Token("softbreak", "br", 0)]:
+            if token.type not in ("softbreak", "hardbreak"):
+                line.append(token)
+                continue
+            text = inline_text_of(line).strip()
+            if text:
+                tokens, marked = question_tokens(line)
+                if not (marked or asks_in_answer(line) or asks_by_its_ending(inline_text_of(tokens))):
+                    return []
+                asked.append((row, text))
+            line, row = [], row + 1
+    return asked
 
 
 def quoted_sub_questions(node: Node, parent: Question) -> tuple[Node | None, list[Question]]:

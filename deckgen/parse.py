@@ -233,6 +233,10 @@ class Parser:
         answer, refs = split_references(q.blocks)
         answer, inner = answers.inner_questions(answer, q, self)
         subs.extend(inner)
+        # An answer that only asks more questions: none of them is answered, nor is this one.
+        asked = answers.only_follow_ups(answer) if not inner else []
+        if asked:
+            answer = []
         queue = list(answer)
         leading = True
         while queue:
@@ -327,7 +331,9 @@ class Parser:
             what = "sub-question" if context else "question"
             why = "only a link" if link_only else "only references" if refs else "empty or a placeholder"
             self.problems.warn(self.at(q.line), f'{what} has no answer ({why}); skipped: "{q_text}"')
+            self._unanswered(asked)
             return None, sub_notes
+        self._unanswered(asked)
         refs_html = render.references(render.blocks(refs, self.env, self.image, self.link, warn=self.warn_at))
         answer_text = tokens_text([t for n in direct for t in n.to_tokens()])
         note = Note(
@@ -344,6 +350,12 @@ class Parser:
             tags=_section_tags(q),
         )
         return note, [note, *sub_notes]
+
+    def _unanswered(self, asked: list[tuple[int, str]]) -> None:
+        """Warn of follow-up questions asked with no answer (see answers.only_follow_ups)."""
+        for line, text in asked:
+            self.skipped += 1
+            self.problems.warn(self.at(line), f'follow-up question has no answer; skipped: "{text}"')
 
     def _deeper_sub_questions(self, item: Node, parent: Question) -> tuple[Node, list[Question]]:
         """A list item that is no question of its own (`- **Checked 예외**`), with the bold

@@ -98,8 +98,8 @@ def test_unanswered_questions_are_reported_and_never_cards():
     assert parsed.skipped == 7
     assert [str(d) for d in problems.items] == [
         'unanswered.md:5: warning: question has no answer (empty or a placeholder); skipped: "프로세스와 스레드의 차이는 무엇인가요?"',
-        'unanswered.md:7: warning: follow-up question has no answer; skipped: "페이지 폴트는 언제 생기나요?"',
         'unanswered.md:6: warning: question has no answer (empty or a placeholder); skipped: "가상 메모리란 무엇인가요?"',
+        'unanswered.md:7: warning: follow-up question has no answer; skipped: "페이지 폴트는 언제 생기나요?"',
         'unanswered.md:11: warning: question has no answer (empty or a placeholder); skipped: "인덱스는 왜 쓰나요?"',
         'unanswered.md:15: warning: question has no answer (empty or a placeholder); skipped: "트랜잭션 격리 수준에 대해 설명해주세요"',
         'unanswered.md:20: warning: question has no answer (only a link); skipped: "CORS란 무엇인가요?"',
@@ -470,3 +470,20 @@ def test_a_toggle_in_a_numbered_item_holds_text_where_the_item_does_not_code():
     # In no list, four spaces in is code, as before.
     assert note(parsed, "스코프란?").answer.startswith("<pre><code>scope = {}")
     assert problems.items == []
+
+
+def test_an_answer_that_only_asks_more_questions_answers_none_of_them():
+    text = ("# CV\n\n- 1-1. CNN을 왜 쓰나요?\n\n  1-2. 풀링은 왜 하나요?\n\n  1-3. 패딩을 설명해주세요\n  1-4. 스트라이드란?\n\n"
+            "- 2-1. 드롭아웃이란?\n\n  뉴런을 무작위로 끄는 기법이다.\n\n  2-2. 테스트 때는 어떻게 하나요?\n\n"
+            "- 3-1. 이 스크립트는 왜 2를 출력하지 않나요?\n\n  Should be x=2\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["2-1. 드롭아웃이란?", "3-1. 이 스크립트는 왜 2를 출력하지 않나요?"]
+    # A statement after a question is an answer, whatever word it opens with.
+    assert note(parsed, "3-1. 이 스크립트는 왜 2를 출력하지 않나요?").answer == "<p>Should be x=2</p>"
+    assert "뉴런을 무작위로" in note(parsed, "2-1. 드롭아웃이란?").answer
+    assert [str(d) for d in problems.items] == [
+        'note.md:3: warning: question has no answer (empty or a placeholder); skipped: "1-1. CNN을 왜 쓰나요?"',
+        'note.md:5: warning: follow-up question has no answer; skipped: "1-2. 풀링은 왜 하나요?"',
+        'note.md:7: warning: follow-up question has no answer; skipped: "1-3. 패딩을 설명해주세요"',
+        'note.md:8: warning: follow-up question has no answer; skipped: "1-4. 스트라이드란?"',
+    ]

@@ -63,8 +63,16 @@ def asks(text: str) -> bool:
     asks of the same lines, so answers are kept.
     """
     text = _LEAD_TAG.sub("", text.strip())
-    if _ASKS_EN.match(text):
-        return True
+    return bool(_ASKS_EN.match(text)) or _ends_asking(text)
+
+
+def asks_by_its_ending(text: str) -> bool:
+    """Whether a text asks by how it ends: a question mark, or a Korean question or request
+    ending ("설명하시오"); English words that open a question ("Should be x=2") do not count."""
+    return _ends_asking(_LEAD_TAG.sub("", text.strip()))
+
+
+def _ends_asking(text: str) -> bool:
     return any(len(end) > 1 and _ASKS.search(end) for end in _without_asides(text))
 
 
