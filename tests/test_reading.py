@@ -487,3 +487,17 @@ def test_an_answer_that_only_asks_more_questions_answers_none_of_them():
         'note.md:7: warning: follow-up question has no answer; skipped: "1-3. 패딩을 설명해주세요"',
         'note.md:8: warning: follow-up question has no answer; skipped: "1-4. 스트라이드란?"',
     ]
+
+
+def test_numbered_prompts_marked_as_questions_and_query_tasks_are_questions():
+    text = ("# Concurrency\n\n**1. Q: What is a mutex?**\n*   **A:** A lock one thread owns at a time.\n\n"
+            "**2. Q: Explain the difference between a mutex and a semaphore.**\n*   **A:** A semaphore counts.\n\n"
+            "## Queries\n\n**1. Select every employee in Sales.**\n```sql\nSELECT * FROM emp WHERE dept = 'Sales';\n```\n\n"
+            "**2. Count the employees in each department.**\n```sql\nSELECT dept, COUNT(*) FROM emp GROUP BY dept;\n```\n")
+    parsed, problems = parse_text(text)
+    # The first question reads as it always did (its words are its identity in the lock).
+    assert questions(parsed) == ["Q: What is a mutex?", "Q: Explain the difference between a mutex and a semaphore.",
+                                 "Select every employee in Sales.", "Count the employees in each department."]
+    assert "semaphore" not in note(parsed, "Q: What is a mutex?").answer
+    assert "GROUP" not in note(parsed, "Select every employee in Sales.").answer
+    assert problems.items == []

@@ -33,7 +33,8 @@ _ASKS_EN = re.compile(
     r"|(?:explain|describe|define|compare|contrast|discuss|illustrate|elaborate|summari[sz]e|differentiate"
     r"|distinguish)(?!\s*(?:\d+\s*)?[:：=])"  # not a label: "Contrast 1: Name = positive"
     r"|(?:write|give|list|name|show|tell|state|implement|design|calculate|derive|prove|suggest"
-    r"|find|identify|mention)\s+(?:a|an|the|me|us|how|what|why|which|your|some|all|two|three|that|\d)"
+    r"|find|identify|mention|select|count|sort|retrieve|fetch|display|print|compute|determine|estimate|solve|rank"
+    r"|convert|reverse)\s+(?:a|an|the|me|us|how|what|why|which|your|some|all|every|each|any|two|three|that|\d)"
     r"|(?:is|are|do|does|did|can|could|should|would|will|have|has)\s+\S+\s+\S+"
     r")\b",
     re.I,
@@ -229,6 +230,8 @@ def question_tokens(children: list[Token], numbered: bool = False) -> tuple[list
     marked = stripped is not None
     if stripped is None and numbered:
         stripped = strip_marker(children, _NUMBER)
+        # `1. Q: …`: numbered, then marked (the words the reader sees keep the marker, as before).
+        marked = stripped is not None and strip_marker(stripped, Q_MARKER) is not None
     return unwrap_bold(stripped if stripped is not None else list(children)), marked
 
 
