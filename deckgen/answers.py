@@ -53,7 +53,13 @@ def asks_in_answer(children: list[Token]) -> bool:
     text = inline_text_of(children)
     if _ENDS_ASKING.search(text):
         return True
-    return bold_whole(children) is not None and bool(_ENDS_REQUESTING.search(text.strip()))
+    return bold_whole(children) is not None and _bold_asks(text)
+
+
+def _bold_asks(text: str) -> bool:
+    """Whether a bold line inside an answer asks: it ends with a question mark, or with a
+    request to explain ("**… 그리고 둘의 관계를 설명하시오.**")."""
+    return bool(_ENDS_ASKING.search(text) or _ENDS_REQUESTING.search(text.strip()))
 
 
 def is_chrome(node: Node) -> bool:
@@ -299,15 +305,14 @@ def inner_questions(blocks: list[Node], parent: Question, reading) -> tuple[list
         asked = bold_question(node) if node.type == "paragraph" else None
         if asked is None and node.type == "paragraph":
             asked = (lead_question(node.children[0].token.children or []) or (None,))[0]
-        return asked is not None and bool(_ENDS_ASKING.search(inline_text_of(asked)))
+        return asked is not None and _bold_asks(inline_text_of(asked))
 
     start = next((k for k, b in enumerate(blocks) if plain_question(b) or asking_toggle(b)
                   or _lone_question(b) is not None or _lone_quote(b) is not None), None)
     if start is None:
         return blocks, []
     rest = blocks[start:]
-    found = [q for q in bold_paragraph_questions(rest, reading, [], [])
-             if _ENDS_ASKING.search(inline_text_of(q.inline))]
+    found = [q for q in bold_paragraph_questions(rest, reading, [], []) if _bold_asks(inline_text_of(q.inline))]
     found += _numbered_paragraph_questions(rest)
     toggles = [q for q in details_questions(rest, reading, [], []) if q.parent is None
                and asks(inline_text_of(q.inline))]

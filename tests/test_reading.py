@@ -501,3 +501,16 @@ def test_numbered_prompts_marked_as_questions_and_query_tasks_are_questions():
     assert "semaphore" not in note(parsed, "Q: What is a mutex?").answer
     assert "GROUP" not in note(parsed, "Select every employee in Sales.").answer
     assert problems.items == []
+
+
+def test_numbered_bold_follow_ups_that_ask_to_explain_in_a_second_sentence_are_sub_questions():
+    text = ("- 1-0. **편향이란 무엇인가요?**\n\n  추정값의 평균과 참값의 차이다.\n\n  1-1. **분산이란 무엇인가요?**\n\n"
+            "    추정값이 흩어진 정도다.\n\n  1-2. **MSE란 무엇인가요? 그리고 편향, 분산과의 관계를 설명하시오.**\n\n"
+            "    MSE는 편향의 제곱과 분산의 합이다.\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["편향이란 무엇인가요?", "분산이란 무엇인가요?",
+                                 "MSE란 무엇인가요? 그리고 편향, 분산과의 관계를 설명하시오."]
+    assert note(parsed, "MSE란 무엇인가요? 그리고 편향, 분산과의 관계를 설명하시오.").answer == (
+        "<p>MSE는 편향의 제곱과 분산의 합이다.</p>")
+    assert "MSE는" not in note(parsed, "분산이란 무엇인가요?").answer
+    assert problems.items == []
