@@ -119,16 +119,23 @@ def _promotes(inline: Token) -> bool:
     return bool(text) and len(text.split()) <= 12 and bool(_PROMO.search(text))
 
 
+_SHOWN = re.compile(r"<(?:img|svg|video|audio|iframe|picture)\b", re.I)  # what an answer shows besides text
+_ANCHOR = re.compile(r"<a\b[^>]*>.*?</a\s*>", re.I | re.S)
 _BARE_URLS = re.compile(r"^(?:[\[(<]?https?://\S+?[\])>]?\s*)+$")
 
 
 def only_links(nodes: list[Node]) -> bool:
     """Tell whether an answer is nothing but one link elsewhere (a reader learns nothing here),
     written as a link, or addresses alone (`[https://…]`, which the page links; several of them
-    teach no more)."""
+    teach no more), or HTML that shows only links (`<ul><li><a href="./tcp.md">TCP</a></li></ul>`
+    in a toggle: the way to other pages, not an answer)."""
     if (len(nodes) == 1 and nodes[0].type == "paragraph"
             and _BARE_URLS.match(inline_text_of(list(nodes[0].children[0].token.children or [])).strip())):
         return True
+    if nodes and all(node.type == "html_block" for node in nodes):
+        markup = "".join(node.content for node in nodes)
+        return (bool(_ANCHOR.search(markup)) and not _SHOWN.search(markup)
+                and not _NOT_TEXT.sub("", _visible(_ANCHOR.sub("", markup))))
     if len(nodes) != 1 or sum(1 for t in nodes[0].to_tokens() if t.type == "inline"
                               for c in t.children or () if c.type == "link_open") != 1:
         return False
@@ -162,9 +169,7 @@ def has_content(rendered: str) -> bool:
 
     An empty code block, `<p></p>` or a lone `</br>` shows nothing.
     """
-    if re.search(r"<(?:img|svg|video|audio|iframe)\b", rendered, re.I):
-        return True
-    return bool(_visible(rendered))
+    return bool(_SHOWN.search(rendered) or _visible(rendered))
 
 
 def is_follow_up_list(node: Node) -> bool:

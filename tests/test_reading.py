@@ -514,3 +514,15 @@ def test_numbered_bold_follow_ups_that_ask_to_explain_in_a_second_sentence_are_s
         "<p>MSE는 편향의 제곱과 분산의 합이다.</p>")
     assert "MSE는" not in note(parsed, "분산이란 무엇인가요?").answer
     assert problems.items == []
+
+
+def test_a_toggle_that_only_links_to_other_pages_is_no_card():
+    text = ("## 네트워크\n\n<details>\n  <summary>TCP vs UDP</summary>\n  <ul>\n    <li><a href=\"./net/tcp.md\">TCP</a></li>\n"
+            "    <li><a href=\"./net/udp.md\">UDP</a></li>\n  </ul>\n</details>\n\n"
+            "<details>\n  <summary>HTTP란?</summary>\n  <ul><li><a href=\"./net/http.md\"><img src=\"https://example.com/http.png\"></a></li></ul>\n"
+            "</details>\n\n<details>\n  <summary>DNS란?</summary>\n  <p>이름을 주소로 바꾼다. <a href=\"./net/dns.md\">더 보기</a></p>\n</details>\n")
+    parsed, problems = parse_text(text)
+    # A picture is an answer, link or not, and so are words beside a link.
+    assert questions(parsed) == ["HTTP란?", "DNS란?"]
+    assert [str(d) for d in problems.items] == [
+        'note.md:4: warning: question has no answer (only a link); skipped: "TCP vs UDP"']
