@@ -526,3 +526,17 @@ def test_a_toggle_that_only_links_to_other_pages_is_no_card():
     assert questions(parsed) == ["HTTP란?", "DNS란?"]
     assert [str(d) for d in problems.items] == [
         'note.md:4: warning: question has no answer (only a link); skipped: "TCP vs UDP"']
+
+
+@pytest.mark.parametrize("lead", ["Q. ", ""])
+def test_a_question_on_the_line_after_a_toggle_is_read(lead):
+    before = "Q. 스택이란?\n\nA. 나중에 넣은 것을 먼저 꺼낸다.\n\n" if lead else ""
+    text = (f"{before}{lead}트랜잭션이란?\n<details><summary>정답\n</summary>\n논리적 작업의 단위입니다.\n</details>\n"
+            f"{lead}ACID의 A는 무엇인가요?\n\n<details><summary>정답</summary>\n\n원자성입니다.\n\n</details>\n")
+    parsed, problems = parse_text(text)
+    # Markdown reads the second question into the first toggle's HTML; the page shows it as text.
+    assert questions(parsed)[-2:] == ["트랜잭션이란?", "ACID의 A는 무엇인가요?"]
+    assert note(parsed, "트랜잭션이란?").answer == "<p>논리적 작업의 단위입니다.</p>"
+    assert note(parsed, "ACID의 A는 무엇인가요?").answer == "<p>원자성입니다.</p>"
+    assert note(parsed, "ACID의 A는 무엇인가요?").location.line == (10 if lead else 6)
+    assert parsed.shape == ("qa" if lead else "details") and problems.items == []

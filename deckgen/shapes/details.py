@@ -15,11 +15,12 @@ from functools import lru_cache
 from deckgen.markdown import markdown
 from deckgen.shapes.base import Question, Reading
 from deckgen.references import fold_label
-from deckgen.shapes.common import asks, inline_text_of, question_tokens, trim_rules
+from deckgen.shapes.common import asks, inline_text_of, paragraph, question_tokens, trim_rules
 from deckgen.shapes.headings import heading_question
 from deckgen.tree import Node
 
 _DETAILS_OPEN = re.compile(r"<details\b[^>]*>", re.I)
+_DETAILS_CLOSE = re.compile(r"</details\s*>", re.I)
 _DETAILS_TAG = re.compile(r"<(/?)details\b[^>]*>", re.I)
 # A `<summary>`, after any line breaks (`</br>`) written before it.
 _SUMMARY = re.compile(r"(?:\s|<\s*/?\s*br\s*/?\s*>)*<summary\b[^>]*>(.*?)</summary\s*>", re.I | re.S)
@@ -210,11 +211,37 @@ def _asked_above(nodes: list[Node], i: int, text: str, opening: re.Match) -> tup
     k = i - 1
     while k >= 0 and nodes[k].map and set(range(*nodes[k].map)) <= hints:
         k -= 1  # a hint toggle between the question and its answer
-    if k < 0 or nodes[k].type != "paragraph" or not nodes[k].map:
+    if k < 0 or not nodes[k].map:
+        return None
+    if nodes[k].type == "html_block":
+        tail = after_the_toggle(nodes[k], text)
+        if tail is None:
+            return None
+        tokens, _ = question_tokens(list(tail.children[0].token.children or []))
+        return (tokens, tail.map[0]) if inline_text_of(tokens) else None
+    if nodes[k].type != "paragraph":
         return None
     above = nodes[k]
     tokens, _ = question_tokens(list(above.children[0].token.children or []))
     return (tokens, above.map[0]) if inline_text_of(tokens) else None
+
+
+def after_the_toggle(node: Node, text: str) -> Node | None:
+    """The text written on the lines right after a `</details>` in the HTML block it closes (no
+    blank line between: markdown reads them into that block, the page shows them as text), as
+    a paragraph of its own, when it is text, not markup; None otherwise."""
+    starts = _line_starts(text)
+    block = text[starts[node.map[0]]:starts[node.map[1]] if node.map[1] < len(starts) else len(text)]
+    close = None
+    for close in _DETAILS_CLOSE.finditer(block):
+        pass
+    if close is None:
+        return None
+    rest = block[close.end():]
+    if not rest.strip() or "<" in rest:
+        return None
+    line = _line_of(starts, starts[node.map[0]] + close.end() + len(rest) - len(rest.lstrip()))
+    return paragraph(list(markdown().parseInline(_SPACES.sub(" ", rest).strip(), {})[0].children or []), line)
 
 
 def revealed(blocks: list[Node], reading: Reading) -> list[Node]:

@@ -15,7 +15,7 @@ from deckgen.shapes.common import (
     trim_rules,
     unwrap_bold,
 )
-from deckgen.shapes.details import reveals_answer
+from deckgen.shapes.details import after_the_toggle, reveals_answer
 from deckgen.shapes.paragraphs import bold_question
 from deckgen.tree import Node
 
@@ -26,37 +26,56 @@ def qa_questions(nodes: list[Node], reading: Reading, paths: list, warnings: lis
     questions: list[Question] = []
     current: Question | None = None
     taken = -1  # a block read as the question of the label above it
+    text = reading.source.text
     for i, node in enumerate(nodes):
         if i == taken:
             continue
         if node.type == "heading":
             current = None
             continue
-        if node.type == "paragraph":
-            children = node.children[0].token.children or []
-            stripped = strip_marker(children, Q_MARKER)
-            if stripped is None and bold_question(node) is None:  # a bold question: see bold_question
-                stripped = strip_marker(children, QUESTION_WORD)
-            if stripped is not None:
-                asked, answer = _split_at_answer(stripped)
-                tokens = unwrap_bold(asked)
-                text = inline_text_of(tokens)
-                line = node.map[0]
-                if not text.strip() and not answer and i + 1 < len(nodes) and (quoted := _quoted_line(nodes[i + 1])):
-                    # `**Question:**` alone, the question quoted under it
-                    tokens, text, line, taken = quoted, inline_text_of(quoted), nodes[i + 1].map[0], i + 1
-                current = Question(inline=tokens, line=line, blocks=[], key=text, sections=paths[i])
-                if answer:
-                    current.blocks.append(paragraph(answer, node.map[0] + _breaks(asked)))
-                questions.append(current)
-                continue
+        asked = _asked(node, i, nodes, paths)
+        if asked is not None:
+            current, taken = asked
+            questions.append(current)
+            continue
         if current is not None:
             current.blocks.append(node)
-            if reveals_answer(node, reading.source.text):
+            if reveals_answer(node, text):
                 current = None  # the toggle that shows the answer closes it: what follows is not
+        # `</details>` then `Q. …` on the next line: markdown reads the question into the toggle's
+        # HTML block, the page shows it as a line of text.
+        tail = after_the_toggle(node, text) if node.type == "html_block" and node.map else None
+        if tail is not None and (asked := _asked(tail, i, nodes, paths)) is not None:
+            current, taken = asked
+            questions.append(current)
     for q in questions:
         q.blocks = trim_rules(q.blocks)
     return questions
+
+
+def _asked(node: Node, i: int, nodes: list[Node], paths: list) -> tuple[Question, int] | None:
+    """The question a `Q.` paragraph at `i` asks, with its answer's start where the paragraph
+    holds it, and the index of the block read as its question (a `**Question:**` label's quote
+    below it), else -1; None for any other block."""
+    if node.type != "paragraph":
+        return None
+    children = node.children[0].token.children or []
+    stripped = strip_marker(children, Q_MARKER)
+    if stripped is None and bold_question(node) is None:  # a bold question: see bold_question
+        stripped = strip_marker(children, QUESTION_WORD)
+    if stripped is None:
+        return None
+    asked, answer = _split_at_answer(stripped)
+    tokens = unwrap_bold(asked)
+    text = inline_text_of(tokens)
+    line, taken = node.map[0], -1
+    if not text.strip() and not answer and i + 1 < len(nodes) and (quoted := _quoted_line(nodes[i + 1])):
+        # `**Question:**` alone, the question quoted under it
+        tokens, text, line, taken = quoted, inline_text_of(quoted), nodes[i + 1].map[0], i + 1
+    question = Question(inline=tokens, line=line, blocks=[], key=text, sections=paths[i])
+    if answer:
+        question.blocks.append(paragraph(answer, node.map[0] + _breaks(asked)))
+    return question, taken
 
 
 def _breaks(tokens: list[Token]) -> int:
