@@ -540,3 +540,15 @@ def test_a_question_on_the_line_after_a_toggle_is_read(lead):
     assert note(parsed, "ACID의 A는 무엇인가요?").answer == "<p>원자성입니다.</p>"
     assert note(parsed, "ACID의 A는 무엇인가요?").location.line == (10 if lead else 6)
     assert parsed.shape == ("qa" if lead else "details") and problems.items == []
+
+
+def test_a_line_that_asks_answered_by_a_labelled_answer_below_it():
+    text = ("# Cluster basics\n(1) What is a pod?\n\nAns: The smallest deployable unit.\n\n"
+            "(2) What is a node?\n\nAns. A worker machine.\n\nIt runs pods.\n\nWhy run a cluster at all?\n\nTo share machines.\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["(1) What is a pod?", "(2) What is a node?"]
+    assert note(parsed, "(1) What is a pod?").answer == "<p>The smallest deployable unit.</p>"
+    # A line that asks with no label under it is part of the answer it stands in.
+    assert note(parsed, "(2) What is a node?").answer == (
+        "<p>A worker machine.</p>\n<p>It runs pods.</p>\n<p>Why run a cluster at all?</p>\n<p>To share machines.</p>")
+    assert problems.items == []

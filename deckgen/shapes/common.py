@@ -46,7 +46,7 @@ _TRAILING = re.compile(
     r"(?:\s*[(\[][^()\[\]]*[)\]]|\s*[.!~…*]+|\s*[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200d]+|\s+)$"
 )
 Q_MARKER = re.compile(r"^\s*(?:(?:Q|질문)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]|Q\d+(?:[-.]\d+)*(?=\s))\s*")
-A_MARKER = re.compile(r"^\s*(?:(?:A|답|답변)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]|A\d+(?:[-.]\d+)*(?=\s))\s*")
+A_MARKER = re.compile(r"^\s*(?:(?:A|Ans|답|답변)\s*(?:\d+(?:[-.]\d+)*\s*)?[.:)：]|A\d+(?:[-.]\d+)*(?=\s))\s*")
 # The same spelled out ("Question 3:", "ANSWER:", a quiz's "2번."): a Q&A line's label, read by
 # the Q&A shape and left out of an answer. A heading or a bold question keeps such a word as it always had.
 QUESTION_WORD = re.compile(r"^\s*(?:(?:question|문제)\s*(?:\d+(?:[-.]\d+)*\s*)?|\d+\s*번\s*)[.:)：]\s*", re.I)

@@ -8,6 +8,7 @@ from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.common import (
     Q_MARKER,
     QUESTION_WORD,
+    asks,
     inline_text_of,
     paragraph,
     strip_answer_label,
@@ -64,7 +65,13 @@ def _asked(node: Node, i: int, nodes: list[Node], paths: list) -> tuple[Question
     if stripped is None and bold_question(node) is None:  # a bold question: see bold_question
         stripped = strip_marker(children, QUESTION_WORD)
     if stripped is None:
-        return None
+        # A line that asks, with no label of its own, answered by a labelled one below it
+        # (`What is a pod?` then `Ans: …`).
+        if (i + 1 < len(nodes) and not any(c.type in ("softbreak", "hardbreak") for c in children)
+                and asks(inline_text_of(children)) and _labelled(nodes[i + 1])):
+            stripped = list(children)
+        else:
+            return None
     asked, answer = _split_at_answer(stripped)
     tokens = unwrap_bold(asked)
     text = inline_text_of(tokens)
@@ -91,6 +98,11 @@ def _split_at_answer(children: list[Token]) -> tuple[list[Token], list[Token]]:
         if strip_answer_label(rest) is not None:
             return children[:k], rest
     return children, []
+
+
+def _labelled(node: Node) -> bool:
+    """Whether a block is a paragraph that begins with an answer's label (`A.`, `Ans:`, `답:`)."""
+    return node.type == "paragraph" and strip_answer_label(node.children[0].token.children or []) is not None
 
 
 def _quoted_line(node: Node) -> list[Token] | None:
