@@ -552,3 +552,16 @@ def test_a_line_that_asks_answered_by_a_labelled_answer_below_it():
     assert note(parsed, "(2) What is a node?").answer == (
         "<p>A worker machine.</p>\n<p>It runs pods.</p>\n<p>Why run a cluster at all?</p>\n<p>To share machines.</p>")
     assert problems.items == []
+
+
+def test_a_topic_label_and_the_first_question_line_under_it_in_one_paragraph():
+    text = ("- **확률**<br><br>\n  1-1. **베이즈 정리를 설명하시오** <br>\n  사전확률과 가능도로 사후확률을 구한다.\n\n"
+            "  1-2. **MLE를 설명하시오** <br>\n  가능도를 최대화하는 모수를 찾는다.\n\n"
+            "- **통계**<br>\n  1-1. **p-value란?** <br>\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["베이즈 정리를 설명하시오", "MLE를 설명하시오"]
+    first = note(parsed, "베이즈 정리를 설명하시오")
+    assert first.answer == "<p>사전확률과 가능도로 사후확률을 구한다.</p>" and first.context == "확률"
+    assert note(parsed, "MLE를 설명하시오").context == "확률"
+    assert [str(d) for d in problems.items] == [
+        'note.md:9: warning: question has no answer (empty or a placeholder); skipped: "p-value란?"']

@@ -79,6 +79,27 @@ def _lines_of(children: list) -> list[list]:
     return [line for line in lines if inline_text_of(line).strip()]
 
 
+def _glued_question(first: Node) -> tuple[str, Question] | None:
+    """A paragraph whose first line labels a topic (`**확률**<br><br>`) and whose next line is a
+    bold question line (see lead_question), its answer on the lines after: the label's text and
+    that question, grouped under it. None for any other paragraph."""
+    children = first.children[0].token.children or []
+    lines = 0
+    for k, c in enumerate(children):
+        if c.type in ("softbreak", "hardbreak"):
+            lines += 1
+            lead = lead_question(children[k + 1:])
+            if lead is None:
+                return None
+            label = inline_text_of([t for t in children[:k] if t.type != "html_inline"]).strip()
+            if not label or asks(label):
+                return None
+            line = first.map[0] + lines
+            return label, Question(inline=list(lead[0]), line=line, key=inline_text_of(lead[0]),
+                                   blocks=[paragraph(lead[1], line + 1)] if lead[1] else [], group=label)
+    return None
+
+
 def _item_questions(node: Node, sections: tuple[str, ...], group: str = "", every: bool = False) -> list[Question]:
     """The items of a list that ask; under an item that only labels a topic (`4. Feature
     selection.`), the items of its nested lists that ask, and its bold question lines (see
@@ -90,11 +111,17 @@ def _item_questions(node: Node, sections: tuple[str, ...], group: str = "", ever
         tokens, marked, text, rest = item.remembered(_item_question)
         if not text:
             continue
-        if not (marked or every or asks(text)):
+        # The item's label, not itself a question line (that is a bold bullet's, see bullets)
+        label = item.children[0].type == "paragraph" and lead_question(
+            item.children[0].children[0].token.children or []) is None
+        glued = _glued_question(item.children[0]) if label and not marked else None
+        if glued is not None or not (marked or every or asks(text)):
             current: Question | None = None
-            # The item's label, not itself a question line (that is a bold bullet's, see bullets)
-            label = item.children[0].type == "paragraph" and lead_question(
-                item.children[0].children[0].token.children or []) is None
+            if glued is not None:
+                # `**확률**<br>` and the first question line in one paragraph: the label is its line
+                text, current = glued[0], glued[1]
+                current.sections = sections
+                made.append(current)
             for nested in item.children[1:]:
                 lead = lead_question(nested.children[0].token.children or []) if (
                     label and nested.type == "paragraph") else None
