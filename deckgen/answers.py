@@ -274,18 +274,29 @@ def _lone_quote(node: Node) -> list[Token] | None:
     return tokens if inline_text_of(tokens) and (marked or asks_in_answer(children)) else None
 
 
-def _numbered_paragraph_questions(blocks: list[Node]) -> list[Question]:
-    """`1. …?` one-item lists and quotes that only ask, each answered by the blocks after it up
-    to the next one."""
-    starts = [(k, tokens) for k, b in enumerate(blocks)
-              if (tokens := _lone_question(b)) is not None or (tokens := _lone_quote(b)) is not None]
+def _numbered_paragraph_questions(blocks: list[Node], first: int = 0) -> list[Question]:
+    """`1. …?` one-item lists and quotes that only ask, from block `first` on, each answered by
+    the blocks after it up to the next one, or to the next part of the answer (see _next_section)."""
+    starts = [(k, tokens) for k, b in enumerate(blocks) if k >= first
+              and ((tokens := _lone_question(b)) is not None or (tokens := _lone_quote(b)) is not None)]
     found = []
     for n, (k, tokens) in enumerate(starts):
         stop = starts[n + 1][0] if n + 1 < len(starts) else len(blocks)
+        stop = _next_section(blocks, k, stop)
         answer = [b for b in blocks[k + 1:stop] if not is_chrome(b)]
         if answer:
             found.append(Question(inline=tokens, line=blocks[k].map[0], blocks=answer, key=inline_text_of(tokens)))
     return found
+
+
+def _next_section(blocks: list[Node], k: int, stop: int) -> int:
+    """Where the answer of a question at `k` in an answer ends, at `stop` at the latest: at the
+    next heading of the part of the answer it stands in (as high as the heading above it, or
+    any heading where none is above it)."""
+    above = next((b for b in reversed(blocks[:k]) if b.type == "heading"), None)
+    level = int(above.tag[1]) if above is not None else 6
+    return next((j for j in range(k + 1, stop) if blocks[j].type == "heading" and int(blocks[j].tag[1]) <= level),
+                stop)
 
 
 def with_children(container: Node, children: list[Node]) -> Node:
@@ -318,7 +329,7 @@ def inner_questions(blocks: list[Node], parent: Question, reading) -> tuple[list
         return blocks, []
     rest = blocks[start:]
     found = [q for q in bold_paragraph_questions(rest, reading, [], []) if _bold_asks(inline_text_of(q.inline))]
-    found += _numbered_paragraph_questions(rest)
+    found += _numbered_paragraph_questions(blocks, start)
     toggles = [q for q in details_questions(rest, reading, [], []) if q.parent is None
                and asks(inline_text_of(q.inline))]
     answered = {q.line for q in found + toggles}

@@ -565,3 +565,15 @@ def test_a_topic_label_and_the_first_question_line_under_it_in_one_paragraph():
     assert note(parsed, "MLE를 설명하시오").context == "확률"
     assert [str(d) for d in problems.items] == [
         'note.md:9: warning: question has no answer (empty or a placeholder); skipped: "p-value란?"']
+
+
+def test_a_question_quoted_in_an_answer_is_answered_up_to_the_next_part_of_that_answer():
+    text = ("# this의 의미를 설명해주세요.\n\n## 전역 범위\n\n> window 객체란?\n\n- 브라우저의 전역 객체이다.\n\n"
+            "### 예\n\n- `this === window`\n\n## 함수 범위\n\n- 호출 방식에 따라 this가 달라진다.\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["this의 의미를 설명해주세요.", "window 객체란?"]
+    # Its answer runs on through its part's own sub-headings, not into the next part.
+    window = note(parsed, "window 객체란?").answer
+    assert "브라우저의 전역 객체" in window and "<h3>예</h3>" in window and "함수 범위" not in window
+    assert "호출 방식에 따라" in note(parsed, "this의 의미를 설명해주세요.").answer
+    assert problems.items == []
