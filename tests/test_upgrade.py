@@ -3,8 +3,9 @@
 `fixtures/upgrade/notes/` holds notes in every shape an earlier release read, with the
 `deckgen.lock` (format 1) that release wrote for them (the lock is the only record of each note's
 GUID); `fixtures/upgrade/latest/` holds notes in the shapes whose reading changed since the
-previous release (topic headings worded like questions, toggles, labels, quotes), with the lock
-that release wrote. Building them with this deckgen must keep every GUID, each on the same
+previous release (topic headings worded like questions, toggles, labels, quotes; toggles in list
+items, a question after a toggle, numbered prompts marked `Q:`, topic labels glued to their first
+question, parts of an answer under quoted questions), with the lock that release wrote. Building them with this deckgen must keep every GUID, each on the same
 question, and import into Anki as updates of those notes, never as new ones beside them.
 """
 
