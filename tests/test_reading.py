@@ -577,3 +577,16 @@ def test_a_question_quoted_in_an_answer_is_answered_up_to_the_next_part_of_that_
     assert "브라우저의 전역 객체" in window and "<h3>예</h3>" in window and "함수 범위" not in window
     assert "호출 방식에 따라" in note(parsed, "this의 의미를 설명해주세요.").answer
     assert problems.items == []
+
+
+def test_code_between_a_question_and_its_labelled_answer_is_part_of_the_question():
+    text = ("Q1. 아래 코드의 출력은 무엇인가요?\n\n```js\nconsole.log(typeof null);\n```\n\nA. \"object\"가 출력됩니다.\n\n"
+            "Q2. 클로저란 무엇인가요?\n\n함수가 선언된 환경을 기억하는 함수입니다.\n\n```js\nconst f = () => x;\n```\n")
+    parsed, problems = parse_text(text)
+    first = note(parsed, "아래 코드의 출력은 무엇인가요?")
+    assert first.question.startswith("아래 코드의 출력은 무엇인가요?<pre") and "typeof" in first.question
+    assert first.answer == "<p>&quot;object&quot;가 출력됩니다.</p>"
+    # With no label, the code after the answer's words is the answer's.
+    second = note(parsed, "클로저란 무엇인가요?")
+    assert second.question == "클로저란 무엇인가요?" and "const" in second.answer
+    assert problems.items == []

@@ -51,7 +51,17 @@ def qa_questions(nodes: list[Node], reading: Reading, paths: list, warnings: lis
             questions.append(current)
     for q in questions:
         q.blocks = trim_rules(q.blocks)
+        # `Q. 아래 코드의 출력은?`, the code, then `A. …`: what stands before the answer's label
+        # belongs to the question.
+        start = next((k for k, b in enumerate(q.blocks) if _labelled(b)), 0)
+        if start and all(b.type in _PART_OF_A_QUESTION for b in q.blocks[:start]):
+            q.extra, q.blocks = q.blocks[:start], q.blocks[start:]
     return questions
+
+
+_PART_OF_A_QUESTION = ("fence", "code_block", "table", "blockquote", "math_block", "math_block_label")
+"""What may stand between a question and its labelled answer as part of the question: code, a
+table, a quote, math (a paragraph or a list there is more likely an answer of its own)."""
 
 
 def _asked(node: Node, i: int, nodes: list[Node], paths: list) -> tuple[Question, int] | None:
