@@ -590,3 +590,16 @@ def test_code_between_a_question_and_its_labelled_answer_is_part_of_the_question
     second = note(parsed, "클로저란 무엇인가요?")
     assert second.question == "클로저란 무엇인가요?" and "const" in second.answer
     assert problems.items == []
+
+
+def test_a_question_under_a_question_label_heading_answered_under_an_answer_label_heading():
+    text = ("## OS\n\n### 질문\n페이지 폴트란?\n\n```c\n*p = 1;\n```\n\n### 답변\n접근한 페이지가 메모리에 없을 때 생기는 인터럽트다.\n\n"
+            "#### 예\n- 스왑된 페이지를 읽을 때\n\n## JS\n\n### Question\nWhat is a closure?\n\n### Answer\n\n## 정리\n\n끝.\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["페이지 폴트란?"]
+    fault = note(parsed, "페이지 폴트란?")
+    assert "language-c" in fault.question  # what stands under the question's label is the question's
+    assert fault.tags == ("os",)
+    assert fault.answer.startswith("<p>접근한 페이지가") and "스왑된 페이지" in fault.answer and "끝." not in fault.answer
+    assert [str(d) for d in problems.items] == [
+        'note.md:19: warning: question has no answer (empty or a placeholder); skipped: "What is a closure?"']

@@ -97,6 +97,11 @@ def read_file(root: Node, reading: Reading, warnings: list,
     navigation = {i for i, n in enumerate(nodes) if i not in owned and _is_navigation(n, sections)}
     owned |= navigation
     named = _named_entries([nodes[i] for i in sorted(navigation)])
+    for q, span in _labelled_sections(nodes, owned, paths):
+        found.append(q)
+        owned |= span
+        if "qa" not in used:
+            used.append("qa")
 
     is_question, why = _heading_classifier(nodes, owned, named, title, reading.source.text)
     headed = heading_questions(nodes, reading, paths, warnings,
@@ -131,6 +136,42 @@ def read_file(root: Node, reading: Reading, warnings: list,
     _warn_unlisted(named, found, reading, warnings)
     label = "+".join(dict.fromkeys(used)) if used else ""
     return label, found
+
+
+_QUESTION_LABEL = re.compile(r"^(?:질문|문제|question|q)$")
+_ANSWER_LABEL = re.compile(r"^(?:답변|답|정답|해설|풀이|answer|a)$")
+
+
+def _labelled_sections(nodes: list[Node], owned: set[int], paths: list) -> list[tuple[Question, set[int]]]:
+    """A heading that only labels a question (`### 질문`, `### Question`) over the question's
+    paragraph, and the heading that labels its answer (`### 답변`) at the same level right after:
+    the question, answered by what stands under the second heading (up to a heading as high);
+    with the indices of the blocks it takes."""
+    found = []
+    for i, node in enumerate(nodes):
+        if i in owned or not _labels(node, _QUESTION_LABEL) or i + 1 >= len(nodes) or nodes[i + 1].type != "paragraph":
+            continue
+        level = int(node.tag[1])
+        j = next((j for j in range(i + 1, len(nodes)) if nodes[j].type == "heading"), len(nodes))
+        if j == len(nodes) or int(nodes[j].tag[1]) != level or not _labels(nodes[j], _ANSWER_LABEL):
+            continue
+        end = next((k for k in range(j + 1, len(nodes)) if nodes[k].type == "heading" and int(nodes[k].tag[1]) <= level),
+                   len(nodes))
+        span = set(range(i, end))
+        if span & owned:
+            continue
+        asked = nodes[i + 1]
+        tokens = list(asked.children[0].token.children or [])
+        label = inline_text(node.children[0].token)
+        sections = paths[i][:-1] if paths[i] and paths[i][-1] == label else paths[i]  # not under its own label
+        found.append((Question(inline=tokens, line=asked.map[0], blocks=list(nodes[j + 1:end]),
+                               key=inline_text_of(tokens), sections=sections, extra=list(nodes[i + 2:j])), span))
+    return found
+
+
+def _labels(node: Node, label: re.Pattern) -> bool:
+    """Whether a block is a heading whose whole text is a label (folded, see fold_label)."""
+    return node.type == "heading" and bool(node.children) and bool(label.match(fold_label(inline_text(node.children[0].token))))
 
 
 def _labelled_answer(node: Node) -> bool:
