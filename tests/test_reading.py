@@ -603,3 +603,19 @@ def test_a_question_under_a_question_label_heading_answered_under_an_answer_labe
     assert fault.answer.startswith("<p>접근한 페이지가") and "스왑된 페이지" in fault.answer and "끝." not in fault.answer
     assert [str(d) for d in problems.items] == [
         'note.md:19: warning: question has no answer (empty or a placeholder); skipped: "What is a closure?"']
+
+
+def test_headings_a_bold_question_is_answered_under_are_its_answer_not_sections():
+    text = ("# ML\n\n## Algorithms\n\n**Q1 What is bias?**\n\nError from wrong assumptions.\n\n"
+            "**Q2 How is KNN different from k-means?**\n\n##### KNN\nA supervised classifier.\n\n##### K-means\n"
+            "An unsupervised clustering.\n\n**Q3 What is variance?**\n\nError from sensitivity to noise.\n\n"
+            "## Statistics\n\n### Tests\n\n**Q4 What is a p-value?**\n\nThe chance of data this extreme.\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["What is bias?", "How is KNN different from k-means?", "What is variance?",
+                                 "What is a p-value?"]
+    knn = note(parsed, "How is KNN different from k-means?").answer
+    assert "<h5>KNN</h5>" in knn and "unsupervised clustering" in knn and "sensitivity" not in knn
+    assert note(parsed, "What is variance?").context == "Algorithms"  # not under "K-means"
+    # A heading with only questions under it is a section of the file.
+    assert note(parsed, "What is a p-value?").context == "Statistics › Tests"
+    assert problems.items == []

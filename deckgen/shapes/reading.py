@@ -34,7 +34,7 @@ from deckgen.shapes.common import (
 from deckgen.shapes.details import answer_interiors, details_questions, revealed, reveals_answer
 from deckgen.shapes.headings import heading_question, heading_questions, heading_text
 from deckgen.shapes.lists import list_questions
-from deckgen.shapes.paragraphs import bold_paragraph_questions, is_separator, quoted_questions
+from deckgen.shapes.paragraphs import bold_paragraph_questions, bold_question, is_separator, quoted_questions
 from deckgen.shapes.qa import qa_questions
 from deckgen.shapes.tables import table_questions
 from deckgen.tree import Node
@@ -69,7 +69,7 @@ def read_file(root: Node, reading: Reading, warnings: list,
 
     `forced` names sections (heading text -> shape) read with one finder, as the author says.
     """
-    interior = answer_interiors(root.children, reading.source.text)
+    interior = answer_interiors(root.children, reading.source.text) | _headings_in_bold_answers(root.children)
     nodes = [_in_toggle(n) if i in interior and n.type == "heading" else n for i, n in enumerate(root.children)]
     title = getattr(reading, "title", "")
     paths = section_paths(nodes, title)
@@ -180,6 +180,39 @@ def _labelled_answer(node: Node) -> bool:
         return False
     children = node.children[0].token.children or []
     return strip_answer_label(children) is not None
+
+
+def _headings_in_bold_answers(nodes: list[Node]) -> set[int]:
+    """The indices of the headings that a bold question's answer is written under: a bold
+    question (`**Q2 How is KNN different from k-means?**`) with no answer before a heading deeper
+    than the section it stands in, each such heading holding text of its own (`##### KNN`, its
+    words, `##### K-means`, its words), up to the next bold question or a heading as high as that
+    section. A heading that asks, or that only stands over questions, is a heading of the file."""
+    inside: set[int] = set()
+    level = 0  # the level of the section the blocks stand in
+    for i, node in enumerate(nodes):
+        if node.type == "heading":
+            level = int(node.tag[1])
+            continue
+        if node.type != "paragraph" or bold_question(node) is None or i + 1 >= len(nodes):
+            continue
+        k = i + 1
+        while k + 1 < len(nodes) and nodes[k].type == "heading" and int(nodes[k].tag[1]) > max(level, 1) and (
+                text := heading_text(nodes[k])) is not None and not asks(text[1]) and _holds_text(nodes[k + 1]):
+            inside.add(k)
+            k += 1
+            while k < len(nodes) and nodes[k].type != "heading" and not _bold_question(nodes[k]):
+                k += 1
+    return inside
+
+
+def _holds_text(node: Node) -> bool:
+    """Whether a block under a heading says something itself (not a heading or a question)."""
+    return node.type != "heading" and not _bold_question(node)
+
+
+def _bold_question(node: Node) -> bool:
+    return node.type == "paragraph" and bold_question(node) is not None
 
 
 def _in_toggle(heading: Node) -> Node:
