@@ -619,3 +619,12 @@ def test_headings_a_bold_question_is_answered_under_are_its_answer_not_sections(
     # A heading with only questions under it is a section of the file.
     assert note(parsed, "What is a p-value?").context == "Statistics › Tests"
     assert problems.items == []
+
+
+def test_a_toggle_with_an_empty_summary_under_a_question_shows_its_answer():
+    text = ("#### 불변 객체를 쓰는 이유\n<details>\n  <summary></summary>\n\n  * 스레드 안전하다.\n</details>\n\n"
+            "#### 캡슐화란?\n<details>\n  <summary>답변</summary>\n\n  * 내부 상태를 숨기는 것\n</details>\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["불변 객체를 쓰는 이유", "캡슐화란?"]
+    assert note(parsed, "불변 객체를 쓰는 이유").answer == "<ul>\n<li>스레드 안전하다.</li>\n</ul>"
+    assert problems.items == []

@@ -178,8 +178,10 @@ def _hint_lines(text: str) -> frozenset[int]:
 
 
 def _reveals(text: str, opening: re.Match, close: int) -> bool:
-    """Whether a toggle's summary only offers to show its answer (see _REVEAL)."""
-    return _REVEAL.fullmatch(_summary_label(text, opening, close)) is not None
+    """Whether a toggle's summary only offers to show its answer (see _REVEAL), or says nothing
+    at all (`<summary></summary>`: the page offers "Details")."""
+    label = _summary_label(text, opening, close)
+    return _REVEAL.fullmatch(label) is not None or (not label and _SUMMARY.match(text, opening.end(), close) is not None)
 
 
 def _opening(node: Node, text: str) -> tuple[re.Match, tuple[int, int]] | None:
