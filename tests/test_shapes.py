@@ -152,7 +152,8 @@ def test_reading_many_sections_of_questions_grows_linearly_with_the_file():
      "리액트를 써봤냐", "어떤 역할을 맡았는지 궁금합니다", "개발자가 된 이유⭐️", "생성자 주입을 권장하는 이유",
      "쿠키와 세션의 차이", "TCP와 UDP의 차이점", "Compare 2 sorting algorithms",
      "도함수를 수식으로 나타내보세요", "비율의 의미를 쓰시오", "Select every employee in Sales.",
-     "Count the employees in each department"],
+     "Count the employees in each department", "1️⃣ Explain normalization", "Find second highest salary",
+     "Difference between WHERE and HAVING", "Why use a queue?"],
 )
 def test_questions_ask(text):
     assert asks(text)
@@ -162,7 +163,8 @@ def test_questions_ask(text):
     "text",
     ["개요", "정리", "모델 평가", "기능 추가", "데이터 혼란", "참고 자료", "마치며", "가상 메모리 (참고)",
      "Questions", "Answers", "#12", "1. 소개", "성능 향상 방법", "주의할 점", "이유", "차이", "버전 차이",
-     "Contrast 1: Name = positive", "Select statements", "Count sketch", "Sort order"],
+     "Contrast 1: Name = positive", "Select statements", "Count sketch", "Sort order", "Why:", "How",
+     "What:"],
 )
 def test_section_titles_do_not_ask(text):
     assert not asks(text)

@@ -29,16 +29,21 @@ _ASKS = re.compile(
 )
 # English asks at its start: a question word, or a verb that sets a task ("Explain X").
 _ASKS_EN = re.compile(
-    r"^(?:what|why|how|when|where|which|who|whom|whose"
+    r"^(?:(?:what|why|how|when|where|which|who|whom|whose)(?!\s*[:：.]?\s*$)"  # not a label: "**Why:**"
     r"|(?:explain|describe|define|compare|contrast|discuss|illustrate|elaborate|summari[sz]e|differentiate"
     r"|distinguish)(?!\s*(?:\d+\s*)?[:：=])"  # not a label: "Contrast 1: Name = positive"
     r"|(?:write|give|list|name|show|tell|state|implement|design|calculate|derive|prove|suggest"
     r"|find|identify|mention|select|count|sort|retrieve|fetch|display|print|compute|determine|estimate|solve|rank"
-    r"|convert|reverse)\s+(?:a|an|the|me|us|how|what|why|which|your|some|all|every|each|any|two|three|that|\d)"
+    r"|convert|reverse)\s+(?:a|an|the|me|us|how|what|why|which|your|some|all|every|each|any|two|three|that|\d"
+    r"|first|second|third|nth|last|top|duplicates?|highest|lowest|largest|smallest|max(?:imum)?|min(?:imum)?)"
     r"|(?:is|are|do|does|did|can|could|should|would|will|have|has)\s+\S+\s+\S+"
     r")\b",
     re.I,
 )
+# English that asks only as a topic does ("Difference between WHERE and HAVING"), as _WEAK_ENDINGS.
+_WEAK_EN = re.compile(r"^(?:the\s+)?differences?\s+between\s", re.I)
+# A leading number the author wrote as a sign: "1️⃣", "②".
+_LEAD_SIGN = re.compile(r"^(?:[0-9#*]\ufe0f?\u20e3|[\u2460-\u2473\u2776-\u277f\u24ea])\s*")
 # A trailing aside: "(기출)", "…", "*****" importance marks, or a ✅ / ❎ / 🔥 the author added.
 # A leading tag: a difficulty or source mark such as "[E]", "[M]", "(기출)".
 _LEAD_TAG = re.compile(r"^(?:[\[(][^\[\]()]{1,10}[\])]\s*)+")
@@ -63,8 +68,8 @@ def asks(text: str) -> bool:
     A trailing aside does not count: "스택이란? (기출)" and "설명해 주세요." both ask. Each finder
     asks of the same lines, so answers are kept.
     """
-    text = _LEAD_TAG.sub("", text.strip())
-    return bool(_ASKS_EN.match(text)) or _ends_asking(text)
+    text = _LEAD_SIGN.sub("", _LEAD_TAG.sub("", text.strip()))
+    return bool(_ASKS_EN.match(text) or _WEAK_EN.match(text)) or _ends_asking(text)
 
 
 def asks_by_its_ending(text: str) -> bool:
@@ -79,7 +84,8 @@ def _ends_asking(text: str) -> bool:
 
 def asks_weakly(text: str) -> bool:
     """Whether a text asks only by an ending a topic has too (see _WEAK_ENDINGS)."""
-    return any(_WEAK.search(end) for end in _without_asides(_LEAD_TAG.sub("", text.strip())))
+    text = _LEAD_SIGN.sub("", _LEAD_TAG.sub("", text.strip()))
+    return bool(_WEAK_EN.match(text)) or any(_WEAK.search(end) for end in _without_asides(text))
 
 
 def _without_asides(text: str):
