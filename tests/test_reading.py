@@ -628,3 +628,25 @@ def test_a_toggle_with_an_empty_summary_under_a_question_shows_its_answer():
     assert questions(parsed) == ["불변 객체를 쓰는 이유", "캡슐화란?"]
     assert note(parsed, "불변 객체를 쓰는 이유").answer == "<ul>\n<li>스레드 안전하다.</li>\n</ul>"
     assert problems.items == []
+
+
+def test_a_list_of_questions_answered_item_by_item_by_the_list_below_it():
+    text = ("## 모의면접\nQ_질문\n\n- 1. state에 대해 설명해 주세요\n- 2. props란 무엇인가요?\n- 3. 훅의 규칙은 무엇인가요?\n\n"
+            "A_답변\n\n1. 컴포넌트가 가진 상태 값입니다.\n2. 부모가 자식에게 넘기는 읽기 전용 값입니다.\n3. 최상위에서만 호출합니다.\n\n"
+            "## 더 볼 질문\n\n- 1. 리렌더링은 언제 일어나나요?\n- 2. 키는 왜 필요한가요?\n- 3. 메모는 언제 쓰나요?\n\n"
+            "- 다음 주에 정리하기\n- 예제 코드 올리기\n\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["state에 대해 설명해 주세요", "props란 무엇인가요?", "훅의 규칙은 무엇인가요?"]
+    assert note(parsed, "props란 무엇인가요?").answer == "<p>부모가 자식에게 넘기는 읽기 전용 값입니다.</p>"
+    # A list below that is not as long is no answer key: those questions stay unanswered.
+    assert len(problems.items) == 3 and all("has no answer" in str(d) for d in problems.items)
+
+
+def test_a_list_below_a_question_list_answers_it_only_when_labelled_or_numbered_alike():
+    text = ("- 리렌더링은 언제 일어나나요?\n- 키는 왜 필요한가요?\n- 메모는 언제 쓰나요?\n\n"
+            "- 다음 주에 정리하기\n- 예제 코드 올리기\n- 발표 준비하기\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == [] and len(problems.items) == 3
+    numbered = "1. 스택이란?\n2. 큐란?\n3. 덱이란?\n\n정리\n\n1. 후입선출 구조.\n2. 선입선출 구조.\n3. 양쪽에서 넣고 빼는 구조.\n"
+    parsed, problems = parse_text(numbered)
+    assert note(parsed, "큐란?").answer == "<p>선입선출 구조.</p>" and problems.items == []

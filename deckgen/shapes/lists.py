@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from deckgen.references import fold_label
 from deckgen.shapes.base import Question, Reading
 from deckgen.shapes.common import asks, inline_text_of, paragraph, question_tokens, trim_rules
 from deckgen.shapes.paragraphs import lead_question
@@ -11,6 +12,7 @@ from deckgen.tree import Node
 
 
 _ANSWER_AFTER_LIST = ("table", "fence", "code_block")
+_ANSWERS_LABEL = re.compile(r"답|해설|풀이|answer|solution")
 _LETTERED = re.compile(r"^\s*(?:[a-z]|[ivx]+)[.)]\s", re.I)
 
 
@@ -27,6 +29,44 @@ def _numbering_goes_on(before: Node, after: list[Node]) -> bool:
     if not after or after[0].type == "heading":
         return True  # the table closes the section the list is in
     return after[0].type == "ordered_list" and _start(after[0]) == _start(before) + len(before.children)
+
+
+def _numbered_in(item: Node) -> Node:
+    """The item a bullet holds when it only numbers it (`- 1. state란?`: markdown reads a
+    numbered list of one item in the bullet), else the item itself."""
+    if len(item.children) == 1 and item.children[0].type == "ordered_list" and len(item.children[0].children) == 1:
+        return item.children[0].children[0]
+    return item
+
+
+def _answer_key(made: list[Question], node: Node, after: list[Node]) -> Node | None:
+    """The list that answers a list of questions item by item (`- 1. state란?` … then, under a
+    label such as `A_답변`, `1. 상태를 담는 값이다.` …): the next list, past at most two short
+    lines, with as many items, none of them answered in the list itself and hardly any asking.
+    None when there is no such list."""
+    if len(made) < 3 or len(made) != len(node.children) or any(q.blocks for q in made):
+        return None
+    labelled = False
+    for k, block in enumerate(after[:3]):
+        if block.type in ("bullet_list", "ordered_list"):
+            items = block.children
+            if len(items) != len(made) or any(not item.children or item.children[0].type != "paragraph"
+                                              for item in items):
+                return None
+            asking = sum(1 for item in items if asks(inline_text_of(item.children[0].children[0].token.children or [])))
+            numbered = block.type == "ordered_list" and all(_numbered_in(item) is not item or node.type == "ordered_list"
+                                                            for item in node.children)
+            return block if asking * 3 <= len(items) and (labelled or numbered) else None
+        words = inline_text_of(block.children[0].token.children or []) if block.type == "paragraph" else ""
+        if k == 2 or not words or len(words) > 30:
+            return None
+        labelled = labelled or bool(_ANSWERS_LABEL.search(fold_label(words)))
+    return None
+
+
+def _answer_blocks(item: Node) -> list[Node]:
+    """An answer-key item's blocks as an answer: its paragraph and what is nested under it."""
+    return list(item.children)
 
 
 def made_last(node: Node, made: list[Question]) -> Question | None:
@@ -106,6 +146,7 @@ def _item_questions(node: Node, sections: tuple[str, ...], group: str = "", ever
     lead_question), grouped under that label."""
     made = []
     for item in node.children:
+        item = _numbered_in(item)
         if not item.children or item.children[0].type not in ("paragraph", "heading"):
             continue  # an item's first line, or a heading written in it (`1. ### question?`)
         tokens, marked, text, rest = item.remembered(_item_question)
@@ -155,6 +196,7 @@ def list_questions(nodes: list[Node], reading: Reading, paths: list, warnings: l
     trailing: Question | None = None
     previous: Node | None = None
     lone = False
+    answered_by: set[int] = set()  # the lists that are the answers of a list of questions above
     for i, node in enumerate(nodes):
         if node.type not in ("bullet_list", "ordered_list"):
             if node.type == "heading":
@@ -169,6 +211,13 @@ def list_questions(nodes: list[Node], reading: Reading, paths: list, warnings: l
         if 2 * len(made) < len(node.children):  # a list that mostly states things: only its
             made = [q for q in made if q.blocks]  # answered questions are questions
         _follow_ups_of_a_question_list(made)
+        key = _answer_key(made, node, nodes[i + 1:])
+        if key is not None:  # the answers, one item each, in a list of their own below
+            for q, answer in zip(made, key.children, strict=True):
+                q.blocks = _answer_blocks(answer)
+            answered_by.add(id(key))
+        elif id(node) in answered_by:
+            continue
         if not made:
             if trailing is not None and lone:
                 trailing.blocks.append(node)  # `1. question?`, a blank line, then the answer
