@@ -386,23 +386,45 @@ class Parser:
     def _sub_question(self, item: Node, parent: Question) -> Question | None:
         """Return the list item as a sub-question if its own text asks (see answers.asks_in_answer)
         and an answer follows."""
-        if item.type != "list_item" or len(item.children) < 2:
+        if item.type != "list_item" or not item.children or item.children[0].type != "paragraph":
             return None
         first = item.children[0]
-        if first.type != "paragraph":
-            return None
         inline = first.children[0].token
-        text = inline_text(inline)
-        if not _QUESTION_END.search(text) and not answers.asks_in_answer(inline.children or []):
+        asked, blocks = list(inline.children or []), list(item.children[1:])
+        if not blocks:  # `- "…?"` then `→ the answer` on the item's next line
+            asked, rest = _arrowed(asked)
+            if not rest:
+                return None
+            blocks = [shapes.paragraph(rest, (first.map[0] if first.map else parent.line) + 1)]
+        text = shapes.inline_text_of(asked)
+        if not _QUESTION_END.search(text.rstrip(_CLOSING_QUOTES)) and not answers.asks_in_answer(asked):
             return None
         return Question(
-            inline=list(inline.children or []),
+            inline=asked,
             line=first.map[0] if first.map else parent.line,
-            blocks=list(item.children[1:]),
+            blocks=blocks,
             anchor="",
             parent=parent,
             key=f"{parent.key}/{fold(text)}",
         )
+
+
+def _arrowed(children: list[Token]) -> tuple[list[Token], list[Token]]:
+    """Split a question line from its answer written on the next line after an arrow (`→ …`,
+    `-> …`, `⇒ …`): (question, answer without the arrow); the answer is [] when there is none."""
+    for k, c in enumerate(children):
+        if c.type not in ("softbreak", "hardbreak"):
+            continue
+        rest = children[k + 1:]
+        if rest and rest[0].type == "text" and (m := _ARROW.match(rest[0].content)):
+            rest = [rest[0].copy(content=rest[0].content[m.end():]), *rest[1:]]
+            return children[:k], rest if shapes.inline_text_of(rest).strip() else []
+        return children, []
+    return children, []
+
+
+_ARROW = re.compile(r"^\s*(?:→|->|⇒|=>|➡️?|↳)\s*")
+_CLOSING_QUOTES = "\"'”’」』 "
 
 
 class _Reuse:

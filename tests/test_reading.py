@@ -650,3 +650,15 @@ def test_a_list_below_a_question_list_answers_it_only_when_labelled_or_numbered_
     numbered = "1. 스택이란?\n2. 큐란?\n3. 덱이란?\n\n정리\n\n1. 후입선출 구조.\n2. 선입선출 구조.\n3. 양쪽에서 넣고 빼는 구조.\n"
     parsed, problems = parse_text(numbered)
     assert note(parsed, "큐란?").answer == "<p>선입선출 구조.</p>" and problems.items == []
+
+
+def test_a_follow_up_answered_after_an_arrow_on_its_next_line_is_a_sub_question():
+    text = ("## Q1. 캐시란 무엇인가요?\n\n자주 쓰는 데이터를 빠른 저장소에 두는 것입니다.\n\n### 꼬리 질문 대비\n"
+            "- \"캐시 일관성은 어떻게 유지하나요?\"\n  → TTL과 쓰기 시 무효화로 유지합니다.\n"
+            "- 캐시가 가득 차면 어떻게 되나요?\n  LRU 같은 정책으로 뺄 것을 고릅니다.\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["캐시란 무엇인가요?", '"캐시 일관성은 어떻게 유지하나요?"']
+    assert note(parsed, '"캐시 일관성은 어떻게 유지하나요?"').answer == "<p>TTL과 쓰기 시 무효화로 유지합니다.</p>"
+    # Without the arrow, the lines under a question in one item are one paragraph of the answer.
+    assert "LRU 같은 정책으로" in note(parsed, "캐시란 무엇인가요?").answer
+    assert problems.items == []
