@@ -159,9 +159,11 @@ def write_package(
         notes[card.deck].append((card.guid, card.mtime, card.tags, values, note_id, card.position))
         warned.extend(Diagnostic("warning", message, card.note.location) for message in found)
     tmp = staged.path_for(target, last=True)
+    size = sum(len(value) for held in notes.values() for *_, values, _id, _due in held for value in values)
     try:
         zipping = Zipping(target, tmp, partial(_write_collection_file, model, list(decks.values()),
-                                               list(notes.values()), notetype_mtime), media, notetype_mtime)
+                                               list(notes.values()), notetype_mtime), media, notetype_mtime,
+                          fork=_FORKS and size >= _FORK_FROM)
     except (OSError, sqlite3.Error) as exc:
         raise _cannot_write(target, exc) from exc
     return warned, zipping
@@ -210,19 +212,21 @@ class Zipping:
     lock: its bytes depend only on its content (fixed zip dates, members in a fixed order),
     wherever they are written.
 
-    Where processes fork (Linux), a child process writes the collection and zips it, on a core
-    of its own, while this one writes the lock: for 10,000 notes about 0.2 s and 0.1 s, one
-    after the other before; a one-off rebuild after a one-question edit took 0.98 s against
-    1.04 s so (medians of 6, side by side). Elsewhere the collection is written here and zipped
-    in a thread (zlib lets go of the interpreter while it deflates)."""
+    Where processes fork (Linux) and the collection is large (see _FORK_FROM), a child process
+    writes the collection and zips it, on a core of its own, while this one writes the lock:
+    for 10,000 notes about 0.2 s and 0.1 s, one after the other before; a one-off rebuild after
+    a one-question edit took 0.98 s against 1.04 s so (medians of 6, side by side). Else the
+    collection is written here and zipped in a thread (zlib lets go of the interpreter while it
+    deflates)."""
 
     def __init__(self, target: Path, path: Path, collection: Path | Callable[[], Path], media: dict[str, Path],
-                 timestamp: int) -> None:
-        """`collection`: the collection file, or what writes it and returns its path."""
+                 timestamp: int, fork: bool | None = None) -> None:
+        """`collection`: the collection file, or what writes it and returns its path; `fork`:
+        whether a child process writes it (where processes fork, unless told)."""
         self.target = target
         self._error: BaseException | None = None
         self._thread = self._child = None
-        if callable(collection) and _FORKS:
+        if callable(collection) and (_FORKS if fork is None else fork):
             self._child = _Child(lambda: self._write(path, collection(), media, timestamp))
             return
         import threading
@@ -291,6 +295,12 @@ def _opened(path: Path, collection: Path) -> zipfile.ZipFile:
 
 
 _FORKS = sys.platform.startswith("linux")
+_FORK_FROM = 4 << 20
+"""The characters of field text from which a child process writes the collection: forking costs
+more than it saves for 1,000 notes of the benchmark (about 1.6 million characters: a one-off
+rebuild after an edit took 1.05 times as long so as with the collection written in a thread),
+and saves more the larger the collection (10,000 notes: 0.96 times as long; medians of the
+ratios of 20 and 12 pairs of runs, interleaved)."""
 
 
 class _Child:

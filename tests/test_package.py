@@ -275,12 +275,37 @@ def test_the_package_a_child_process_writes_is_the_one_written_here(tmp_path, mo
     notes = _named(tmp_path / "notes")
     (notes / "a.md").write_text("- **학습률이란 무엇인가요?**\n  - 한 걸음의 크기 $\\eta$입니다.\n"
                                 "- **과적합이란?**\n  - 훈련 데이터에만 맞는 것입니다.\n", encoding="utf-8")
+    children = []
+    real = package._Child
+
+    def counted(work):
+        children.append(work)
+        return real(work)
+
+    monkeypatch.setattr(package, "_Child", counted)
+    monkeypatch.setattr(package, "_FORK_FROM", 0)  # a collection this small is written in a thread
     forked = _build(notes, tmp_path / "forked").package
+    assert len(children) == 1
     (notes / "deckgen.lock").unlink()  # built again from the start, into another folder
     monkeypatch.setattr(package, "_FORKS", False)
     here = _build(notes, tmp_path / "here").package
     assert forked.name == here.name
     assert forked.read_bytes() == here.read_bytes()
+
+
+@forking
+def test_a_small_collection_is_written_in_this_process_and_a_large_one_in_a_child(tmp_path, monkeypatch):
+    notes = _named(tmp_path / "notes")
+    (notes / "a.md").write_text("- **학습률이란 무엇인가요?**\n  - 한 걸음의 크기입니다.\n", encoding="utf-8")
+    children = []
+    real = package._Child
+    monkeypatch.setattr(package, "_Child", lambda work: children.append(work) or real(work))
+    _build(notes, tmp_path / "small")
+    assert children == []
+    monkeypatch.setattr(package, "_FORK_FROM", 40)  # the fields of this one note are longer
+    (notes / "deckgen.lock").unlink()
+    _build(notes, tmp_path / "large")
+    assert len(children) == 1
 
 
 @forking
