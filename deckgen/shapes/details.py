@@ -234,9 +234,7 @@ def after_the_toggle(node: Node, text: str) -> Node | None:
     a paragraph of its own, when it is text, not markup; None otherwise."""
     starts = _line_starts(text)
     block = text[starts[node.map[0]]:starts[node.map[1]] if node.map[1] < len(starts) else len(text)]
-    close = None
-    for close in _DETAILS_CLOSE.finditer(block):
-        pass
+    close = next(reversed(list(_DETAILS_CLOSE.finditer(block))), None)  # the block's last
     if close is None:
         return None
     rest = block[close.end():]
@@ -293,7 +291,7 @@ def _from_the_margin(body: str, column: int = 0) -> str:
     blank = _BLANK_LINE.search(body)
     head, rest = (body[:blank.start()], body[blank.start():]) if blank else (body, "")
     if column and rest:
-        rest = re.sub(r"(?m)^ {1,%d}" % column, "", rest)
+        rest = re.sub(rf"(?m)^ {{1,{column}}}", "", rest)
     return textwrap.dedent(head) + rest
 
 

@@ -34,7 +34,12 @@ from deckgen.shapes.common import (
 from deckgen.shapes.details import answer_interiors, details_questions, revealed, reveals_answer
 from deckgen.shapes.headings import heading_question, heading_questions, heading_text
 from deckgen.shapes.lists import list_questions
-from deckgen.shapes.paragraphs import bold_paragraph_questions, bold_question, is_separator, quoted_questions
+from deckgen.shapes.paragraphs import (
+    bold_paragraph_questions,
+    bold_question,
+    is_separator,
+    quoted_questions,
+)
 from deckgen.shapes.qa import qa_questions
 from deckgen.shapes.tables import table_questions
 from deckgen.tree import Node
