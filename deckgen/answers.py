@@ -20,7 +20,7 @@ from deckgen.shapes.common import (
     question_tokens,
     strip_marker,
 )
-from deckgen.shapes.details import details_questions
+from deckgen.shapes.details import details_questions, reveals_answer
 from deckgen.shapes.paragraphs import bold_paragraph_questions, bold_question, lead_question
 from deckgen.tree import Node
 
@@ -327,10 +327,13 @@ def inner_questions(blocks: list[Node], parent: Question, reading) -> tuple[list
                   or _lone_question(b) is not None or _lone_quote(b) is not None), None)
     if start is None:
         return blocks, []
+    if start and blocks[start - 1].type == "paragraph" and reveals_answer(blocks[start], reading.source.text):
+        start -= 1  # a toggle that shows an answer answers the paragraph above it
     rest = blocks[start:]
     found = [q for q in bold_paragraph_questions(rest, reading, [], []) if _bold_asks(inline_text_of(q.inline))]
     found += _numbered_paragraph_questions(blocks, start)
-    toggles = [q for q in details_questions(rest, reading, [], []) if q.parent is None
+    spans: list[tuple[int, int]] = []  # the lines of each toggle, its `<details>` to its `</details>`
+    toggles = [q for q in details_questions(rest, reading, [], [], spans=spans) if q.parent is None
                and asks(inline_text_of(q.inline))]
     answered = {q.line for q in found + toggles}
     # A numbered question line with no answer after it: a sub-question that says so (warned, no card).
@@ -351,5 +354,8 @@ def inner_questions(blocks: list[Node], parent: Question, reading) -> tuple[list
         subs.append(q)
     if not subs:
         return blocks, []
+    for a, b in spans:  # a toggle a sub-question was read from goes with it, tags and all
+        if set(range(a, b)) & taken:
+            taken |= set(range(a, b))
     kept = blocks[:start] + [b for b in rest if b.map and not set(range(b.map[0], b.map[1])) & taken]
     return kept, subs

@@ -662,3 +662,20 @@ def test_a_follow_up_answered_after_an_arrow_on_its_next_line_is_a_sub_question(
     # Without the arrow, the lines under a question in one item are one paragraph of the answer.
     assert "LRU 같은 정책으로" in note(parsed, "캐시란 무엇인가요?").answer
     assert problems.items == []
+
+
+@pytest.mark.parametrize("between", ["", "\n"])
+def test_a_follow_up_toggle_holds_a_sub_question_answered_by_the_toggle_inside_it(between):
+    text = ("1. 이벤트 루프란 무엇인가?\n    <details>\n    <summary>정답</summary>\n\n    콜 스택이 비면 콜백을 꺼내 실행한다.\n\n"
+            f"    </details>\n{between}    <details>\n    <summary>꼬리 질문</summary>\n\n"
+            "    마이크로태스크와 매크로태스크의 실행 순서를 설명하시오.\n\n    <details>\n    <summary>정답</summary>\n\n"
+            "    마이크로태스크 큐가 먼저 비워진다.\n\n    </details>\n    </details>\n\n2. 호이스팅이란?\n    <details>\n"
+            "    <summary>정답</summary>\n\n    선언이 끌어올려진 것처럼 동작한다.\n\n    </details>\n")
+    parsed, problems = parse_text(text)
+    follow_up = "마이크로태스크와 매크로태스크의 실행 순서를 설명하시오."
+    assert questions(parsed) == ["이벤트 루프란 무엇인가?", follow_up, "호이스팅이란?"]
+    assert note(parsed, follow_up).answer == "<p>마이크로태스크 큐가 먼저 비워진다.</p>"
+    assert note(parsed, follow_up).parent_key == "이벤트 루프란 무엇인가?"
+    parent = note(parsed, "이벤트 루프란 무엇인가?").answer
+    assert parent.startswith("<p>콜 스택이 비면 콜백을 꺼내 실행한다.</p>") and "<details" not in parent
+    assert problems.items == []

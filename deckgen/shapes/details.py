@@ -104,6 +104,11 @@ def _details_question(text, starts, opening, close, reading, parent, warnings,
         warnings.append((first, "<details> without a <summary> is not a question; skipped"))
         return []
     env = reading.env
+    if asked is None and _FOLLOW_UP.fullmatch(_summary_label(text, opening, close)):
+        # `<summary>꼬리 질문</summary>`: the follow-up is asked inside, above the toggle that
+        # shows its answer; it is the parent's question as much as the one above it.
+        inner = _body(text, starts, opening.start(), summary, close, env)
+        return details_questions(inner.children, reading, [], warnings, parent=parent, floor=summary.end())
     if asked is None:
         line = _line_of(starts, summary.start(1))
         inline, extra = _summary(summary.group(1), env, line)
@@ -148,6 +153,10 @@ _REVEAL = re.compile(
     r"(?:answers?|solutions?|explanations?)"
     r"|click(?:here|toexpand|toopen)?|expand)"
 )
+
+
+# A summary that only says a follow-up question is inside ("꼬리 질문", "Follow-up").
+_FOLLOW_UP = re.compile(r"(?:꼬리|추가|심화|후속|연계|연관)질문(?:보기)?|follow-?ups?(?:questions?)?")
 
 
 # A summary that offers a hint: an aside to the question above, neither a question nor its answer.
