@@ -54,19 +54,14 @@ def _answer_key(made: list[Question], node: Node, after: list[Node]) -> Node | N
                                               for item in items):
                 return None
             asking = sum(1 for item in items if asks(inline_text_of(item.children[0].children[0].token.children or [])))
-            numbered = block.type == "ordered_list" and all(_numbered_in(item) is not item or node.type == "ordered_list"
-                                                            for item in node.children)
+            numbered = block.type == "ordered_list" and (
+                node.type == "ordered_list" or all(_numbered_in(item) is not item for item in node.children))
             return block if asking * 3 <= len(items) and (labelled or numbered) else None
         words = inline_text_of(block.children[0].token.children or []) if block.type == "paragraph" else ""
         if k == 2 or not words or len(words) > 30:
             return None
         labelled = labelled or bool(_ANSWERS_LABEL.search(fold_label(words)))
     return None
-
-
-def _answer_blocks(item: Node) -> list[Node]:
-    """An answer-key item's blocks as an answer: its paragraph and what is nested under it."""
-    return list(item.children)
 
 
 def made_last(node: Node, made: list[Question]) -> Question | None:
@@ -152,12 +147,14 @@ def _item_questions(node: Node, sections: tuple[str, ...], group: str = "", ever
         tokens, marked, text, rest = item.remembered(_item_question)
         if not text:
             continue
-        # The item's label, not itself a question line (that is a bold bullet's, see bullets)
-        label = item.children[0].type == "paragraph" and lead_question(
-            item.children[0].children[0].token.children or []) is None
-        glued = _glued_question(item.children[0]) if label and not marked else None
+        first = (item.children[0].children[0].token.children or []) if item.children[0].type == "paragraph" else None
+        glued = _glued_question(item.children[0]) if (
+            first is not None and not marked and any(c.type in ("softbreak", "hardbreak") for c in first)
+            and lead_question(first) is None) else None
         if glued is not None or not (marked or every or asks(text)):
             current: Question | None = None
+            # The item's label, not itself a question line (that is a bold bullet's, see bullets)
+            label = first is not None and lead_question(first) is None
             if glued is not None:
                 # `**확률**<br>` and the first question line in one paragraph: the label is its line
                 text, current = glued[0], glued[1]
@@ -214,7 +211,7 @@ def list_questions(nodes: list[Node], reading: Reading, paths: list, warnings: l
         key = _answer_key(made, node, nodes[i + 1:])
         if key is not None:  # the answers, one item each, in a list of their own below
             for q, answer in zip(made, key.children, strict=True):
-                q.blocks = _answer_blocks(answer)
+                q.blocks = list(answer.children)
             answered_by.add(id(key))
         elif id(node) in answered_by:
             continue
