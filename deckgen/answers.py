@@ -34,6 +34,7 @@ _NAV = re.compile(
 _ENDS_ASKING = re.compile(r"[?？][\W_]*$")
 # A request to explain, the way a bold follow-up inside an answer ends without a question mark.
 _ENDS_REQUESTING = re.compile(r"(?:주세요|주십시오|하시오|하세요|보세요|말해\s?봐)[.!]?$")
+_NUMBERED = re.compile(r"^\s*(?:\d+(?:[-.]\d+)*[.)]?|\(\d+\)|[①-⑳])\s")
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 # A line that advertises rather than answers: "Explore all 100 answers here 👉 [site](…)".
 _PROMO = re.compile(
@@ -191,12 +192,14 @@ def only_follow_ups(blocks: list[Node]) -> list[tuple[int, str]]:
     설명하시오.`), or a list of such questions (see is_follow_up_list). None of them is answered,
     and neither is the question they follow. [] when any block says something else."""
     asked: list[tuple[int, str]] = []
+    listed = False  # asked in a list of them, or numbered: a line that asks alone may be the answer
     for node in blocks:
         if is_chrome(node):
             continue
         if is_follow_up_list(node):
             asked.extend((item.map[0], inline_text_of(item.children[0].children[0].token.children or []))
                          for item in node.children)
+            listed = True
             continue
         if node.type != "paragraph" or not node.map:
             return []
@@ -212,8 +215,9 @@ def only_follow_ups(blocks: list[Node]) -> list[tuple[int, str]]:
                 if not (marked or asks_in_answer(line) or asks_by_its_ending(inline_text_of(tokens))):
                     return []
                 asked.append((row, text))
+                listed = listed or bool(_NUMBERED.match(text))
             line, row = [], row + 1
-    return asked
+    return asked if listed or len(asked) > 1 else []
 
 
 def quoted_sub_questions(node: Node, parent: Question) -> tuple[Node | None, list[Question]]:

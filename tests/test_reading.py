@@ -679,3 +679,9 @@ def test_a_follow_up_toggle_holds_a_sub_question_answered_by_the_toggle_inside_i
     parent = note(parsed, "이벤트 루프란 무엇인가?").answer
     assert parent.startswith("<p>콜 스택이 비면 콜백을 꺼내 실행한다.</p>") and "<details" not in parent
     assert problems.items == []
+
+
+def test_an_answer_of_one_line_that_asks_is_still_an_answer():
+    text = "- **캐시는 왜 빠른가요?**\n\n  CPU 가까이에 있어 한 번에 닿기 때문이 아닐까요?\n"
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["캐시는 왜 빠른가요?"] and problems.items == []
