@@ -275,7 +275,13 @@ def _lone_quote(node: Node) -> list[Token] | None:
     if any(c.type in ("softbreak", "hardbreak") for c in children):
         return None
     tokens, marked = question_tokens(children)
-    return tokens if inline_text_of(tokens) and (marked or asks_in_answer(children)) else None
+    text = inline_text_of(tokens)
+    return tokens if text and (marked or asks_in_answer(children) or _REQUESTS_EXPLAINING.search(text)) else None
+
+
+# A request to explain, which a quoted follow-up makes without a question mark ("> 장단점을 설명해 주세요.").
+_REQUESTS_EXPLAINING = re.compile(
+    r"(?:설명|서술|비교|정의|말씀|말|이야기|얘기)\s*(?:해|하여|해\s?)?\s?(?:주세요|주십시오|주시겠어요|보세요|하시오|하세요)[.!]?$")
 
 
 def _numbered_paragraph_questions(blocks: list[Node], first: int = 0) -> list[Question]:

@@ -35,7 +35,9 @@ _KEYWORD_LABELS = {"keyword", "keywords", "키워드", "핵심", "핵심 키워�
 _PLACEHOLDER = re.compile(
     r"^(?:\.{2,}|…+|todo|tbd|tba|wip|-+|\?+|작성\s*중|준비\s*중|(?:your\s+)?answers?\s+(?:goes\s+)?here"
     r"|(?:please\s+)?refer\s+to\s+the\s+(?:above|previous)\s+answer|see\s+(?:the\s+)?(?:answer\s+)?above"
-    r"|위\s*(?:의\s*)?(?:답변|내용)?\s*참고|답변\s*(?:작성\s*)?예정)[.!:)]*$",
+    r"|위\s*(?:의\s*)?(?:답변|내용)?\s*참고|답변\s*(?:작성\s*)?예정|incomplete|coming\s+soon"
+    r"|to\s+be\s+(?:added|written|updated|completed)|미완성?|(?:답변\s*)?미작성|추후\s*(?:작성|추가|업데이트)(?:\s*예정)?)"
+    r"[.!:)]*$",
     re.I,
 )
 _EMPTY_PARAGRAPH = re.compile(r"\n?<p>\s*</p>")

@@ -685,3 +685,48 @@ def test_an_answer_of_one_line_that_asks_is_still_an_answer():
     text = "- **캐시는 왜 빠른가요?**\n\n  CPU 가까이에 있어 한 번에 닿기 때문이 아닐까요?\n"
     parsed, problems = parse_text(text)
     assert questions(parsed) == ["캐시는 왜 빠른가요?"] and problems.items == []
+
+
+def test_a_sheet_of_numbered_bold_italic_prompts_with_a_placeholder_answer():
+    text = ("# Java\n\n***1. What is Java?***\n* A language that runs on the JVM.\n\n***2. Explain the JIT.***\n"
+            "* It compiles hot bytecode to machine code.\n\n***3. C++ vs Java***\n* Java manages memory itself.\n\n"
+            "***4. JRE Architecture***\n\n**Incomplete**\n\n***5. Why is bytecode portable?***\n* Every JVM reads it.\n\n"
+            "***6. What is a JVM?***\n* The machine that runs bytecode.\n")
+    parsed, problems = parse_text(text)
+    # Among numbered prompts that mostly ask, "C++ vs Java" is one of them; a placeholder is no answer.
+    assert questions(parsed) == ["What is Java?", "Explain the JIT.", "C++ vs Java", "Why is bytecode portable?",
+                                 "What is a JVM?"]
+    assert note(parsed, "What is Java?").question == "What is Java?"  # bold italics mark the question
+    assert [str(d) for d in problems.items] == [
+        'note.md:12: warning: question has no answer (empty or a placeholder); skipped: "JRE Architecture"']
+
+
+def test_a_question_shown_as_a_line_of_code_above_an_ans_toggle():
+    text = ("## ML\n\n\tGive me an example where MLE is equivalent to MAP\n\n <details>\n<summary>ANS</summary>\n<div>\n"
+            " With a uniform prior.\n</div>\n</details>\n\n\tHow to pick between L1 and L2 loss?\n\t\n <details>\n"
+            "<summary>ANS</summary>\n<div>\n L2 unless there are outliers.\n</div>\n</details>\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["Give me an example where MLE is equivalent to MAP", "How to pick between L1 and L2 loss?"]
+    assert "uniform prior" in note(parsed, "Give me an example where MLE is equivalent to MAP").answer
+    assert problems.items == []
+
+
+def test_a_command_under_a_question_in_a_list_of_questions_answers_it():
+    text = ("- What is a layer?\n- What is a volume?\n- What is a registry?\n"
+            "- What are best practices for containers?\n- Name some limits of containers\n- Is it good to run databases in them?\n"
+            "- Is it possible to generate a Dockerfile from an image\n  - `$ docker history --no-trunc <IMAGE_ID>`\n"
+            "- What is an orphan volume?\n  - How do you remove it?\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["Is it possible to generate a Dockerfile from an image"]
+    assert "docker history" in note(parsed, "Is it possible to generate a Dockerfile from an image").answer
+    assert len(problems.items) == 7  # the others are unanswered
+
+
+def test_a_quoted_request_to_explain_in_an_answer_is_a_sub_question():
+    text = ("## DI 종류는 무엇이 있나요?\n- 생성자, 세터, 필드 주입이 있다.\n\n> 필드 주입과 생성자 주입의 장단점을 설명해 주세요.\n"
+            "- 생성자 주입은 불변성을 보장한다.\n\n> 항상 생성자 주입을 쓰세요.\n")
+    parsed, problems = parse_text(text)
+    assert questions(parsed) == ["DI 종류는 무엇이 있나요?", "필드 주입과 생성자 주입의 장단점을 설명해 주세요."]
+    assert note(parsed, "필드 주입과 생성자 주입의 장단점을 설명해 주세요.").answer.startswith(
+        "<ul>\n<li>생성자 주입은 불변성을 보장한다.</li>\n</ul>")
+    assert problems.items == []

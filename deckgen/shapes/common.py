@@ -202,7 +202,11 @@ def _tidy(kids: list[Token]) -> list[Token]:
 
 
 def bold_span(tokens: list[Token]) -> list[Token] | None:
-    """Return what is inside if the tokens are one `**…**` span, else None (`**a** and **b**`)."""
+    """Return what is inside if the tokens are one `**…**` span, else None (`**a** and **b**`).
+    Bold italics as a whole (`***…***`) are a bold span too."""
+    if (len(tokens) >= 5 and tokens[0].type == "em_open" and tokens[-1].type == "em_close"
+            and _one_span(tokens[1:-1], "em_open", "em_close")):
+        tokens = tokens[1:-1]
     if len(tokens) < 3 or tokens[0].type != "strong_open" or tokens[-1].type != "strong_close":
         return None
     depth = 0
@@ -211,6 +215,16 @@ def bold_span(tokens: list[Token]) -> list[Token] | None:
         if depth == 0:
             return None
     return tokens[1:-1]
+
+
+def _one_span(inside: list[Token], opening: str, closing: str) -> bool:
+    """Whether no `opening`/`closing` pair inside a span closes it before its end."""
+    depth = 0
+    for c in inside:
+        depth += {opening: 1, closing: -1}.get(c.type, 0)
+        if depth < 0:
+            return False
+    return True
 
 
 def shown(children: list[Token]) -> list[Token]:

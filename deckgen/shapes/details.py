@@ -150,7 +150,7 @@ _REVEAL = re.compile(
     r"(?:(?:상세|자세한|자세히|예시|모범|예상)?(?:정답|답|답변|답안|해설|풀이|설명|해답)(?:보기|확인|확인하기|펼치기|열기|보이기)?"
     r"|보기|펼치기|펼쳐보기|더보기|열기|클릭|눌러보기|클릭해서확인|확인하기"
     r"|(?:(?:show|see|view|reveal|toggle|check|clickto(?:show|see|view|reveal))(?:the|my)?)?"
-    r"(?:answers?|solutions?|explanations?)"
+    r"(?:answers?|ans|solutions?|explanations?)"
     r"|click(?:here|toexpand|toopen)?|expand)"
 )
 
@@ -230,6 +230,10 @@ def _asked_above(nodes: list[Node], i: int, text: str, opening: re.Match) -> tup
             return None
         tokens, _ = question_tokens(list(tail.children[0].token.children or []))
         return (tokens, tail.map[0]) if inline_text_of(tokens) else None
+    if nodes[k].type == "code_block" and 0 < len(lines := nodes[k].token.content.strip().splitlines()) <= 2:
+        # A question indented with a tab, which the page shows as a line of code, above "ANS"
+        tokens = list(markdown().parseInline(" ".join(line.strip() for line in lines), {})[0].children or [])
+        return (tokens, nodes[k].map[0]) if inline_text_of(tokens) else None
     if nodes[k].type != "paragraph":
         return None
     above = nodes[k]

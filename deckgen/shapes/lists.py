@@ -82,8 +82,16 @@ def _follow_ups_of_a_question_list(made: list[Question]) -> None:
 
 
 def _one_liners(node: Node) -> bool:
+    """Whether a nested list holds only one-line entries, none of them only code (`$ docker
+    history …` under a question answers it)."""
     return node.type in ("bullet_list", "ordered_list") and all(
-        len(item.children) == 1 and item.children[0].type == "paragraph" for item in node.children)
+        len(item.children) == 1 and item.children[0].type == "paragraph"
+        and not _only_code(item.children[0].children[0].token.children or []) for item in node.children)
+
+
+def _only_code(children: list) -> bool:
+    return any(c.type == "code_inline" for c in children) and all(
+        c.type == "code_inline" or (c.type == "text" and not c.content.strip()) for c in children)
 
 
 def _item_question(item: Node) -> tuple[tuple, bool, str, tuple]:

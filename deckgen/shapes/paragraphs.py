@@ -24,11 +24,14 @@ def bold_paragraph_questions(nodes: list[Node], reading: Reading, paths: list, w
     """Bold paragraphs that ask (or number a prompt), each answered by the blocks below it."""
     questions: list[Question] = []
     current: Question | None = None
+    prompts = _numbered_prompts(nodes)
     for i, node in enumerate(nodes):
         if node.type == "heading":
             current = None
             continue
         asked = bold_question(node) if node.type == "paragraph" else None
+        if asked is None and i in prompts:
+            asked = prompts[i]
         lead = lead_question(node.children[0].token.children or []) if (
             asked is None and node.type == "paragraph") else None
         if asked is not None or lead is not None:
@@ -52,6 +55,30 @@ def bold_paragraph_questions(nodes: list[Node], reading: Reading, paths: list, w
     for q in questions:
         q.blocks = trim_rules([b for b in q.blocks if not is_separator(b)])
     return [q for q in questions if q.blocks]
+
+
+def _numbered_prompts(nodes: list[Node]) -> dict[int, list[Token]]:
+    """The numbered bold lines of a sheet of them (`***3. C++ vs Java***` among `***1. What is
+    Java?***`, `***2. Explain …***`): where three or more such lines ask, and two in three do,
+    every one of them is a question, by index (the number taken off)."""
+    numbered: dict[int, tuple[list[Token], bool]] = {}
+    for i, node in enumerate(nodes):
+        if node.type != "paragraph" or not node.children:
+            continue
+        children = shown(node.children[0].token.children or [])
+        inner = bold_span(children)
+        if inner is None or any(c.type in ("softbreak", "hardbreak") for c in children):
+            continue
+        tokens, marked = question_tokens(inner, numbered=True)
+        if tokens is not inner and inline_text_of(tokens) and _NUMBERED_LINE.match(inline_text_of(inner)):
+            numbered[i] = (tokens, marked or asks(inline_text_of(tokens)))
+    asking = sum(1 for _, a in numbered.values() if a)
+    if asking < 3 or asking * 3 < 2 * len(numbered):
+        return {}
+    return {i: tokens for i, (tokens, _) in numbered.items()}
+
+
+_NUMBERED_LINE = re.compile(r"^\s*\d+(?:[-.]\d+)*[.)]\s")
 
 
 def starts_question(node: Node) -> bool:
