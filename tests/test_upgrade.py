@@ -5,7 +5,8 @@
 GUID); `fixtures/upgrade/latest/` holds notes in the shapes whose reading changed since the
 previous release (topic headings worded like questions, toggles, labels, quotes; toggles in list
 items, a question after a toggle, numbered prompts marked `Q:`, topic labels glued to their first
-question, parts of an answer under quoted questions), with the lock that release wrote. Building them with this deckgen must keep every GUID, each on the same
+question, parts of an answer under quoted questions, bold-italic prompts and questions, a quoted
+request to explain), with the lock that release wrote. Building them with this deckgen must keep every GUID, each on the same
 question, and import into Anki as updates of those notes, never as new ones beside them.
 """
 
