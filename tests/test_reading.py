@@ -730,3 +730,9 @@ def test_a_quoted_request_to_explain_in_an_answer_is_a_sub_question():
     assert note(parsed, "필드 주입과 생성자 주입의 장단점을 설명해 주세요.").answer.startswith(
         "<ul>\n<li>생성자 주입은 불변성을 보장한다.</li>\n</ul>")
     assert problems.items == []
+
+
+def test_code_that_does_not_ask_above_an_answer_toggle_is_no_question():
+    text = "다음 코드의 결과는?\n\n    print(1 + 1)\n\n<details><summary>정답</summary>\n\n2가 출력된다.\n\n</details>\n"
+    parsed, problems = parse_text(text)
+    assert "print(1 + 1)" not in questions(parsed)

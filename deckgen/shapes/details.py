@@ -231,9 +231,10 @@ def _asked_above(nodes: list[Node], i: int, text: str, opening: re.Match) -> tup
         tokens, _ = question_tokens(list(tail.children[0].token.children or []))
         return (tokens, tail.map[0]) if inline_text_of(tokens) else None
     if nodes[k].type == "code_block" and 0 < len(lines := nodes[k].token.content.strip().splitlines()) <= 2:
-        # A question indented with a tab, which the page shows as a line of code, above "ANS"
+        # A question indented with a tab, which the page shows as a line of code, above "ANS";
+        # code that does not ask is what a question above it asks about.
         tokens = list(markdown().parseInline(" ".join(line.strip() for line in lines), {})[0].children or [])
-        return (tokens, nodes[k].map[0]) if inline_text_of(tokens) else None
+        return (tokens, nodes[k].map[0]) if asks(inline_text_of(tokens)) else None
     if nodes[k].type != "paragraph":
         return None
     above = nodes[k]
