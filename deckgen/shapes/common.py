@@ -172,6 +172,12 @@ def strip_answer_label(children: list[Token]) -> list[Token] | None:
     return stripped if stripped is not None else strip_marker(children, ANSWER_WORD)
 
 
+def labelled_answer(node: Node) -> bool:
+    """Whether a block is a paragraph that begins with the label of an answer (`**Answer:**`,
+    `A.`, `Ans:`, `답:`)."""
+    return node.type == "paragraph" and strip_answer_label(node.children[0].token.children or []) is not None
+
+
 def _tidy(kids: list[Token]) -> list[Token]:
     """Drop empty text, emptied `**` pairs and the blank start a removed marker leaves."""
     changed = True

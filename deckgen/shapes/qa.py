@@ -10,6 +10,7 @@ from deckgen.shapes.common import (
     QUESTION_WORD,
     asks,
     inline_text_of,
+    labelled_answer,
     paragraph,
     strip_answer_label,
     strip_marker,
@@ -53,7 +54,7 @@ def qa_questions(nodes: list[Node], reading: Reading, paths: list, warnings: lis
         q.blocks = trim_rules(q.blocks)
         # `Q. 아래 코드의 출력은?`, the code, then `A. …`: what stands before the answer's label
         # belongs to the question.
-        start = next((k for k, b in enumerate(q.blocks) if _labelled(b)), 0)
+        start = next((k for k, b in enumerate(q.blocks) if labelled_answer(b)), 0)
         if start and all(b.type in _PART_OF_A_QUESTION for b in q.blocks[:start]):
             q.extra, q.blocks = q.blocks[:start], q.blocks[start:]
     return questions
@@ -78,7 +79,7 @@ def _asked(node: Node, i: int, nodes: list[Node], paths: list) -> tuple[Question
         # A line that asks, with no label of its own, answered by a labelled one below it
         # (`What is a pod?` then `Ans: …`).
         if (i + 1 < len(nodes) and not any(c.type in ("softbreak", "hardbreak") for c in children)
-                and asks(inline_text_of(children)) and _labelled(nodes[i + 1])):
+                and asks(inline_text_of(children)) and labelled_answer(nodes[i + 1])):
             stripped = list(children)
         else:
             return None
@@ -108,11 +109,6 @@ def _split_at_answer(children: list[Token]) -> tuple[list[Token], list[Token]]:
         if strip_answer_label(rest) is not None:
             return children[:k], rest
     return children, []
-
-
-def _labelled(node: Node) -> bool:
-    """Whether a block is a paragraph that begins with an answer's label (`A.`, `Ans:`, `답:`)."""
-    return node.type == "paragraph" and strip_answer_label(node.children[0].token.children or []) is not None
 
 
 def _quoted_line(node: Node) -> list[Token] | None:

@@ -26,10 +26,10 @@ from deckgen.shapes.common import (
     asks_weakly,
     inline_text_of,
     is_title,
+    labelled_answer,
     one_link,
     question_lines,
     section_paths,
-    strip_answer_label,
 )
 from deckgen.shapes.details import answer_interiors, details_questions, revealed, reveals_answer
 from deckgen.shapes.headings import heading_question, heading_questions, heading_text
@@ -177,14 +177,6 @@ def _labelled_sections(nodes: list[Node], owned: set[int], paths: list) -> list[
 def _labels(node: Node, label: re.Pattern) -> bool:
     """Whether a block is a heading whose whole text is a label (folded, see fold_label)."""
     return node.type == "heading" and bool(node.children) and bool(label.match(fold_label(inline_text(node.children[0].token))))
-
-
-def _labelled_answer(node: Node) -> bool:
-    """Whether a block begins with the label of an answer (`**Answer:**`, `A.`, `답:`)."""
-    if node.type != "paragraph":
-        return False
-    children = node.children[0].token.children or []
-    return strip_answer_label(children) is not None
 
 
 def _headings_in_bold_answers(nodes: list[Node]) -> set[int]:
@@ -380,7 +372,7 @@ def _heading_classifier(nodes: list[Node], owned: set[int], named: dict, title: 
         node = nodes[i]
         asked[i] = heading_question(node) is not None or (
             texts[i] is not None and i + 1 < len(nodes) and (
-                reveals_answer(nodes[i + 1], source) or _labelled_answer(nodes[i + 1])))
+                reveals_answer(nodes[i + 1], source) or labelled_answer(nodes[i + 1])))
         text = texts[i]
         label = fold_label(text[1]) if text else ""
         items[i] = bool(label) and not _NOT_ITEMS.match(label) and not is_title(node, nodes, title)
