@@ -233,7 +233,7 @@ def _asked_above(nodes: list[Node], i: int, text: str, opening: re.Match) -> tup
     if nodes[k].type == "code_block" and 0 < len(lines := nodes[k].token.content.strip().splitlines()) <= 2:
         # A question indented with a tab, which the page shows as a line of code, above "ANS";
         # code that does not ask is what a question above it asks about.
-        tokens = list(markdown().parseInline(" ".join(line.strip() for line in lines), {})[0].children or [])
+        tokens = _inline(" ".join(line.strip() for line in lines), {})
         return (tokens, nodes[k].map[0]) if asks(inline_text_of(tokens)) else None
     if nodes[k].type != "paragraph":
         return None
@@ -255,7 +255,7 @@ def after_the_toggle(node: Node, text: str) -> Node | None:
     if not rest.strip() or "<" in rest:
         return None
     line = _line_of(starts, starts[node.map[0]] + close.end() + len(rest) - len(rest.lstrip()))
-    return paragraph(list(markdown().parseInline(_SPACES.sub(" ", rest).strip(), {})[0].children or []), line)
+    return paragraph(_inline(_SPACES.sub(" ", rest).strip(), {}), line)
 
 
 def revealed(blocks: list[Node], reading: Reading) -> list[Node]:
@@ -358,7 +358,13 @@ def _summary(raw: str, env: dict, line: int) -> tuple[list, list[Node]]:
     words = _SPACES.sub(" ", plain).strip()
     if len(blocks) == 1 and _numbered_line(blocks[0]):
         blocks = []  # `1. question`: the question's own number, not a list under it
-    return list(markdown().parseInline(words, env)[0].children or []), blocks
+    return _inline(words, env), blocks
+
+
+def _inline(text: str, env: dict) -> list:
+    """The inline tokens of a line of text read as markdown (a summary, or a question written
+    where markdown does not read it as a paragraph)."""
+    return list(markdown().parseInline(text, env)[0].children or [])
 
 
 def _numbered_line(node: Node) -> bool:
