@@ -16,6 +16,7 @@ from deckgen.shapes.common import (
     asks_by_its_ending,
     bold_whole,
     inline_text_of,
+    lines_of,
     question_lines,
     question_tokens,
     strip_marker,
@@ -203,20 +204,13 @@ def only_follow_ups(blocks: list[Node]) -> list[tuple[int, str]]:
             continue
         if node.type != "paragraph" or not node.map:
             return []
-        line: list[Token] = []
-        row = node.map[0]
-        for token in [*(node.children[0].token.children or []), Token("softbreak", "br", 0)]:
-            if token.type not in ("softbreak", "hardbreak"):
-                line.append(token)
-                continue
+        for below, line in lines_of(node.children[0].token.children or []):
             text = inline_text_of(line).strip()
-            if text:
-                tokens, marked = question_tokens(line)
-                if not (marked or asks_in_answer(line) or asks_by_its_ending(inline_text_of(tokens))):
-                    return []
-                asked.append((row, text))
-                listed = listed or bool(_NUMBERED.match(text))
-            line, row = [], row + 1
+            tokens, marked = question_tokens(line)
+            if not (marked or asks_in_answer(line) or asks_by_its_ending(inline_text_of(tokens))):
+                return []
+            asked.append((node.map[0] + below, text))
+            listed = listed or bool(_NUMBERED.match(text))
     return asked if listed or len(asked) > 1 else []
 
 

@@ -172,6 +172,18 @@ def strip_answer_label(children: list[Token]) -> list[Token] | None:
     return stripped if stripped is not None else strip_marker(children, ANSWER_WORD)
 
 
+def lines_of(children: list[Token]) -> list[tuple[int, list[Token]]]:
+    """The lines an inline run shows, split at its line breaks, each with how many lines below
+    the run's first it stands; lines that show nothing are left out."""
+    lines: list[tuple[int, list[Token]]] = [(0, [])]
+    for c in children:
+        if c.type in ("softbreak", "hardbreak"):
+            lines.append((lines[-1][0] + 1, []))
+        else:
+            lines[-1][1].append(c)
+    return [(k, line) for k, line in lines if inline_text_of(line).strip()]
+
+
 def labelled_answer(node: Node) -> bool:
     """Whether a block is a paragraph that begins with the label of an answer (`**Answer:**`,
     `A.`, `Ans:`, `답:`)."""

@@ -6,7 +6,7 @@ import re
 
 from deckgen.references import fold_label
 from deckgen.shapes.base import Question, Reading
-from deckgen.shapes.common import asks, inline_text_of, paragraph, question_tokens, trim_rules
+from deckgen.shapes.common import asks, inline_text_of, lines_of, paragraph, question_tokens, trim_rules
 from deckgen.shapes.paragraphs import lead_question
 from deckgen.tree import Node
 
@@ -104,22 +104,12 @@ def _item_question(item: Node) -> tuple[tuple, bool, str, tuple]:
     cut = next((k for k, c in enumerate(children) if c.type in ("softbreak", "hardbreak")), None)
     rest: list = []
     if cut is not None and inline_text_of(children[:cut]).rstrip().endswith(("?", "？")):
-        lines = _lines_of(children[cut + 1:])
+        lines = [line for _, line in lines_of(children[cut + 1:])]
         if not any(inline_text_of(line).rstrip().endswith(("?", "？")) or _LETTERED.match(inline_text_of(line))
                    for line in lines):
             children, rest = children[:cut], children[cut + 1:]
     tokens, marked = question_tokens(children)
     return tuple(tokens), marked, inline_text_of(tokens), tuple(rest)
-
-
-def _lines_of(children: list) -> list[list]:
-    lines: list[list] = [[]]
-    for c in children:
-        if c.type in ("softbreak", "hardbreak"):
-            lines.append([])
-        else:
-            lines[-1].append(c)
-    return [line for line in lines if inline_text_of(line).strip()]
 
 
 def _glued_question(first: Node) -> tuple[str, Question] | None:

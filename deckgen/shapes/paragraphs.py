@@ -70,7 +70,7 @@ def _numbered_prompts(nodes: list[Node]) -> dict[int, list[Token]]:
         if inner is None or any(c.type in ("softbreak", "hardbreak") for c in children):
             continue
         tokens, marked = question_tokens(inner, numbered=True)
-        if tokens is not inner and inline_text_of(tokens) and _NUMBERED_LINE.match(inline_text_of(inner)):
+        if inline_text_of(tokens) and _NUMBERED_LINE.match(inline_text_of(inner)):
             numbered[i] = (tokens, marked or asks(inline_text_of(tokens)))
     asking = sum(1 for _, a in numbered.values() if a)
     if asking < 3 or asking * 3 < 2 * len(numbered):
