@@ -391,19 +391,19 @@ class Parser:
         if item.type != "list_item" or not item.children or item.children[0].type != "paragraph":
             return None
         first = item.children[0]
-        inline = first.children[0].token
-        asked, blocks = list(inline.children or []), list(item.children[1:])
+        line = first.map[0] if first.map else parent.line
+        asked, blocks = list(first.children[0].token.children or []), list(item.children[1:])
         if not blocks:  # `- "…?"` then `→ the answer` on the item's next line
             asked, rest = _arrowed(asked)
             if not rest:
                 return None
-            blocks = [shapes.paragraph(rest, (first.map[0] if first.map else parent.line) + 1)]
+            blocks = [shapes.paragraph(rest, line + 1)]
         text = shapes.inline_text_of(asked)
         if not _QUESTION_END.search(text.rstrip(_CLOSING_QUOTES)) and not answers.asks_in_answer(asked):
             return None
         return Question(
             inline=asked,
-            line=first.map[0] if first.map else parent.line,
+            line=line,
             blocks=blocks,
             anchor="",
             parent=parent,
